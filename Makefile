@@ -1,0 +1,52 @@
+# Union Portal: `make run` sets up and starts everything; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+
+.PHONY: run setup install install-test assets test lint check-migrations clean
+
+run: setup
+	$(PY) manage.py seed_demo
+	@echo "Portal: http://127.0.0.1:8000/  (admin: /admin/, health: /healthz)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
+
+setup: install .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_schedules
+
+install: $(VENV)/.installed assets
+
+install-test: $(VENV)/.installed-test assets
+
+$(VENV)/.installed: requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+assets: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+# Local development settings; production sets real environment variables.
+.env:
+	printf 'DJANGO_DEBUG=true\n' > .env
+
+test: install-test
+	$(BIN)/pytest
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check-migrations: install-test
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) node_modules var .env

@@ -1,0 +1,1 @@
+"""Member voice: needs surveys, initiatives and the assistant."""

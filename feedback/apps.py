@@ -1,0 +1,9 @@
+"""App config for member voice: surveys, initiatives and the assistant."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FeedbackConfig(AppConfig):
+    name = "feedback"
+    verbose_name = _("Member voice")

@@ -1,0 +1,1 @@
+"""Inspections and supervision: activities, their mode, findings and follow-up."""

@@ -1,0 +1,1 @@
+"""Learning: short video lessons, quizzes, points, badges and the member feed."""

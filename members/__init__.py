@@ -1,0 +1,1 @@
+"""Members register: units, members, staff scope, accounts and notifications."""

@@ -1,0 +1,196 @@
+"""Seed a demo register: the sector union, its units, 500 members and two accounts."""
+
+import random
+import secrets
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from faker import Faker
+
+from members.models import Member, Unit, User
+from members.services import member_create, unit_create
+
+SECTOR = ("CDTTTT", "Công đoàn Thông tin và Truyền thông Việt Nam")
+UPPER = [
+    ("VNPT", "Công đoàn Tập đoàn Bưu chính Viễn thông Việt Nam"),
+    ("VTC", "Công đoàn Tổng công ty Truyền thông đa phương tiện"),
+    ("VNPOST", "Công đoàn Tổng công ty Bưu điện Việt Nam"),
+    ("MOBIFONE", "Công đoàn Tổng công ty Viễn thông MobiFone"),
+]
+GRASSROOTS_PLACES = [
+    "Hà Nội", "TP. Hồ Chí Minh", "Đà Nẵng", "Hải Phòng", "Cần Thơ",
+    "Nghệ An", "Thanh Hóa", "Quảng Ninh", "Khánh Hòa", "Lâm Đồng",
+    "Thừa Thiên Huế", "Bình Dương", "Đồng Nai", "Bắc Ninh", "Thái Nguyên",
+    "Đắk Lắk", "An Giang", "Nam Định", "Quảng Nam", "Kiên Giang",
+    "Hà Tĩnh", "Bình Định", "Phú Thọ", "Long An",
+]  # fmt: skip
+MIDDLE_NAMES = {
+    Member.Gender.MALE: ["Văn", "Đức", "Minh", "Quang", "Hữu", "Thành", "Công"],
+    Member.Gender.FEMALE: ["Thị", "Thu", "Ngọc", "Thanh", "Mỹ", "Phương", "Kim"],
+}
+POSITIONS = [
+    "Kỹ sư viễn thông", "Chuyên viên", "Nhân viên kỹ thuật", "Giao dịch viên",
+    "Kế toán viên", "Trưởng phòng", "Nhân viên bưu chính", "Lập trình viên",
+]  # fmt: skip
+MEMBER_COUNT = 500
+ADMIN_EMAIL = "admin@congdoan.local"
+MEMBER_EMAIL = "doanvien@congdoan.local"
+
+
+class Command(BaseCommand):
+    help = "Create demo data (idempotent): units, 500 members, an admin and a member."
+
+    def handle(self, *args, **options):
+        rng = random.Random(2024)
+        fake = Faker("vi_VN")
+        fake.seed_instance(2024)
+        with transaction.atomic():
+            employers, grassroots = self._units()
+            created = self._members(rng, fake, employers, grassroots)
+            credentials = self._accounts()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data: {Unit.objects.count()} units, "
+                f"{Member.objects.count()} members ({created} new)."
+            )
+        )
+        self.stdout.write("Demo accounts (stored in var/demo-credentials.txt):")
+        for role, email, password in credentials:
+            self.stdout.write(f"  {role}: {email} / {password}")
+
+    def _units(self):
+        def get_or_create(code, name, level, parent=None, is_employer=False):
+            unit = Unit.objects.filter(code=code).first()
+            if unit is None:
+                unit = unit_create(
+                    code=code,
+                    name=name,
+                    level=level,
+                    parent=parent,
+                    is_employer=is_employer,
+                )
+            return Unit.objects.get(pk=unit.pk)  # fresh path and numchild
+
+        sector = get_or_create(*SECTOR, Unit.Level.SECTOR)
+        employers, grassroots = [], []
+        places = iter(GRASSROOTS_PLACES)
+        for index, (code, name) in enumerate(UPPER):
+            employer = get_or_create(
+                code, name, Unit.Level.UPPER, sector, is_employer=True
+            )
+            employers.append(employer)
+            for _n in range(6 if index == 0 else 5 if index < 3 else 4):
+                place = next(places)
+                child_code = f"{code}-{len(grassroots) + 1:02d}"
+                unit = get_or_create(
+                    child_code,
+                    f"Công đoàn cơ sở {code} {place}",
+                    Unit.Level.GRASSROOTS,
+                    Unit.objects.get(pk=employer.pk),
+                )
+                grassroots.append((employer, unit))
+                if len(grassroots) <= 3:
+                    for group in (1, 2):
+                        get_or_create(
+                            f"{child_code}-T{group}",
+                            f"Tổ công đoàn số {group}",
+                            Unit.Level.GROUP,
+                            Unit.objects.get(pk=unit.pk),
+                        )
+        return employers, grassroots
+
+    def _members(self, rng, fake, employers, grassroots) -> int:
+        created = 0
+        for number in range(1, MEMBER_COUNT + 1):
+            employer, unit = grassroots[number % len(grassroots)]
+            code = f"{employer.code}{number:05d}"
+            gender = rng.choice([Member.Gender.MALE, Member.Gender.FEMALE])
+            given = (
+                fake.first_name_male()
+                if gender == Member.Gender.MALE
+                else fake.first_name_female()
+            )
+            full_name = " ".join(
+                [fake.last_name(), rng.choice(MIDDLE_NAMES[gender]), given]
+            )
+            born = date(1966, 1, 1) + timedelta(days=rng.randrange(0, 36 * 365))
+            # CCCD: province (3 digits), gender and century (1), year (2), serial (6).
+            century_gender = (gender == Member.Gender.FEMALE) + 2 * (born.year >= 2000)
+            province = rng.randrange(1, 97)
+            national_id = (
+                f"{province:03d}{century_gender}{born.year % 100:02d}{number:06d}"
+            )
+            phone = "09" + "".join(str(rng.randrange(10)) for _ in range(8))
+            joined = born + timedelta(days=365 * 22 + rng.randrange(0, 3000))
+            if Member.objects.filter(employer=employer, employee_code=code).exists():
+                continue
+            member_create(
+                employer=employer,
+                employee_code=code,
+                unit=unit,
+                full_name=full_name,
+                national_id=national_id,
+                date_of_birth=born,
+                gender=gender,
+                phone=phone,
+                email=f"{code.lower()}@example.vn",
+                position=rng.choice(POSITIONS),
+                union_joined_on=min(joined, date(2024, 12, 31)),
+                card_number=f"CD{number:07d}",
+            )
+            created += 1
+        return created
+
+    def _accounts(self) -> list[tuple[str, str, str]]:
+        stored = _stored_credentials()
+        _admin, admin_password = _demo_account(
+            ADMIN_EMAIL, "Quản trị hệ thống", stored, superuser=True
+        )
+        member = Member.objects.order_by("pk").first()
+        user, member_password = _demo_account(MEMBER_EMAIL, member.full_name, stored)
+        if member.user_id is None:
+            member.user = user
+            member.save(update_fields=["user"])
+        _store_credentials({ADMIN_EMAIL: admin_password, MEMBER_EMAIL: member_password})
+        return [
+            ("Superuser", ADMIN_EMAIL, admin_password),
+            ("Member", MEMBER_EMAIL, member_password),
+        ]
+
+
+def _demo_account(email, name, stored, *, superuser=False) -> tuple[User, str]:
+    """Return the account and its password, creating or resetting it as needed."""
+    password = stored.get(email)
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        password = password or secrets.token_urlsafe(12)
+        create = (
+            User.objects.create_superuser if superuser else User.objects.create_user
+        )
+        return create(email, password, name=name), password
+    if password is None or not user.check_password(password):
+        password = secrets.token_urlsafe(12)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return user, password
+
+
+def _credentials_file() -> Path:
+    return Path(settings.VAR_DIR) / "demo-credentials.txt"
+
+
+def _stored_credentials() -> dict[str, str]:
+    path = _credentials_file()
+    if not path.exists():
+        return {}
+    pairs = (line.split(" ", 1) for line in path.read_text().splitlines() if line)
+    return dict(pairs)
+
+
+def _store_credentials(credentials: dict[str, str]) -> None:
+    path = _credentials_file()
+    path.write_text("".join(f"{email} {pw}\n" for email, pw in credentials.items()))
+    path.chmod(0o600)

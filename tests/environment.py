@@ -1,0 +1,24 @@
+"""Environment for the test run, set before Django reads its settings.
+
+Loaded as a pytest plugin (``-p tests.environment`` in pyproject.toml), so it
+runs before pytest-django imports the settings module. Variables already set
+(CI sets DATABASE_URL and REDIS_URL) are kept.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("ENV_FILE", "/nonexistent/.env")
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-" + "k3y-for-the-test-run-only-" * 3)
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
+os.environ.setdefault("DJANGO_HSTS_SECONDS", "0")
+os.environ.setdefault(
+    "STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage"
+)
+os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="unionportal-test-"))
+os.environ.setdefault("EMAIL_URL", "consolemail://")
+# The browser tests run the ORM from Playwright's event-loop thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

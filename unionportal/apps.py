@@ -1,0 +1,33 @@
+"""App config for the portal shell."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class UnionPortalConfig(AppConfig):
+    name = "unionportal"
+    verbose_name = _("Union Portal")
+    celery_schedules = [
+        {
+            "name": "worker-heartbeat",
+            "task": "unionportal.tasks.worker_heartbeat",
+            "every": 30,
+            "description": _("Shows on /healthz that a worker and beat are alive."),
+        },
+    ]
+    portal_nav = [
+        {"url_name": "portal:home", "label": _("Home"), "icon": "home", "order": 0},
+    ]
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_install_schedules)
+
+
+def _install_schedules(sender, **kwargs):
+    # The portal has no models, so it hooks onto the beat app's own migrations.
+    if sender.name == "django_celery_beat":
+        from unionportal.schedules import schedules_install
+
+        schedules_install()

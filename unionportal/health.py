@@ -1,0 +1,69 @@
+"""Health of the parts the portal needs: database, broker and a live worker."""
+
+import time
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+
+from unionportal.celery import app as celery_app
+
+HEARTBEAT_CACHE_KEY = "unionportal:worker-heartbeat"
+
+
+def heartbeat_record(*, hostname: str) -> None:
+    """Record that a worker (and beat, which scheduled it) is alive now."""
+    cache.set(
+        HEARTBEAT_CACHE_KEY,
+        {"at": timezone.now().isoformat(), "hostname": hostname},
+        timeout=None,
+    )
+
+
+def _timed(check) -> dict:
+    started = time.monotonic()
+    try:
+        result = check()
+    except Exception as exc:
+        result = {"ok": False, "error": exc.__class__.__name__}
+    result["ms"] = round((time.monotonic() - started) * 1000, 1)
+    return result
+
+
+def _database() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return {"ok": True, "vendor": connection.vendor}
+
+
+def _broker() -> dict:
+    with celery_app.connection_for_write(connect_timeout=3) as conn:
+        conn.ensure_connection(max_retries=1, timeout=3)
+        transport = conn.transport_cls
+    return {"ok": True, "transport": transport}
+
+
+def _worker() -> dict:
+    beat = cache.get(HEARTBEAT_CACHE_KEY)
+    if not beat:
+        return {"ok": False, "error": "no heartbeat yet"}
+    age = (timezone.now() - datetime.fromisoformat(beat["at"])).total_seconds()
+    return {
+        "ok": age <= settings.WORKER_HEARTBEAT_MAX_AGE,
+        "last_heartbeat": beat["at"],
+        "age_seconds": round(age, 1),
+        "hostname": beat["hostname"],
+    }
+
+
+def health_report() -> dict:
+    """Return the status of each part and whether all are healthy."""
+    parts = {
+        "database": _timed(_database),
+        "broker": _timed(_broker),
+        "worker": _timed(_worker),
+    }
+    return {"ok": all(part["ok"] for part in parts.values()), **parts}

@@ -1,0 +1,61 @@
+"""The portal's navigation and home, built from what the installed apps declare.
+
+An app declares, on its AppConfig:
+
+- ``portal_nav``: a list of ``{"url_name", "label", "icon", "order"}`` dicts,
+  optionally with ``"staff_only": True``; an entry whose URL does not resolve
+  is left out, so a link never leads to a page that is not built.
+- ``portal_home_panels``: dotted paths of functions ``panel(*, user)`` that
+  return ``None`` or ``{"template": ..., "order": ..., **context}`` for the home.
+"""
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url: str
+    url_name: str
+    label: str
+    icon: str
+    order: int
+
+
+def nav_items(*, user) -> list[NavItem]:
+    """Return the navigation entries the installed apps declare for this user."""
+    if not user.is_authenticated:
+        return []
+    items = []
+    for config in apps.get_app_configs():
+        for entry in getattr(config, "portal_nav", ()):
+            if entry.get("staff_only") and not user.is_staff:
+                continue
+            try:
+                url = reverse(entry["url_name"])
+            except NoReverseMatch:
+                continue
+            items.append(
+                NavItem(
+                    url=url,
+                    url_name=entry["url_name"],
+                    label=entry["label"],
+                    icon=entry.get("icon", ""),
+                    order=entry.get("order", 100),
+                )
+            )
+    return sorted(items, key=lambda item: (item.order, str(item.label)))
+
+
+def home_panels(*, user) -> list[dict]:
+    """Return the home page panels that the installed apps provide for this user."""
+    panels = []
+    for config in apps.get_app_configs():
+        for path in getattr(config, "portal_home_panels", ()):
+            panel = import_string(path)(user=user)
+            if panel:
+                panels.append(panel)
+    return sorted(panels, key=lambda panel: panel.get("order", 100))
