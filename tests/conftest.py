@@ -1,0 +1,61 @@
+"""Fixtures shared by the whole suite, and the rule that CI never skips a service."""
+
+import os
+
+import pytest
+from django.conf import settings
+
+from members.models import User
+
+PASSWORD = "Mật-khẩu-thử-2024!"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_service(available: bool, reason: str) -> None:
+    """Fail in CI, skip elsewhere, when a service a test needs is missing."""
+    if available:
+        return
+    if in_ci():
+        pytest.fail(f"CI requires it: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_sessionstart(session):
+    """In CI the suite runs on PostgreSQL and Redis, or not at all."""
+    if not in_ci():
+        return
+    missing = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        missing.append("DATABASE_URL (PostgreSQL)")
+    if not settings.REDIS_URL:
+        missing.append("REDIS_URL")
+    if missing:
+        raise pytest.UsageError(f"CI=true but not configured: {', '.join(missing)}")
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def make_user(db):
+    def make(email="nguoidung@example.vn", name="Nguyễn Văn An", **extra) -> User:
+        return User.objects.create_user(email, PASSWORD, name=name, **extra)
+
+    return make
+
+
+@pytest.fixture
+def member_user(make_user) -> User:
+    return make_user("doanvien@example.vn", "Trần Thị Bình")
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return User.objects.create_superuser(
+        "quantri@example.vn", PASSWORD, name="Lê Quản Trị"
+    )
