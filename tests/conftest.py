@@ -59,3 +59,19 @@ def superuser(db) -> User:
     return User.objects.create_superuser(
         "quantri@example.vn", PASSWORD, name="Lê Quản Trị"
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Start every test with empty rate-limit counters and heartbeats."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Hash test passwords cheaply; production keeps Django's default hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

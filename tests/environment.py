@@ -19,6 +19,10 @@ os.environ.setdefault(
     "STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage"
 )
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="unionportal-test-"))
+# WhiteNoise warns about a missing STATIC_ROOT; tests serve from the finders.
+os.makedirs(os.path.join(os.environ["VAR_DIR"], "static"), exist_ok=True)
 os.environ.setdefault("EMAIL_URL", "consolemail://")
+# One cache per test process, so that clearing it between tests touches no broker.
+os.environ.setdefault("CACHE_URL", "locmemcache://")
 # The browser tests run the ORM from Playwright's event-loop thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
