@@ -25,12 +25,11 @@ def unit_create(
         "is_employer": is_employer,
     }
     if parent is None:
-        return Unit.add_root(**fields)
-    return parent.add_child(**fields)
+        return Unit.objects.add_root(fields)
+    return Unit.objects.add_child(parent, fields)
 
 
-@transaction.atomic
-def member_create(
+def _member_build(
     *,
     employer: Unit,
     employee_code: str,
@@ -45,7 +44,7 @@ def member_create(
     union_joined_on: date | None = None,
     card_number: str = "",
 ) -> Member:
-    """Create a member, with the name stored in NFC and its folded search form."""
+    """Return an unsaved, validated member with its text normalised to NFC."""
     full_name = nfc(full_name)
     member = Member(
         employer=employer,
@@ -62,6 +61,22 @@ def member_create(
         union_joined_on=union_joined_on,
         card_number=card_number,
     )
-    member.full_clean()
+    member.full_clean(validate_unique=False, validate_constraints=False)
+    return member
+
+
+@transaction.atomic
+def member_create(**fields) -> Member:
+    """Create one member; the database's constraints keep one person one member."""
+    member = _member_build(**fields)
+    member.validate_unique()
+    member.validate_constraints()
     member.save()
     return member
+
+
+@transaction.atomic
+def members_bulk_create(*, rows: list[dict], batch_size: int = 1000) -> list[Member]:
+    """Create many members in batches; a duplicate key fails the whole call."""
+    members = [_member_build(**row) for row in rows]
+    return Member.objects.bulk_create(members, batch_size=batch_size)

@@ -11,7 +11,7 @@ from django.db import transaction
 from faker import Faker
 
 from members.models import Member, Unit, User
-from members.services import member_create, unit_create
+from members.services import members_bulk_create, unit_create
 
 SECTOR = ("CDTTTT", "Công đoàn Thông tin và Truyền thông Việt Nam")
 UPPER = [
@@ -103,7 +103,8 @@ class Command(BaseCommand):
         return employers, grassroots
 
     def _members(self, rng, fake, employers, grassroots) -> int:
-        created = 0
+        existing = set(Member.objects.values_list("employer_id", "employee_code"))
+        rows = []
         for number in range(1, MEMBER_COUNT + 1):
             employer, unit = grassroots[number % len(grassroots)]
             code = f"{employer.code}{number:05d}"
@@ -125,24 +126,26 @@ class Command(BaseCommand):
             )
             phone = "09" + "".join(str(rng.randrange(10)) for _ in range(8))
             joined = born + timedelta(days=365 * 22 + rng.randrange(0, 3000))
-            if Member.objects.filter(employer=employer, employee_code=code).exists():
+            if (employer.pk, code) in existing:
                 continue
-            member_create(
-                employer=employer,
-                employee_code=code,
-                unit=unit,
-                full_name=full_name,
-                national_id=national_id,
-                date_of_birth=born,
-                gender=gender,
-                phone=phone,
-                email=f"{code.lower()}@example.vn",
-                position=rng.choice(POSITIONS),
-                union_joined_on=min(joined, date(2024, 12, 31)),
-                card_number=f"CD{number:07d}",
+            rows.append(
+                {
+                    "employer": employer,
+                    "employee_code": code,
+                    "unit": unit,
+                    "full_name": full_name,
+                    "national_id": national_id,
+                    "date_of_birth": born,
+                    "gender": gender,
+                    "phone": phone,
+                    "email": f"{code.lower()}@example.vn",
+                    "position": rng.choice(POSITIONS),
+                    "union_joined_on": min(joined, date(2024, 12, 31)),
+                    "card_number": f"CD{number:07d}",
+                }
             )
-            created += 1
-        return created
+        members_bulk_create(rows=rows)
+        return len(rows)
 
     def _accounts(self) -> list[tuple[str, str, str]]:
         stored = _stored_credentials()
