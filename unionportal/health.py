@@ -41,7 +41,7 @@ def _database() -> dict:
 
 def _broker() -> dict:
     with celery_app.connection_for_write(connect_timeout=3) as conn:
-        conn.ensure_connection(max_retries=1, timeout=3)
+        conn.ensure_connection(max_retries=0, timeout=3)
         transport = conn.transport_cls
     return {"ok": True, "transport": transport}
 

@@ -1,0 +1,93 @@
+"""/healthz: database, broker and worker status as JSON, 503 when one is down."""
+
+import time
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from unionportal.celery import app as celery_app
+from unionportal.health import heartbeat_record
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_heartbeat")]
+
+PARTS = ("database", "broker", "worker")
+WORKER = "worker@may-chu-1"
+
+
+def health(client) -> tuple[int, dict]:
+    response = client.get("/healthz")
+    assert response["Content-Type"] == "application/json"
+    return response.status_code, response.json()
+
+
+def test_healthz_without_heartbeat_is_503_with_worker_down(client):
+    status, report = health(client)
+
+    assert status == 503
+    assert report["ok"] is False
+    assert report["database"]["ok"] is True
+    assert report["database"]["vendor"] == connection.vendor
+    assert report["broker"]["ok"] is True
+    assert report["broker"]["transport"] == ("redis" if settings.REDIS_URL else "sqla")
+    assert report["worker"]["ok"] is False
+    assert report["worker"]["error"] == "no heartbeat yet"
+    assert all(report[part]["ms"] >= 0 for part in PARTS)
+
+
+def test_healthz_after_heartbeat_is_200_and_all_ok(client):
+    heartbeat_record(hostname=WORKER)
+
+    status, report = health(client)
+
+    assert status == 200
+    assert report["ok"] is True
+    assert all(report[part]["ok"] for part in PARTS)
+    assert report["worker"]["hostname"] == WORKER
+    assert 0 <= report["worker"]["age_seconds"] < 5
+
+
+def test_healthz_is_503_once_heartbeat_is_older_than_max_age(client):
+    max_age = settings.WORKER_HEARTBEAT_MAX_AGE
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        heartbeat_record(hostname=WORKER)
+        traveller.shift(max_age - 1)
+        fresh_status, fresh = health(client)
+        traveller.shift(2)
+        stale_status, stale = health(client)
+
+    assert fresh_status == 200
+    assert fresh["worker"]["age_seconds"] == max_age - 1
+    assert stale_status == 503
+    assert stale["ok"] is False
+    assert stale["worker"]["ok"] is False
+    assert stale["worker"]["age_seconds"] == max_age + 1
+    assert stale["worker"]["hostname"] == WORKER
+    assert stale["database"]["ok"] is True
+    assert stale["broker"]["ok"] is True
+
+
+def test_healthz_reports_closed_broker_port_as_down_within_seconds(client, monkeypatch):
+    heartbeat_record(hostname=WORKER)
+    monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
+
+    started = time.monotonic()
+    status, report = health(client)
+    elapsed = time.monotonic() - started
+
+    assert status == 503
+    assert report["ok"] is False
+    assert report["broker"]["ok"] is False
+    assert report["broker"]["error"] == "OperationalError"
+    assert report["database"]["ok"] is True
+    assert report["worker"]["ok"] is True
+    assert elapsed < 5
+
+
+def test_healthz_response_is_never_cached(client):
+    response = client.get("/healthz")
+
+    directives = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"no-cache", "no-store", "max-age=0"} <= directives
