@@ -1,11 +1,57 @@
-"""Admin of login accounts; the register's admin comes with staff scope."""
+"""Admin of the register: thin, scoped, and writing through members.services."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
 
-from members.models import User
+from members import services
+from members.models import (
+    CareCase,
+    CareVisit,
+    Member,
+    Relative,
+    StaffRole,
+    Transfer,
+    Unit,
+    User,
+)
+from members.resources import MemberResource
+from members.scope import scoped
+from members.scoped_admin import ScopedModelAdmin, ScopedTabularInline
+from members.selectors import care_radar, member_search_q
+
+
+def _report(request, done: int, failures: list[str]) -> None:
+    """Tell staff how an action went: how many done, and why the rest were refused."""
+    if done:
+        messages.success(request, _("%(count)d done.") % {"count": done})
+    for failure in failures:
+        messages.error(request, failure)
+
+
+def _run_each(request, queryset, service, *, as_: str) -> None:
+    """Call a service on each selected row; refusals are reported, not hidden."""
+    done, failures = 0, []
+    for obj in queryset:
+        try:
+            service(**{as_: obj}, actor=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            text = "; ".join(getattr(error, "messages", [str(error)]))
+            failures.append(f"{obj}: {text}")
+        else:
+            done += 1
+    _report(request, done, failures)
+
+
+# Accounts -------------------------------------------------------------------
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -53,3 +99,479 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     filter_horizontal = ("groups",)
+
+    def get_queryset(self, request):
+        return scoped(super().get_queryset(request), request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return self.readonly_fields
+        # Staff give roles through staff roles; they cannot raise anyone's rights.
+        return (*self.readonly_fields, "is_staff", "is_superuser", "groups")
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+
+@admin.register(StaffRole)
+class StaffRoleAdmin(ScopedModelAdmin):
+    list_display = ("user", "unit", "role", "created_at")
+    list_filter = ("role",)
+    list_select_related = ("user", "unit")
+    search_fields = ("user__email", "user__name", "unit__name", "unit__code")
+    autocomplete_fields = ("user", "unit")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            old = StaffRole.objects.get(pk=obj.pk)
+            services.staff_role_revoke(staff_role=old, actor=request.user)
+        granted = services.staff_role_grant(
+            user=obj.user, unit=obj.unit, role=obj.role, actor=request.user
+        )
+        obj.pk = granted.pk
+
+    def delete_model(self, request, obj):
+        services.staff_role_revoke(staff_role=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for staff_role in queryset:
+            services.staff_role_revoke(staff_role=staff_role, actor=request.user)
+
+
+# Units ----------------------------------------------------------------------
+
+
+class UnitForm(forms.ModelForm):
+    parent = forms.ModelChoiceField(
+        queryset=Unit.objects.none(),
+        required=False,
+        label=_("parent unit"),
+        help_text=_("Changing it moves the unit with all the units under it."),
+    )
+
+    class Meta:
+        model = Unit
+        fields = ("code", "name", "level", "is_active", "is_employer")
+
+
+@admin.register(Unit)
+class UnitAdmin(ScopedModelAdmin):
+    form = UnitForm
+    list_display = ("indented_name", "code", "level", "is_employer", "is_active")
+    list_filter = ("level", "is_active", "is_employer")
+    search_fields = ("name", "code")
+    ordering = ("path",)
+    fields = ("parent", "code", "name", "level", "is_active", "is_employer")
+
+    @admin.display(description=_("name"), ordering="path")
+    def indented_name(self, obj):
+        return "— " * (obj.depth - 1) + obj.name
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        parents = scoped(Unit.objects.order_by("path"), request.user)
+        if obj is not None:
+            parents = parents.exclude(path__startswith=obj.path)
+        form.base_fields["parent"].queryset = parents
+        form.base_fields["parent"].required = not request.user.is_superuser
+        if obj is not None:
+            form.base_fields["parent"].initial = Unit.objects.get_parent(obj)
+        return form
+
+    def save_model(self, request, obj, form, change):
+        parent = form.cleaned_data.get("parent")
+        if not change:
+            created = services.unit_create(
+                code=obj.code,
+                name=obj.name,
+                level=obj.level,
+                parent=parent,
+                is_employer=obj.is_employer,
+                actor=request.user,
+            )
+            obj.pk, obj.path, obj.depth = created.pk, created.path, created.depth
+            return
+        with transaction.atomic():
+            obj.save(
+                update_fields=["code", "name", "level", "is_active", "is_employer"]
+            )
+            current = Unit.objects.get_parent(Unit.objects.get(pk=obj.pk))
+            if parent is not None and parent != current:
+                services.unit_move(unit=obj, new_parent=parent, actor=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        # Units keep history (members, care, transfers); deactivate them instead.
+        return False
+
+
+# Members --------------------------------------------------------------------
+
+
+class MemberForm(forms.ModelForm):
+    class Meta:
+        model = Member
+        fields = (
+            "full_name",
+            "gender",
+            "date_of_birth",
+            "national_id",
+            "phone",
+            "email",
+            "unit",
+            "status",
+            "card_number",
+            "union_joined_on",
+            "user",
+            "employee_code",
+            "position",
+            "employment_status",
+        )
+
+    def _post_clean(self):
+        super()._post_clean()
+        try:
+            services.member_normalise(self.instance)
+            # The employer comes from the unit, so its constraints are checked here.
+            self.instance.validate_constraints()
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+class RelativeInline(ScopedTabularInline):
+    model = Relative
+    extra = 0
+    fields = ("full_name", "relationship", "date_of_birth", "phone", "note")
+
+
+class CareCaseInline(ScopedTabularInline):
+    model = CareCase
+    extra = 0
+    fields = ("kind", "summary", "opened_on", "status", "last_visit_on")
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class TransferInline(ScopedTabularInline):
+    model = Transfer
+    fk_name = "member"
+    extra = 0
+    fields = ("from_unit", "to_unit", "transfer_on", "state", "decided_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Member)
+class MemberAdmin(ExportMixin, ScopedModelAdmin):
+    form = MemberForm
+    resource_classes = [MemberResource]
+    list_display = (
+        "full_name",
+        "employee_code",
+        "unit",
+        "employer",
+        "gender",
+        "date_of_birth",
+        "status",
+    )
+    list_filter = (
+        "status",
+        "gender",
+        ("employer", admin.RelatedOnlyFieldListFilter),
+        ("unit", admin.RelatedOnlyFieldListFilter),
+    )
+    list_select_related = ("unit", "employer")
+    ordering = ("full_name_folded", "pk")
+    search_fields = ("full_name_folded",)
+    search_help_text = _(
+        "Name (with or without diacritics), employee code, CCCD or phone."
+    )
+    autocomplete_fields = ("unit", "employer", "user")
+    inlines = (RelativeInline, CareCaseInline, TransferInline)
+    show_full_result_count = False
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    ("full_name", "gender", "date_of_birth"),
+                    ("national_id", "phone", "email"),
+                )
+            },
+        ),
+        (
+            _("Union"),
+            {
+                "fields": (
+                    ("unit", "status"),
+                    ("card_number", "union_joined_on"),
+                    "user",
+                )
+            },
+        ),
+        (
+            _("Employment"),
+            {
+                "fields": (
+                    ("employer", "employee_code"),
+                    ("position", "employment_status"),
+                )
+            },
+        ),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # The unit changes through a transfer; the employer follows the unit.
+        return ("unit", "employer", "employee_code") if obj else ("employer",)
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(member_search_q(search_term)), False
+
+    def save_model(self, request, obj, form, change):
+        services.member_save(member=obj, actor=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Relative:
+            return super().save_formset(request, form, formset, change)
+        for relative in formset.save(commit=False):
+            services.relative_save(relative=relative, actor=request.user)
+        for relative in formset.deleted_objects:
+            services.relative_delete(relative=relative, actor=request.user)
+        return None
+
+    def has_delete_permission(self, request, obj=None):
+        # A member is never deleted: they leave, retire or transfer.
+        return False
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).select_related("unit", "employer")
+
+
+@admin.register(Relative)
+class RelativeAdmin(ScopedModelAdmin):
+    list_display = ("full_name", "relationship", "date_of_birth", "member")
+    list_filter = ("relationship",)
+    list_select_related = ("member",)
+    search_fields = ("full_name",)
+    autocomplete_fields = ("member",)
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        q = member_search_q(search_term, prefix="member__")
+        q |= Q(full_name__icontains=search_term.strip())
+        return queryset.filter(q), False
+
+    def save_model(self, request, obj, form, change):
+        services.relative_save(relative=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        services.relative_delete(relative=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for relative in queryset:
+            services.relative_delete(relative=relative, actor=request.user)
+
+
+# Care -----------------------------------------------------------------------
+
+
+class CareVisitInline(ScopedTabularInline):
+    model = CareVisit
+    extra = 1
+    fields = ("visited_on", "visited_by", "amount", "note", "recorded_by")
+    readonly_fields = ("recorded_by",)
+    can_delete = False
+
+
+class CareCaseForm(forms.ModelForm):
+    class Meta:
+        model = CareCase
+        fields = (
+            "member",
+            "relative",
+            "kind",
+            "summary",
+            "details",
+            "opened_on",
+            "follow_up_on",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        member, relative = cleaned.get("member"), cleaned.get("relative")
+        if member and relative and relative.member_id != member.pk:
+            self.add_error("relative", _("This relative belongs to another member."))
+        return cleaned
+
+
+@admin.register(CareCase)
+class CareCaseAdmin(ScopedModelAdmin):
+    form = CareCaseForm
+    list_display = (
+        "summary",
+        "kind",
+        "member",
+        "opened_on",
+        "last_visit_on",
+        "status",
+    )
+    list_filter = ("status", "kind")
+    list_select_related = ("member",)
+    search_fields = ("summary",)
+    autocomplete_fields = ("member", "relative")
+    readonly_fields = ("status", "closed_on", "last_visit_on", "created_by")
+    inlines = (CareVisitInline,)
+    actions = ("close_cases", "reopen_cases")
+    date_hierarchy = "opened_on"
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        q = member_search_q(search_term, prefix="member__")
+        q |= Q(summary__icontains=search_term.strip())
+        return queryset.filter(q), False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["kind", "summary", "details", "follow_up_on"])
+            return
+        case = services.care_case_open(
+            member=obj.member,
+            relative=obj.relative,
+            kind=obj.kind,
+            summary=obj.summary,
+            details=obj.details,
+            opened_on=obj.opened_on,
+            follow_up_on=obj.follow_up_on,
+            actor=request.user,
+        )
+        obj.pk = case.pk
+
+    def save_formset(self, request, form, formset, change):
+        for visit in formset.save(commit=False):
+            if visit.pk is None:
+                services.care_visit_log(
+                    case=form.instance,
+                    visited_on=visit.visited_on,
+                    visited_by=visit.visited_by,
+                    amount=visit.amount,
+                    note=visit.note,
+                    actor=request.user,
+                )
+            else:
+                visit.save()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Close the selected cases"))
+    def close_cases(self, request, queryset):
+        _run_each(request, queryset, services.care_case_close, as_="case")
+
+    @admin.action(description=_("Reopen the selected cases"))
+    def reopen_cases(self, request, queryset):
+        _run_each(request, queryset, services.care_case_reopen, as_="case")
+
+    def get_urls(self):
+        radar = self.admin_site.admin_view(self.radar_view)
+        return [path("radar/", radar, name="members_care_radar"), *super().get_urls()]
+
+    def radar_view(self, request):
+        """Show open cases nobody visited lately and the dates coming up."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            days = max(1, min(int(request.GET.get("days", 14)), 90))
+        except ValueError:
+            days = 14
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Care radar"),
+            "opts": self.model._meta,
+            **care_radar(user=request.user, days=days),
+        }
+        return TemplateResponse(request, "admin/members/care_radar.html", context)
+
+
+# Transfers ------------------------------------------------------------------
+
+
+class TransferForm(forms.ModelForm):
+    class Meta:
+        model = Transfer
+        fields = ("member", "to_unit", "transfer_on", "reason")
+
+    def clean(self):
+        cleaned = super().clean()
+        member, to_unit = cleaned.get("member"), cleaned.get("to_unit")
+        if member and to_unit:
+            try:
+                services.transfer_check(member=member, to_unit=to_unit)
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
+@admin.register(Transfer)
+class TransferAdmin(ScopedModelAdmin):
+    form = TransferForm
+    list_display = ("member", "from_unit", "to_unit", "transfer_on", "state")
+    list_filter = ("state",)
+    list_select_related = ("member", "from_unit", "to_unit")
+    autocomplete_fields = ("member",)
+    # The receiving unit may lie outside the sender's subtree: that is a transfer.
+    unscoped_fields = ("to_unit",)
+    actions = ("confirm_transfers", "reject_transfers", "cancel_transfers")
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(member_search_q(search_term, prefix="member__")), False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "to_unit":
+            kwargs["queryset"] = Unit.objects.filter(
+                is_active=True, level__in=[Unit.Level.GRASSROOTS, Unit.Level.GROUP]
+            ).order_by("path")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("member", "from_unit", "to_unit", "transfer_on", "reason", "state")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        transfer = services.transfer_request(
+            member=obj.member,
+            to_unit=obj.to_unit,
+            transfer_on=obj.transfer_on,
+            reason=obj.reason,
+            actor=request.user,
+        )
+        obj.pk = transfer.pk
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Confirm the selected transfers (receiving unit)"))
+    def confirm_transfers(self, request, queryset):
+        _run_each(request, queryset, services.transfer_confirm, as_="transfer")
+
+    @admin.action(description=_("Reject the selected transfers (receiving unit)"))
+    def reject_transfers(self, request, queryset):
+        _run_each(request, queryset, services.transfer_reject, as_="transfer")
+
+    @admin.action(description=_("Cancel the selected transfers (sending unit)"))
+    def cancel_transfers(self, request, queryset):
+        _run_each(request, queryset, services.transfer_cancel, as_="transfer")

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from faker import Faker
 
+from members.identifiers import CCCD_PROVINCES
 from members.models import Member, Unit, User
 from members.services import members_bulk_create, unit_create
 
@@ -35,6 +36,7 @@ POSITIONS = [
     "Kỹ sư viễn thông", "Chuyên viên", "Nhân viên kỹ thuật", "Giao dịch viên",
     "Kế toán viên", "Trưởng phòng", "Nhân viên bưu chính", "Lập trình viên",
 ]  # fmt: skip
+PROVINCES = sorted(CCCD_PROVINCES)
 MEMBER_COUNT = 500
 ADMIN_EMAIL = "admin@congdoan.local"
 MEMBER_EMAIL = "doanvien@congdoan.local"
@@ -120,10 +122,8 @@ class Command(BaseCommand):
             born = date(1966, 1, 1) + timedelta(days=rng.randrange(0, 36 * 365))
             # CCCD: province (3 digits), gender and century (1), year (2), serial (6).
             century_gender = (gender == Member.Gender.FEMALE) + 2 * (born.year >= 2000)
-            province = rng.randrange(1, 97)
-            national_id = (
-                f"{province:03d}{century_gender}{born.year % 100:02d}{number:06d}"
-            )
+            province = rng.choice(PROVINCES)
+            national_id = f"{province}{century_gender}{born.year % 100:02d}{number:06d}"
             phone = "09" + "".join(str(rng.randrange(10)) for _ in range(8))
             joined = born + timedelta(days=365 * 22 + rng.randrange(0, 3000))
             if (employer.pk, code) in existing:

@@ -1,0 +1,65 @@
+"""Admin base classes that put every admin surface under members.scope.
+
+Changelists, change/delete/history views, actions and exports all read through
+``get_queryset``; foreign-key dropdowns, raw-id inputs and autocompletes are
+limited to scoped rows, so an out-of-scope id posted in a form is a form error.
+Other apps' admins subclass these too.
+"""
+
+from django.contrib import admin
+
+from members.scope import scoped
+
+
+def _scoped_queryset(db_field, request, queryset=None):
+    """Return the related rows a foreign key may point at, or None if unscoped."""
+    related = db_field.related_model
+    if not hasattr(related, "scope_path"):
+        return None
+    base = queryset if queryset is not None else related._default_manager.all()
+    return scoped(base, request.user)
+
+
+class ScopedFieldsMixin:
+    """Limit foreign-key and many-to-many choices to what the user may see."""
+
+    # Foreign keys that may point anywhere (e.g. the receiving unit of a transfer).
+    unscoped_fields: tuple[str, ...] = ()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name not in self.unscoped_fields:
+            queryset = _scoped_queryset(db_field, request, kwargs.get("queryset"))
+            if queryset is not None:
+                kwargs["queryset"] = queryset
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name not in self.unscoped_fields:
+            queryset = _scoped_queryset(db_field, request, kwargs.get("queryset"))
+            if queryset is not None:
+                kwargs["queryset"] = queryset
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ScopedModelAdmin(ScopedFieldsMixin, admin.ModelAdmin):
+    """A ModelAdmin whose every read goes through the staff scope."""
+
+    list_select_related: tuple[str, ...] | bool = ()
+
+    def get_queryset(self, request):
+        return scoped(super().get_queryset(request), request.user)
+
+
+class ScopedInline(ScopedFieldsMixin):
+    """An inline whose rows and choices go through the staff scope."""
+
+    def get_queryset(self, request):
+        return scoped(super().get_queryset(request), request.user)
+
+
+class ScopedTabularInline(ScopedInline, admin.TabularInline):
+    pass
+
+
+class ScopedStackedInline(ScopedInline, admin.StackedInline):
+    pass

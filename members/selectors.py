@@ -1,0 +1,145 @@
+"""Reads of the register that pages, the admin and the portal home reuse."""
+
+import calendar
+import contextlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from members.identifiers import phone_clean
+from members.models import CareCase, Member, Relative, birthday_key
+from members.scope import scoped
+from members.text import fold
+
+
+def member_search_q(term: str, *, prefix: str = "") -> Q:
+    """Return the filter for a search box: name without diacritics, code, CCCD, phone.
+
+    "nguyen van a" finds "Nguyễn Văn A"; the name is matched on its folded
+    copy, which is indexed, so the search works alike on SQLite and PostgreSQL.
+    """
+    term = " ".join(term.split())
+    if not term:
+        return Q()
+    q = Q(**{f"{prefix}full_name_folded__contains": fold(term)})
+    q |= Q(**{f"{prefix}employee_code__iexact": term})
+    compact = term.replace(" ", "").replace(".", "")
+    if compact.isdigit() and len(compact) == 12:
+        q |= Q(**{f"{prefix}national_id": compact})
+    with contextlib.suppress(ValidationError):
+        q |= Q(**{f"{prefix}phone": phone_clean(term)})
+    return q
+
+
+def member_list(*, user, search: str = "") -> QuerySet[Member]:
+    """Return the members the staff user may see, optionally searched."""
+    queryset = scoped(Member.objects.all(), user).select_related("unit", "employer")
+    return queryset.filter(member_search_q(search)) if search else queryset
+
+
+def member_for_user(*, user) -> Member | None:
+    """Return the member record of a logged-in person, if they have one."""
+    return (
+        scoped(Member.objects.all(), user, portal=True)
+        .select_related("unit", "employer")
+        .first()
+    )
+
+
+def relatives_for_user(*, user) -> QuerySet[Relative]:
+    """Return the person's own relatives, for the portal."""
+    return scoped(Relative.objects.all(), user, portal=True).order_by(
+        "date_of_birth", "pk"
+    )
+
+
+def _birthday_keys(start: date, days: int) -> list[int]:
+    keys = set()
+    for n in range(days + 1):
+        day = start + timedelta(days=n)
+        keys.add(birthday_key(day))
+        if day.month == 3 and day.day == 1 and not calendar.isleap(day.year):
+            keys.add(229)  # those born on 29 February celebrate on 1 March
+    return sorted(keys)
+
+
+@dataclass(frozen=True)
+class UpcomingDate:
+    on: date
+    kind: str
+    person: str
+    member: Member
+    detail: str = ""
+
+
+def _next_occurrence(born: date, today: date) -> date:
+    for year in (today.year, today.year + 1):
+        try:
+            candidate = born.replace(year=year)
+        except ValueError:  # 29 February in a common year: celebrate on 1 March
+            candidate = date(year, 3, 1)
+        if candidate >= today:
+            return candidate
+    return candidate
+
+
+def care_radar(*, user, days: int = 14, today: date | None = None) -> dict:
+    """Return the staff user's care radar: neglected cases and upcoming dates.
+
+    ``stale_cases``: open cases with no visit in the last ``days`` days (or
+    none at all since they opened that long ago); ``upcoming``: birthdays of
+    members and relatives, and planned follow-ups, in the next ``days`` days.
+    """
+    today = today or timezone.localdate()
+    since = today - timedelta(days=days)
+    until = today + timedelta(days=days)
+    cases = scoped(CareCase.objects.all(), user).filter(status=CareCase.Status.OPEN)
+    stale = (
+        cases.filter(
+            Q(last_visit_on__lt=since)
+            | Q(last_visit_on__isnull=True, opened_on__lt=since)
+        )
+        .select_related("member__unit", "relative")
+        .order_by("last_visit_on", "opened_on")
+    )
+    keys = _birthday_keys(today, days)
+    members = (
+        scoped(Member.objects.all(), user)
+        .filter(status=Member.Status.ACTIVE, birthday_key__in=keys)
+        .select_related("unit")
+    )
+    relatives = (
+        scoped(Relative.objects.all(), user)
+        .filter(birthday_key__in=keys, member__status=Member.Status.ACTIVE)
+        .select_related("member__unit")
+    )
+    follow_ups = cases.filter(follow_up_on__range=(today, until)).select_related(
+        "member__unit", "relative"
+    )
+    upcoming = [
+        UpcomingDate(
+            _next_occurrence(m.date_of_birth, today), "member_birthday", m.full_name, m
+        )
+        for m in members
+    ]
+    upcoming += [
+        UpcomingDate(
+            _next_occurrence(r.date_of_birth, today),
+            "relative_birthday",
+            r.full_name,
+            r.member,
+            r.get_relationship_display(),
+        )
+        for r in relatives
+    ]
+    upcoming += [
+        UpcomingDate(
+            c.follow_up_on, "follow_up", c.member.full_name, c.member, c.summary
+        )
+        for c in follow_ups
+    ]
+    upcoming.sort(key=lambda item: (item.on, item.person))
+    return {"today": today, "days": days, "stale_cases": stale, "upcoming": upcoming}
