@@ -3,7 +3,51 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+_REGISTER = ("member", "relative", "carecase", "carevisit", "transfer")
+
 
 class MembersConfig(AppConfig):
     name = "members"
     verbose_name = _("Members")
+    # Permissions of each staff role's group (members.services.staff).
+    staff_role_permissions = {
+        "officer": [
+            *(
+                f"{action}_{model}"
+                for model in _REGISTER
+                for action in ("view", "add", "change")
+            ),
+            "view_unit",
+            "add_unit",
+            "change_unit",
+            "view_staffrole",
+            "add_staffrole",
+            "change_staffrole",
+            "delete_staffrole",
+            "view_user",
+        ],
+        "care_officer": [
+            "view_member",
+            "view_relative",
+            *(
+                f"{action}_{model}"
+                for model in ("carecase", "carevisit")
+                for action in ("view", "add", "change")
+            ),
+            "view_unit",
+        ],
+        "viewer": [f"view_{model}" for model in (*_REGISTER, "unit", "staffrole")],
+    }
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_install_role_groups)
+
+
+def _install_role_groups(sender, **kwargs):
+    # Runs for each app after its permissions exist (auth connects first).
+    if getattr(sender, "staff_role_permissions", None):
+        from members.services.staff import role_groups_install
+
+        role_groups_install(app_label=sender.label)
