@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.identifiers import phone_clean
-from members.models import Relative, User, birthday_key
+from members.models import Member, Relative, User, birthday_key
 from members.scope import unit_in_scope
 from members.text import nfc
 
@@ -28,21 +28,28 @@ def _relative_clean(relative: Relative) -> Relative:
     return relative
 
 
+def _require_access(actor: User | None, member: Member) -> None:
+    """Let the member themself, staff in scope, or the system (None) through."""
+    if actor is None or member.user_id == actor.pk or unit_in_scope(actor, member.unit):
+        return
+    raise PermissionDenied(_("You may change only your own relatives."))
+
+
 @transaction.atomic
-def relative_save(*, relative: Relative, actor: User) -> Relative:
+def relative_save(*, relative: Relative, actor: User | None) -> Relative:
     """Add or change a relative; a member may edit only their own relatives."""
-    owner = relative.member
-    if not (owner.user_id == actor.pk or unit_in_scope(actor, owner.unit)):
-        raise PermissionDenied(_("You may change only your own relatives."))
+    if relative.pk is not None:
+        stored = Relative.objects.select_related("member__unit").get(pk=relative.pk)
+        _require_access(actor, stored.member)
+    _require_access(actor, relative.member)
     _relative_clean(relative)
     relative.save()
     return relative
 
 
 @transaction.atomic
-def relative_delete(*, relative: Relative, actor: User) -> None:
+def relative_delete(*, relative: Relative, actor: User | None) -> None:
     """Remove a relative; their care cases keep the member but lose the link."""
-    owner = relative.member
-    if not (owner.user_id == actor.pk or unit_in_scope(actor, owner.unit)):
-        raise PermissionDenied(_("You may change only your own relatives."))
-    relative.delete()
+    stored = Relative.objects.select_related("member__unit").get(pk=relative.pk)
+    _require_access(actor, stored.member)
+    stored.delete()

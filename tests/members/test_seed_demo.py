@@ -6,7 +6,7 @@ import unicodedata
 import pytest
 from django.core.management import call_command
 
-from members.models import Member, Unit, User
+from members.models import CareCase, Member, Relative, Unit, User
 
 pytestmark = pytest.mark.django_db
 
@@ -41,15 +41,22 @@ def test_seed_builds_the_tree_members_and_accounts_and_is_idempotent():
         assert member.unit.path.startswith(member.employer.path)
 
     credentials = re.findall(r"(\S+@\S+) / (\S+)", first)
-    assert len(credentials) == 2
+    assert len(credentials) == 4
     assert credentials == re.findall(r"(\S+@\S+) / (\S+)", second)
-    admin_email, admin_password = credentials[0]
-    member_email, member_password = credentials[1]
+    (admin_email, admin_password), (member_email, member_password) = credentials[:2]
+    for email, password in credentials[2:]:
+        staff = User.objects.get(email=email)
+        assert staff.is_staff
+        assert not staff.is_superuser
+        assert staff.check_password(password)
+        assert staff.staff_roles.count() == 1
     assert User.objects.get(email=admin_email).is_superuser
     assert User.objects.get(email=admin_email).check_password(admin_password)
     account = User.objects.get(email=member_email)
     assert account.check_password(member_password)
     assert account.member.full_name == account.name
+    assert Relative.objects.count() > 200
+    assert CareCase.objects.filter(status=CareCase.Status.OPEN).count() >= 10
 
 
 def test_seed_names_read_in_vietnamese_order_and_are_nfc():

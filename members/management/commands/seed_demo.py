@@ -8,11 +8,19 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from faker import Faker
 
 from members.identifiers import CCCD_PROVINCES
-from members.models import Member, Unit, User
-from members.services import members_bulk_create, unit_create
+from members.models import CareCase, Member, Relative, StaffRole, Unit, User
+from members.services import (
+    care_case_open,
+    care_visit_log,
+    members_bulk_create,
+    relative_save,
+    staff_role_grant,
+    unit_create,
+)
 
 SECTOR = ("CDTTTT", "Công đoàn Thông tin và Truyền thông Việt Nam")
 UPPER = [
@@ -40,10 +48,23 @@ PROVINCES = sorted(CCCD_PROVINCES)
 MEMBER_COUNT = 500
 ADMIN_EMAIL = "admin@congdoan.local"
 MEMBER_EMAIL = "doanvien@congdoan.local"
+OFFICER_EMAIL = "canbo.vnpt@congdoan.local"
+CARE_EMAIL = "chamlo.vnpt01@congdoan.local"
+RELATIVE_GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Khánh", "Linh", "Minh"]
+CARE_SUMMARIES = [
+    (CareCase.Kind.ILLNESS, "Nằm viện điều trị"),
+    (CareCase.Kind.CHILDBIRTH, "Sinh con"),
+    (CareCase.Kind.BEREAVEMENT, "Gia đình có tang"),
+    (CareCase.Kind.HARDSHIP, "Hoàn cảnh khó khăn"),
+    (CareCase.Kind.WEDDING, "Kết hôn"),
+]
 
 
 class Command(BaseCommand):
-    help = "Create demo data (idempotent): units, 500 members, an admin and a member."
+    help = (
+        "Create demo data (idempotent): units, 500 members with relatives and care "
+        "cases, a superuser, a member, and two staff with roles."
+    )
 
     def handle(self, *args, **options):
         rng = random.Random(2024)
@@ -52,7 +73,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             employers, grassroots = self._units()
             created = self._members(rng, fake, employers, grassroots)
-            credentials = self._accounts()
+            if not Relative.objects.exists():
+                self._relatives_and_care(rng)
+            credentials = self._accounts(employers, grassroots)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {Unit.objects.count()} units, "
@@ -147,7 +170,48 @@ class Command(BaseCommand):
         members_bulk_create(rows=rows)
         return len(rows)
 
-    def _accounts(self) -> list[tuple[str, str, str]]:
+    def _relatives_and_care(self, rng) -> None:
+        """Give some members relatives and open care cases, some long unvisited."""
+        today = timezone.localdate()
+        members = list(Member.objects.select_related("unit").order_by("pk"))
+        for member in members[::2]:
+            children = rng.randrange(0, 3)
+            kinds = [Relative.Relationship.CHILD] * children
+            kinds += [
+                rng.choice([Relative.Relationship.FATHER, Relative.Relationship.MOTHER])
+            ]
+            for relationship in kinds:
+                family = member.full_name.split()[0]
+                born = (
+                    today - timedelta(days=rng.randrange(200, 18 * 365))
+                    if relationship == Relative.Relationship.CHILD
+                    else member.date_of_birth
+                    - timedelta(days=rng.randrange(20, 35) * 365)
+                )
+                relative_save(
+                    relative=Relative(
+                        member=member,
+                        full_name=f"{family} {rng.choice(RELATIVE_GIVEN)}",
+                        relationship=relationship,
+                        date_of_birth=born,
+                    ),
+                    actor=None,
+                )
+        for number, member in enumerate(members[1::25]):
+            kind, summary = CARE_SUMMARIES[number % len(CARE_SUMMARIES)]
+            opened = today - timedelta(days=rng.randrange(3, 60))
+            case = care_case_open(
+                member=member, kind=kind, summary=summary, opened_on=opened
+            )
+            if number % 3:
+                care_visit_log(
+                    case=case,
+                    visited_on=opened + timedelta(days=1),
+                    visited_by="Ban nữ công",
+                    amount=rng.choice([500_000, 1_000_000, 2_000_000]),
+                )
+
+    def _accounts(self, employers, grassroots) -> list[tuple[str, str, str]]:
         stored = _stored_credentials()
         _admin, admin_password = _demo_account(
             ADMIN_EMAIL, "Quản trị hệ thống", stored, superuser=True
@@ -157,11 +221,22 @@ class Command(BaseCommand):
         if member.user_id is None:
             member.user = user
             member.save(update_fields=["user"])
-        _store_credentials({ADMIN_EMAIL: admin_password, MEMBER_EMAIL: member_password})
-        return [
+        officer, officer_password = _demo_account(
+            OFFICER_EMAIL, "Cán bộ Công đoàn VNPT", stored
+        )
+        staff_role_grant(user=officer, unit=employers[0], role=StaffRole.Role.OFFICER)
+        carer, carer_password = _demo_account(CARE_EMAIL, "Cán bộ chăm lo", stored)
+        staff_role_grant(
+            user=carer, unit=grassroots[0][1], role=StaffRole.Role.CARE_OFFICER
+        )
+        accounts = [
             ("Superuser", ADMIN_EMAIL, admin_password),
             ("Member", MEMBER_EMAIL, member_password),
+            (f"Officer of {employers[0].code}", OFFICER_EMAIL, officer_password),
+            (f"Care officer of {grassroots[0][1].code}", CARE_EMAIL, carer_password),
         ]
+        _store_credentials({email: password for _role, email, password in accounts})
+        return accounts
 
 
 def _demo_account(email, name, stored, *, superuser=False) -> tuple[User, str]:
