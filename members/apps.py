@@ -38,6 +38,27 @@ class MembersConfig(AppConfig):
         ],
         "viewer": [f"view_{model}" for model in (*_REGISTER, "unit", "staffrole")],
     }
+    portal_nav = [
+        {
+            "url_name": "members:profile",
+            "label": _("My profile"),
+            "icon": "user",
+            "order": 10,
+        },
+        {
+            "url_name": "members:ecard",
+            "label": _("Union card"),
+            "icon": "id-card",
+            "order": 20,
+        },
+        {
+            "url_name": "members:relatives",
+            "label": _("Relatives"),
+            "icon": "users",
+            "order": 30,
+        },
+    ]
+    portal_home_panels = ["members.selectors.member_home_panel"]
 
     def ready(self):
         from django.db.models.signals import post_migrate

@@ -143,3 +143,11 @@ def care_radar(*, user, days: int = 14, today: date | None = None) -> dict:
     ]
     upcoming.sort(key=lambda item: (item.on, item.person))
     return {"today": today, "days": days, "stale_cases": stale, "upcoming": upcoming}
+
+
+def member_home_panel(*, user) -> dict | None:
+    """Return the portal home's panel for a member: name, unit, card and relatives."""
+    member = member_for_user(user=user)
+    if member is None:
+        return None
+    return {"template": "members/home_panel.html", "order": 10, "member": member}

@@ -310,3 +310,5 @@ LOGGING = {
 # Portal --------------------------------------------------------------------
 
 PORTAL_NAME = env.str("PORTAL_NAME", default="Công đoàn Thông tin và Truyền thông")
+# Seconds for which the QR code of a member's e-card stays valid.
+ECARD_TOKEN_MAX_AGE = env.int("ECARD_TOKEN_MAX_AGE", default=86400)

@@ -24,5 +24,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("members.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -4,6 +4,12 @@ The package re-exports every service, so callers write
 ``from members import services`` and ``services.member_save(...)``.
 """
 
+from members.services.accounts import (
+    ActivationRefused,
+    account_activate,
+    account_activation_member,
+    account_activation_request,
+)
 from members.services.care import (
     care_case_close,
     care_case_open,
@@ -30,6 +36,10 @@ from members.services.transfers import (
 )
 
 __all__ = [
+    "ActivationRefused",
+    "account_activate",
+    "account_activation_member",
+    "account_activation_request",
     "care_case_close",
     "care_case_open",
     "care_case_reopen",

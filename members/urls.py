@@ -1,0 +1,20 @@
+"""URLs of the member portal, in Vietnamese as members read them."""
+
+from django.urls import path
+
+from members import views
+
+app_name = "members"
+
+urlpatterns = [
+    path("kich-hoat/", views.activate, name="activate"),
+    path("kich-hoat/da-gui/", views.activation_sent, name="activation_sent"),
+    path("kich-hoat/<str:token>/", views.activate_confirm, name="activate_confirm"),
+    path("ho-so/", views.profile, name="profile"),
+    path("the-doan-vien/", views.ecard, name="ecard"),
+    path("xac-thuc-the/<str:token>/", views.ecard_verify_page, name="ecard_verify"),
+    path("than-nhan/", views.relative_list, name="relatives"),
+    path("than-nhan/them/", views.relative_add, name="relative_add"),
+    path("than-nhan/<int:pk>/sua/", views.relative_edit, name="relative_edit"),
+    path("than-nhan/<int:pk>/xoa/", views.relative_delete, name="relative_delete"),
+]
