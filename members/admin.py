@@ -1,5 +1,7 @@
 """Admin of the register: thin, scoped, and writing through members.services."""
 
+from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
+from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -24,8 +26,12 @@ from members.models import (
     User,
 )
 from members.resources import MemberResource
-from members.scope import scoped
-from members.scoped_admin import ScopedModelAdmin, ScopedTabularInline
+from members.scope import scoped, unit_in_scope
+from members.scoped_admin import (
+    ScopedFieldsMixin,
+    ScopedModelAdmin,
+    ScopedTabularInline,
+)
 from members.selectors import care_radar, member_search_q
 
 
@@ -112,6 +118,44 @@ class UserAdmin(DjangoUserAdmin):
     def has_add_permission(self, request):
         return request.user.is_superuser
 
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not _account_in_scope(request.user, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not _account_in_scope(request.user, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+def _account_in_scope(staff, account) -> bool:
+    """Return whether every right and record behind an account lies in the scope.
+
+    Staff see the accounts of their units' members and staff, but changing the
+    password, e-mail or roles of an account that also opens other units (a
+    sector officer who is a member here) would hand those units over.
+    """
+    if staff.is_superuser:
+        return True
+    if account.is_superuser:
+        return False
+    units = [role.unit for role in account.staff_roles.select_related("unit")]
+    members = Member.objects.filter(user=account).select_related("unit")
+    units += [member.unit for member in members]
+    return all(unit_in_scope(staff, unit) for unit in units)
+
+
+# allauth's admin lists every account's addresses; staff see those in their scope.
+admin.site.unregister(EmailAddress)
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(ScopedFieldsMixin, AllauthEmailAddressAdmin):
+    def get_queryset(self, request):
+        users = scoped(User.objects.all(), request.user)
+        return super().get_queryset(request).filter(user__in=users)
+
 
 @admin.register(StaffRole)
 class StaffRoleAdmin(ScopedModelAdmin):
@@ -173,7 +217,10 @@ class UnitAdmin(ScopedModelAdmin):
         if obj is not None:
             parents = parents.exclude(path__startswith=obj.path)
         form.base_fields["parent"].queryset = parents
-        form.base_fields["parent"].required = not request.user.is_superuser
+        # Adding needs a parent in scope; editing without one keeps the unit in place.
+        form.base_fields["parent"].required = obj is None and not (
+            request.user.is_superuser
+        )
         if obj is not None:
             form.base_fields["parent"].initial = Unit.objects.get_parent(obj)
         return form
@@ -559,7 +606,8 @@ class TransferAdmin(ScopedModelAdmin):
             reason=obj.reason,
             actor=request.user,
         )
-        obj.pk = transfer.pk
+        # The admin logs and names the new transfer by obj, which needs from_unit.
+        obj.pk, obj.from_unit = transfer.pk, transfer.from_unit
 
     def has_delete_permission(self, request, obj=None):
         return False

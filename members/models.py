@@ -190,12 +190,19 @@ class Member(models.Model):
         verbose_name_plural = _("members")
         constraints = [
             models.UniqueConstraint(
-                fields=["employer", "employee_code"], name="member_employer_code_unique"
+                fields=["employer", "employee_code"],
+                name="member_employer_code_unique",
+                violation_error_message=_(
+                    "This employer already has a member with this employee code."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["national_id"],
                 condition=models.Q(national_id__isnull=False),
                 name="member_national_id_unique",
+                violation_error_message=_(
+                    "Another member already has this national ID (CCCD)."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["unit", "status"])]
