@@ -1,0 +1,26 @@
+"""Models of the members app, one module a topic; import them from here."""
+
+from members.models.accounts import User, UserManager
+from members.models.care import CareCase, CareVisit
+from members.models.register import (
+    Member,
+    Relative,
+    birthday_key,
+    national_id_validator,
+)
+from members.models.transfers import Transfer
+from members.models.units import StaffRole, Unit
+
+__all__ = [
+    "CareCase",
+    "CareVisit",
+    "Member",
+    "Relative",
+    "StaffRole",
+    "Transfer",
+    "Unit",
+    "User",
+    "UserManager",
+    "birthday_key",
+    "national_id_validator",
+]
