@@ -60,9 +60,24 @@ class MembersConfig(AppConfig):
     ]
     portal_home_panels = ["members.selectors.member_home_panel"]
 
+    @property
+    def celery_schedules(self) -> list[dict]:
+        from members.reminders import reminder_schedules
+
+        release = {
+            "name": "notifications:release-held",
+            "task": "members.tasks.deliveries_release",
+            "every": 300,
+            "description": _("Sends e-mail held for quiet hours or stranded."),
+        }
+        return [release, *reminder_schedules()]
+
     def ready(self):
         from django.db.models.signals import post_migrate
+        from django.utils.module_loading import autodiscover_modules
 
+        # Each app declares its reminder kinds in its own reminders.py.
+        autodiscover_modules("reminders")
         post_migrate.connect(_install_role_groups)
 
 

@@ -100,3 +100,15 @@ def require_unit_in_scope(user, unit) -> None:
     """Raise PermissionDenied unless the unit is in the user's scope (None: system)."""
     if user is not None and not unit_in_scope(user, unit):
         raise PermissionDenied(_("This unit is outside your part of the union."))
+
+
+def subtree_q(model: type[Model], unit) -> Q:
+    """Return the filter of the rows of ``model`` in a unit's subtree.
+
+    For system work done on behalf of a role in one unit (a care officer's
+    reminders), where the user's whole scope would be too wide.
+    """
+    q = Q()
+    for lookup in _lookups(model, "scope_path"):
+        q |= Q(**{f"{lookup}__startswith": unit.path})
+    return q

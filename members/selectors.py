@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from members.identifiers import phone_clean
 from members.models import CareCase, Member, Relative, birthday_key
-from members.scope import scoped
+from members.scope import scoped, subtree_q
 from members.text import fold
 
 
@@ -151,3 +151,26 @@ def member_home_panel(*, user) -> dict | None:
     if member is None:
         return None
     return {"template": "members/home_panel.html", "order": 10, "member": member}
+
+
+def care_radar_counts(*, unit, today: date, days: int = 7) -> dict[str, int]:
+    """Return how many stale cases, birthdays and follow-ups a unit has this week."""
+    since, until = today - timedelta(days=days), today + timedelta(days=days)
+    keys = _birthday_keys(today, days)
+    cases = CareCase.objects.filter(
+        subtree_q(CareCase, unit), status=CareCase.Status.OPEN
+    )
+    active = Member.Status.ACTIVE
+    return {
+        "stale": cases.filter(
+            Q(last_visit_on__lt=since)
+            | Q(last_visit_on__isnull=True, opened_on__lt=since)
+        ).count(),
+        "birthdays": Member.objects.filter(
+            subtree_q(Member, unit), status=active, birthday_key__in=keys
+        ).count()
+        + Relative.objects.filter(
+            subtree_q(Relative, unit), member__status=active, birthday_key__in=keys
+        ).count(),
+        "follow_ups": cases.filter(follow_up_on__range=(today, until)).count(),
+    }

@@ -2,10 +2,13 @@
 
 An app declares ``celery_schedules`` on its AppConfig: a list of dicts with
 ``name``, ``task``, and either ``every`` (seconds) or ``crontab`` (a dict of
-crontab fields, in Asia/Ho_Chi_Minh time), optionally ``description``.
+crontab fields, in Asia/Ho_Chi_Minh time), optionally ``kwargs`` and
+``description``; ``celery_schedules`` may be a property computed at start-up.
 django-celery-beat keeps them in the database, where staff may edit them in
 the admin; installing again creates the missing ones and leaves edits alone.
 """
+
+import json
 
 from django.apps import apps
 from django.conf import settings
@@ -33,12 +36,14 @@ def schedules_install(*, reset: bool = False) -> dict[str, int]:
             PeriodicTask.objects.create(
                 name=entry["name"],
                 task=entry["task"],
+                kwargs=json.dumps(entry.get("kwargs", {})),
                 description=str(entry.get("description", "")),
                 **timing,
             )
             counts["created"] += 1
         elif reset:
             task.task = entry["task"]
+            task.kwargs = json.dumps(entry.get("kwargs", {}))
             task.interval = timing.get("interval")
             task.crontab = timing.get("crontab")
             task.enabled = True

@@ -312,3 +312,15 @@ LOGGING = {
 PORTAL_NAME = env.str("PORTAL_NAME", default="Công đoàn Thông tin và Truyền thông")
 # Seconds for which the QR code of a member's e-card stays valid.
 ECARD_TOKEN_MAX_AGE = env.int("ECARD_TOKEN_MAX_AGE", default=86400)
+
+# Notifications ---------------------------------------------------------------
+
+# Channels besides the portal inbox (members.channels); e-mail for now.
+NOTIFICATION_CHANNELS = env.list("NOTIFICATION_CHANNELS", default=["email"])
+# No e-mail between these local hours; it is held until the end of the quiet time.
+NOTIFICATION_QUIET_START = env.int("NOTIFICATION_QUIET_START", default=21)
+NOTIFICATION_QUIET_END = env.int("NOTIFICATION_QUIET_END", default=7)
+# The address links in e-mails point to.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# A care case with no visit for this many days is reminded to the care officers.
+CARE_UNVISITED_DAYS = env.int("CARE_UNVISITED_DAYS", default=14)

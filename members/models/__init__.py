@@ -2,6 +2,11 @@
 
 from members.models.accounts import User, UserManager
 from members.models.care import CareCase, CareVisit
+from members.models.notifications import (
+    Notification,
+    NotificationDelivery,
+    NotificationPreference,
+)
 from members.models.register import (
     Member,
     Relative,
@@ -15,6 +20,9 @@ __all__ = [
     "CareCase",
     "CareVisit",
     "Member",
+    "Notification",
+    "NotificationDelivery",
+    "NotificationPreference",
     "Relative",
     "StaffRole",
     "Transfer",

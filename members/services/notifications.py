@@ -1,0 +1,300 @@
+"""Notifications: stored once per dedupe key, sent once per channel, never at night.
+
+The flow: ``reminder_run`` (or ``notify`` for a single message) stores
+notifications in batches, each batch one transaction, skipping dedupe keys
+already stored and people who opted out of an optional kind; it creates one
+delivery row per channel and, after commit, hands the delivery ids in chunks to
+``members.tasks.deliveries_send``. Sending locks the delivery row, sends, and
+marks it sent in the same transaction, so a retried or redelivered task skips
+what was sent; ``deliveries_release`` requeues held and stranded deliveries.
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from itertools import islice
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from members.channels import channel_get, channels_enabled
+from members.models import (
+    Notification,
+    NotificationDelivery,
+    NotificationPreference,
+    User,
+)
+from members.reminders import ReminderTarget, reminder_get
+
+logger = logging.getLogger(__name__)
+
+DELIVERY_CHUNK = 200
+STRANDED_AFTER = timedelta(minutes=10)
+Status = NotificationDelivery.Status
+
+
+def batched(items: Iterable, size: int):
+    """Yield lists of up to ``size`` items (itertools.batched needs Python 3.12)."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def quiet_until(now: datetime) -> datetime | None:
+    """Return when the quiet hours around ``now`` end, or None outside them."""
+    local = timezone.localtime(now)
+    start, end = settings.NOTIFICATION_QUIET_START, settings.NOTIFICATION_QUIET_END
+    if end <= local.hour < start:
+        return None
+    wake = local.replace(hour=end, minute=0, second=0, microsecond=0)
+    return wake + timedelta(days=1) if local.hour >= start else wake
+
+
+def _enqueue(delivery_ids: list[int]) -> None:
+    from members.tasks import deliveries_send
+
+    for chunk in batched(delivery_ids, DELIVERY_CHUNK):
+        deliveries_send.delay(delivery_ids=list(chunk))
+
+
+@transaction.atomic
+def notifications_store(
+    *, kind: str, targets: Iterable[ReminderTarget], mandatory: bool
+) -> int:
+    """Store the targets' notifications not stored yet; return how many are new."""
+    targets = list({t.dedupe_key: t for t in targets}.values())
+    if not mandatory:
+        opted_out = set(
+            NotificationPreference.objects.filter(
+                kind=kind,
+                enabled=False,
+                user_id__in={t.recipient_id for t in targets},
+            ).values_list("user_id", flat=True)
+        )
+        targets = [t for t in targets if t.recipient_id not in opted_out]
+    keys = [t.dedupe_key for t in targets]
+    stored = set(
+        Notification.objects.filter(dedupe_key__in=keys).values_list(
+            "dedupe_key", flat=True
+        )
+    )
+    new = [
+        Notification(
+            recipient_id=t.recipient_id,
+            kind=kind,
+            title=t.title[:255],
+            body=t.body,
+            link=t.link,
+            dedupe_key=t.dedupe_key,
+        )
+        for t in targets
+        if t.dedupe_key not in stored
+    ]
+    if not new:
+        return 0
+    # A concurrent run may have stored some keys since: the database decides.
+    Notification.objects.bulk_create(new, ignore_conflicts=True)
+    new_keys = [n.dedupe_key for n in new]
+    fresh = Notification.objects.filter(
+        dedupe_key__in=new_keys, deliveries__isnull=True
+    ).select_related("recipient")
+    deliveries = [
+        NotificationDelivery(notification=notification, channel=channel.name)
+        for notification in fresh
+        for channel in channels_enabled()
+        if channel.reaches(notification.recipient)
+    ]
+    NotificationDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+    pending = list(
+        NotificationDelivery.objects.filter(
+            notification__dedupe_key__in=new_keys, status=Status.PENDING
+        ).values_list("pk", flat=True)
+    )
+    transaction.on_commit(lambda: _enqueue(pending))
+    return len(new)
+
+
+def reminder_run(*, kind: str, today: date | None = None, batch_size: int = 1000):
+    """Store a reminder kind's notifications for today, batch by batch.
+
+    Each batch is its own transaction, so a run stopped half-way and run again
+    stores the rest and nothing twice.
+    """
+    reminder = reminder_get(kind)
+    today = today or timezone.localdate()
+    created = total = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        for batch in batched(reminder.targets(today=today), batch_size):
+            total += len(batch)
+            created += notifications_store(
+                kind=kind, targets=batch, mandatory=reminder.mandatory
+            )
+    logger.info("reminder %s: %s targets, %s new", kind, total, created)
+    return {"kind": kind, "targets": total, "created": created}
+
+
+def notify(
+    *,
+    recipient: User,
+    kind: str,
+    dedupe_key: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    mandatory: bool = True,
+) -> Notification | None:
+    """Store one notification (once per dedupe key) and queue its deliveries."""
+    target = ReminderTarget(
+        recipient_id=recipient.pk,
+        dedupe_key=dedupe_key,
+        title=title,
+        body=body,
+        link=link,
+    )
+    notifications_store(kind=kind, targets=[target], mandatory=mandatory)
+    return Notification.objects.filter(dedupe_key=dedupe_key).first()
+
+
+@transaction.atomic
+def delivery_send(
+    *, delivery_id: int, connection=None, now: datetime | None = None
+) -> str:
+    """Send one delivery unless already sent; hold it during quiet hours.
+
+    The row stays locked until the send is recorded, so a second worker
+    handed the same delivery waits and then finds it sent.
+    """
+    now = now or timezone.now()
+    delivery = (
+        NotificationDelivery.objects.select_for_update()
+        .select_related("notification__recipient")
+        .filter(pk=delivery_id)
+        .first()
+    )
+    if delivery is None or delivery.status in {Status.SENT, Status.FAILED}:
+        return "skipped"
+    channel = channel_get(delivery.channel)
+    if channel.respects_quiet_hours:
+        until = quiet_until(now)
+        if until is not None:
+            delivery.status, delivery.not_before = Status.HELD, until
+            delivery.save(update_fields=["status", "not_before"])
+            return "held"
+    channel.send(delivery.notification, connection=connection)
+    delivery.status, delivery.sent_at = Status.SENT, now
+    delivery.attempts += 1
+    delivery.last_error = ""
+    delivery.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+    return "sent"
+
+
+@transaction.atomic
+def delivery_failure_record(*, delivery_id: int, error: str, final: bool) -> None:
+    """Count a failed attempt; after the last one the delivery is marked failed."""
+    delivery = NotificationDelivery.objects.select_for_update().get(pk=delivery_id)
+    if delivery.status == Status.SENT:
+        return
+    delivery.attempts += 1
+    delivery.last_error = error[:500]
+    if final:
+        delivery.status = Status.FAILED
+    delivery.save(update_fields=["attempts", "last_error", "status"])
+
+
+def deliveries_send(
+    *, delivery_ids: list[int], final: bool = False, now: datetime | None = None
+) -> dict:
+    """Send a chunk of deliveries, one connection per channel.
+
+    Returns counts and the ids that failed with a transient error (to retry).
+    """
+    counts = {"sent": 0, "held": 0, "skipped": 0}
+    failed = []
+    connections = {}
+    channels = dict(
+        NotificationDelivery.objects.filter(pk__in=delivery_ids).values_list(
+            "pk", "channel"
+        )
+    )
+    try:
+        for delivery_id in delivery_ids:
+            name = channels.get(delivery_id)
+            if name is None:
+                counts["skipped"] += 1
+                continue
+            if name not in connections:
+                connections[name] = channel_get(name).open()
+            try:
+                result = delivery_send(
+                    delivery_id=delivery_id, connection=connections[name], now=now
+                )
+            except OSError as error:  # smtplib.SMTPException is an OSError
+                logger.warning("delivery %s failed: %s", delivery_id, error)
+                delivery_failure_record(
+                    delivery_id=delivery_id, error=str(error), final=final
+                )
+                failed.append(delivery_id)
+            else:
+                counts[result] += 1
+    finally:
+        for connection in connections.values():
+            if connection is not None:
+                connection.close()
+    return {**counts, "failed": failed}
+
+
+def deliveries_release(*, now: datetime | None = None) -> int:
+    """Requeue deliveries whose quiet hours ended and those stranded in the queue."""
+    now = now or timezone.now()
+    due = NotificationDelivery.objects.filter(status=Status.HELD, not_before__lte=now)
+    stranded = NotificationDelivery.objects.filter(
+        status=Status.PENDING, created_at__lt=now - STRANDED_AFTER
+    )
+    ids = list(due.values_list("pk", flat=True))
+    ids += list(stranded.values_list("pk", flat=True))
+    if ids:
+        _enqueue(ids)
+    return len(ids)
+
+
+@transaction.atomic
+def deliveries_retry(*, deliveries: Iterable[NotificationDelivery]) -> int:
+    """Give failed deliveries another round (an admin action)."""
+    ids = [d.pk for d in deliveries if d.status == Status.FAILED]
+    NotificationDelivery.objects.filter(pk__in=ids).update(
+        status=Status.PENDING, not_before=None
+    )
+    transaction.on_commit(lambda: _enqueue(ids))
+    return len(ids)
+
+
+@transaction.atomic
+def notification_mark_read(*, notification: Notification, user: User) -> None:
+    """Mark one of the person's own notifications read."""
+    if notification.recipient_id != user.pk:
+        raise PermissionDenied(_("This notification is not yours."))
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, user: User) -> int:
+    """Mark all the person's unread notifications read; return how many."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def notification_preference_set(*, user: User, kind: str, enabled: bool) -> None:
+    """Turn an optional kind on or off for the person; mandatory kinds stay on."""
+    reminder = reminder_get(kind)
+    if reminder.mandatory and not enabled:
+        raise ValidationError(_("This notification cannot be turned off."))
+    NotificationPreference.objects.update_or_create(
+        user=user, kind=kind, defaults={"enabled": enabled}
+    )

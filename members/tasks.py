@@ -1,0 +1,34 @@
+"""Celery tasks of the members app: thin, ids only, each calling one service."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from members.services import notifications
+
+# Back off 1, 2, 4, 8 then 16 minutes between e-mail attempts.
+RETRY_DELAYS = [60, 120, 240, 480, 960]
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def reminder_due(*, kind: str) -> dict:
+    """Store today's notifications of one reminder kind and queue their e-mail."""
+    return notifications.reminder_run(kind=kind, today=timezone.localdate())
+
+
+@shared_task(bind=True, acks_late=True, max_retries=len(RETRY_DELAYS))
+def deliveries_send(self, *, delivery_ids: list[int]) -> dict:
+    """Send a chunk of deliveries; retry the ones that failed, with backoff."""
+    final = self.request.retries >= self.max_retries
+    result = notifications.deliveries_send(delivery_ids=delivery_ids, final=final)
+    if result["failed"] and not final:
+        raise self.retry(
+            kwargs={"delivery_ids": result["failed"]},
+            countdown=RETRY_DELAYS[self.request.retries],
+        )
+    return result
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliveries_release() -> int:
+    """Requeue e-mail held for quiet hours or stranded in the queue."""
+    return notifications.deliveries_release()
