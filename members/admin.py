@@ -623,3 +623,6 @@ class TransferAdmin(ScopedModelAdmin):
     @admin.action(description=_("Cancel the selected transfers (sending unit)"))
     def cancel_transfers(self, request, queryset):
         _run_each(request, queryset, services.transfer_cancel, as_="transfer")
+
+
+from members import admin_notifications  # noqa: E402, F401

@@ -4,6 +4,8 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 _REGISTER = ("member", "relative", "carecase", "carevisit", "transfer")
+# Every role reads its own notifications in the admin (the admin shows no others).
+_OWN_NOTIFICATIONS = ("view_notification", "view_notificationdelivery")
 
 
 class MembersConfig(AppConfig):
@@ -25,6 +27,7 @@ class MembersConfig(AppConfig):
             "change_staffrole",
             "delete_staffrole",
             "view_user",
+            *_OWN_NOTIFICATIONS,
         ],
         "care_officer": [
             "view_member",
@@ -35,10 +38,21 @@ class MembersConfig(AppConfig):
                 for action in ("view", "add", "change")
             ),
             "view_unit",
+            *_OWN_NOTIFICATIONS,
         ],
-        "viewer": [f"view_{model}" for model in (*_REGISTER, "unit", "staffrole")],
+        "viewer": [
+            *(f"view_{model}" for model in (*_REGISTER, "unit", "staffrole")),
+            *_OWN_NOTIFICATIONS,
+        ],
     }
     portal_nav = [
+        {
+            "url_name": "members:inbox",
+            "label": _("Notifications"),
+            "icon": "bell",
+            "order": 5,
+            "badge": "members.selectors.notifications_unread_count",
+        },
         {
             "url_name": "members:profile",
             "label": _("My profile"),

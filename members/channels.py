@@ -55,6 +55,10 @@ class EmailChannel(Channel):
             connection=connection,
             headers={"X-Portal-Notification": notification.dedupe_key},
         )
+        if connection is not None:
+            # Kept open for the rest of the chunk: a backend handed a closed
+            # connection opens and closes one for every message.
+            connection.open()
         message.send(fail_silently=False)
 
 

@@ -6,18 +6,10 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-# Province codes that open a CCCD number (Circular 59/2021/TT-BCA, Annex).
-CCCD_PROVINCES = frozenset(
-    {
-        "001", "002", "004", "006", "008", "010", "011", "012", "014", "015",
-        "017", "019", "020", "022", "024", "025", "026", "027", "030", "031",
-        "033", "034", "035", "036", "037", "038", "040", "042", "044", "045",
-        "046", "048", "049", "051", "052", "054", "056", "058", "060", "062",
-        "064", "066", "067", "068", "070", "072", "074", "075", "077", "079",
-        "080", "082", "083", "084", "086", "087", "089", "091", "092", "093",
-        "094", "095", "096",
-    }
-)  # fmt: skip
+# The place-of-registration code opening a CCCD: 001-096 (Circular 59/2021/TT-BCA
+# lists 63 of them; the range, not the list, is checked, because HRM files carry
+# numbers issued under every revision of that list and after the 2025 mergers).
+CCCD_PROVINCES = frozenset(f"{code:03d}" for code in range(1, 97))
 
 _NON_DIGITS = re.compile(r"[\s.\-()]")
 # Mobile (03, 05, 07, 08, 09 + 8 digits) and fixed lines (02 + 9 digits).

@@ -10,7 +10,15 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from members.identifiers import phone_clean
-from members.models import CareCase, Member, Relative, birthday_key
+from members.models import (
+    CareCase,
+    Member,
+    Notification,
+    NotificationPreference,
+    Relative,
+    birthday_key,
+)
+from members.reminders import reminders_all
 from members.scope import scoped, subtree_q
 from members.text import fold
 
@@ -174,3 +182,49 @@ def care_radar_counts(*, unit, today: date, days: int = 7) -> dict[str, int]:
         ).count(),
         "follow_ups": cases.filter(follow_up_on__range=(today, until)).count(),
     }
+
+
+# Notifications ----------------------------------------------------------------
+
+
+def notifications_for_user(*, user) -> QuerySet[Notification]:
+    """Return the person's own notifications, newest first, for the portal inbox."""
+    return scoped(Notification.objects.all(), user, portal=True)
+
+
+def notifications_unread_count(*, user) -> int:
+    """Return how many of the person's notifications are unread (the menu badge)."""
+    return notifications_for_user(user=user).filter(read_at__isnull=True).count()
+
+
+@dataclass(frozen=True)
+class NotificationSetting:
+    kind: str
+    label: str
+    mandatory: bool
+    enabled: bool
+
+
+def notification_settings(*, user) -> list[tuple[str, list[NotificationSetting]]]:
+    """Return every reminder kind with whether the person receives it.
+
+    Grouped by who the kind is for ("" where a kind does not say), in the
+    registry's order; a kind the person never turned off is on.
+    """
+    turned = dict(
+        scoped(NotificationPreference.objects.all(), user, portal=True).values_list(
+            "kind", "enabled"
+        )
+    )
+    groups: dict[str, list[NotificationSetting]] = {}
+    for reminder in reminders_all():
+        recipients = str(reminder.recipients)
+        groups.setdefault(recipients, []).append(
+            NotificationSetting(
+                kind=reminder.name,
+                label=str(reminder.label),
+                mandatory=reminder.mandatory,
+                enabled=reminder.mandatory or turned.get(reminder.name, True),
+            )
+        )
+    return list(groups.items())

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from members import views
+from members import views, views_notifications
 
 app_name = "members"
 
@@ -17,4 +17,20 @@ urlpatterns = [
     path("than-nhan/them/", views.relative_add, name="relative_add"),
     path("than-nhan/<int:pk>/sua/", views.relative_edit, name="relative_edit"),
     path("than-nhan/<int:pk>/xoa/", views.relative_delete, name="relative_delete"),
+    path("thong-bao/", views_notifications.inbox, name="inbox"),
+    path(
+        "thong-bao/<int:pk>/doc/",
+        views_notifications.notification_open,
+        name="notification_open",
+    ),
+    path(
+        "thong-bao/doc-het/",
+        views_notifications.notifications_read_all,
+        name="notifications_read_all",
+    ),
+    path(
+        "thong-bao/cai-dat/",
+        views_notifications.notification_settings_page,
+        name="notification_settings",
+    ),
 ]

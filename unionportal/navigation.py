@@ -3,13 +3,18 @@
 An app declares, on its AppConfig:
 
 - ``portal_nav``: a list of ``{"url_name", "label", "icon", "order"}`` dicts,
-  optionally with ``"staff_only": True``; an entry whose URL does not resolve
-  is left out, so a link never leads to a page that is not built.
+  optionally with ``"staff_only": True`` and ``"badge"``: the dotted path of a
+  function ``badge(*, user) -> int`` whose number (an unread count) is shown
+  next to the label when above zero. It is called only when a page shows the
+  entry, once a page. An entry whose URL does not resolve is left out, so a
+  link never leads to a page that is not built.
 - ``portal_home_panels``: dotted paths of functions ``panel(*, user)`` that
   return ``None`` or ``{"template": ..., "order": ..., **context}`` for the home.
 """
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
@@ -23,6 +28,12 @@ class NavItem:
     label: str
     icon: str
     order: int
+    count: Callable[[], int] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def badge(self) -> int:
+        """Return the entry's badge number, 0 for none (read once, when shown)."""
+        return self.count() if self.count is not None else 0
 
 
 def nav_items(*, user) -> list[NavItem]:
@@ -38,6 +49,7 @@ def nav_items(*, user) -> list[NavItem]:
                 url = reverse(entry["url_name"])
             except NoReverseMatch:
                 continue
+            badge = entry.get("badge")
             items.append(
                 NavItem(
                     url=url,
@@ -45,6 +57,7 @@ def nav_items(*, user) -> list[NavItem]:
                     label=entry["label"],
                     icon=entry.get("icon", ""),
                     order=entry.get("order", 100),
+                    count=partial(import_string(badge), user=user) if badge else None,
                 )
             )
     return sorted(items, key=lambda item: (item.order, str(item.label)))

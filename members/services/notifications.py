@@ -11,6 +11,7 @@ what was sent; ``deliveries_release`` requeues held and stranded deliveries.
 
 import logging
 from collections.abc import Iterable
+from contextlib import suppress
 from datetime import date, datetime, timedelta
 from itertools import islice
 
@@ -97,10 +98,13 @@ def notifications_store(
         return 0
     # A concurrent run may have stored some keys since: the database decides.
     Notification.objects.bulk_create(new, ignore_conflicts=True)
-    new_keys = [n.dedupe_key for n in new]
-    fresh = Notification.objects.filter(
-        dedupe_key__in=new_keys, deliveries__isnull=True
-    ).select_related("recipient")
+    # Rows a concurrent run stored first were committed with their deliveries
+    # (and queued by it), so the rows without deliveries are this run's own.
+    fresh = list(
+        Notification.objects.filter(
+            dedupe_key__in=[n.dedupe_key for n in new], deliveries__isnull=True
+        ).select_related("recipient")
+    )
     deliveries = [
         NotificationDelivery(notification=notification, channel=channel.name)
         for notification in fresh
@@ -110,11 +114,11 @@ def notifications_store(
     NotificationDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
     pending = list(
         NotificationDelivery.objects.filter(
-            notification__dedupe_key__in=new_keys, status=Status.PENDING
+            notification__in=fresh, status=Status.PENDING
         ).values_list("pk", flat=True)
     )
     transaction.on_commit(lambda: _enqueue(pending))
-    return len(new)
+    return len(fresh)
 
 
 def reminder_run(*, kind: str, today: date | None = None, batch_size: int = 1000):
@@ -237,6 +241,10 @@ def deliveries_send(
                     delivery_id=delivery_id, error=str(error), final=final
                 )
                 failed.append(delivery_id)
+                # The server may have hung up: the next delivery reconnects.
+                if connections[name] is not None:
+                    with suppress(OSError):
+                        connections[name].close()
             else:
                 counts[result] += 1
     finally:
@@ -246,13 +254,22 @@ def deliveries_send(
     return {**counts, "failed": failed}
 
 
+def deliveries_retry_later(*, delivery_ids: list[int], at: datetime) -> None:
+    """Note when failed deliveries are tried again, so the sweeper waits for it."""
+    NotificationDelivery.objects.filter(
+        pk__in=delivery_ids, status__in=[Status.PENDING, Status.HELD]
+    ).update(not_before=at)
+
+
 def deliveries_release(*, now: datetime | None = None) -> int:
     """Requeue deliveries whose quiet hours ended and those stranded in the queue."""
     now = now or timezone.now()
+    stale = now - STRANDED_AFTER
     due = NotificationDelivery.objects.filter(status=Status.HELD, not_before__lte=now)
+    # A delivery waiting for its retry is left to it until that is long overdue.
     stranded = NotificationDelivery.objects.filter(
-        status=Status.PENDING, created_at__lt=now - STRANDED_AFTER
-    )
+        status=Status.PENDING, created_at__lt=stale
+    ).exclude(not_before__gte=stale)
     ids = list(due.values_list("pk", flat=True))
     ids += list(stranded.values_list("pk", flat=True))
     if ids:

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 ECARD = "/the-doan-vien/"
 NOW = "2025-03-10 08:00 +0700"
 EXPIRY_SHOWN = "11/03/2025 08:00"
-# One query for the user (the session is in the cache), one for the member.
-ECARD_QUERIES = 2
+# One query for the user (the session is in the cache), one for the member,
+# one for the menu's unread-notifications badge.
+ECARD_QUERIES = 3
 # Only the member and unit, in one query.
 VERIFY_QUERIES = 1
 QR_PATH = re.compile(r'<path class="qrline"[^>]* d="([^"]+)"')

@@ -17,10 +17,11 @@ pytestmark = pytest.mark.django_db
 PROFILE = "/ho-so/"
 RELATIVES = "/than-nhan/"
 ADD = "/than-nhan/them/"
-# One query for the user (the session is in the cache), one for the member.
-PROFILE_QUERIES = 2
-# The user, the member, the relatives.
-RELATIVES_QUERIES = 3
+# One query for the user (the session is in the cache), one for the member,
+# one for the menu's unread-notifications badge.
+PROFILE_QUERIES = 3
+# The user, the member, the relatives, the badge.
+RELATIVES_QUERIES = 4
 
 
 def vi(message: str) -> str:

@@ -1,0 +1,1 @@
+"""Tests of the HRM file reader: checks, headers, values, records."""
