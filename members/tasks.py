@@ -1,5 +1,7 @@
 """Celery tasks of the members app: thin, ids only, each calling one service."""
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.utils import timezone
 
@@ -21,10 +23,12 @@ def deliveries_send(self, *, delivery_ids: list[int]) -> dict:
     final = self.request.retries >= self.max_retries
     result = notifications.deliveries_send(delivery_ids=delivery_ids, final=final)
     if result["failed"] and not final:
-        raise self.retry(
-            kwargs={"delivery_ids": result["failed"]},
-            countdown=RETRY_DELAYS[self.request.retries],
+        countdown = RETRY_DELAYS[self.request.retries]
+        notifications.deliveries_retry_later(
+            delivery_ids=result["failed"],
+            at=timezone.now() + timedelta(seconds=countdown),
         )
+        raise self.retry(kwargs={"delivery_ids": result["failed"]}, countdown=countdown)
     return result
 
 

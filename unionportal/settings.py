@@ -324,3 +324,10 @@ NOTIFICATION_QUIET_END = env.int("NOTIFICATION_QUIET_END", default=7)
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # A care case with no visit for this many days is reminded to the care officers.
 CARE_UNVISITED_DAYS = env.int("CARE_UNVISITED_DAYS", default=14)
+
+# HRM imports -----------------------------------------------------------------
+
+# Larger uploads are refused before anything is parsed.
+HRM_IMPORT_MAX_BYTES = env.int("HRM_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# Scheduled imports pick new files from <IMPORT_DROP_DIR>/<employer code>/.
+IMPORT_DROP_DIR = Path(env.str("IMPORT_DROP_DIR", default=str(VAR_DIR / "hrm-drop")))

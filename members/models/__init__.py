@@ -2,6 +2,13 @@
 
 from members.models.accounts import User, UserManager
 from members.models.care import CareCase, CareVisit
+from members.models.imports import (
+    HrmDepartment,
+    HrmProfile,
+    ImportChange,
+    ImportHeldRow,
+    ImportRun,
+)
 from members.models.notifications import (
     Notification,
     NotificationDelivery,
@@ -19,6 +26,11 @@ from members.models.units import StaffRole, Unit
 __all__ = [
     "CareCase",
     "CareVisit",
+    "HrmDepartment",
+    "HrmProfile",
+    "ImportChange",
+    "ImportHeldRow",
+    "ImportRun",
     "Member",
     "Notification",
     "NotificationDelivery",

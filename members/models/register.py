@@ -63,6 +63,16 @@ class Member(models.Model):
     employment_status = models.CharField(
         _("employment status"), max_length=64, blank=True
     )
+    hired_on = models.DateField(_("hire date"), null=True, blank=True)
+    department_code = models.CharField(_("department code"), max_length=64, blank=True)
+    # SHA-256 of the values the last HRM file gave; equal means nothing to update.
+    hrm_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hrm_absent_since = models.DateField(
+        _("missing from the HRM file since"),
+        null=True,
+        blank=True,
+        help_text=_("Set when a newer full HRM file no longer lists the member."),
+    )
     union_joined_on = models.DateField(_("union join date"), null=True, blank=True)
     card_number = models.CharField(_("card number"), max_length=32, blank=True)
     status = models.CharField(

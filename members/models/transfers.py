@@ -29,6 +29,18 @@ class Transfer(models.Model):
     to_unit = models.ForeignKey(
         Unit, verbose_name=_("to unit"), on_delete=models.PROTECT, related_name="+"
     )
+    # Moving to another employer (proposed by an HRM import): the new natural key.
+    to_employer = models.ForeignKey(
+        Unit,
+        verbose_name=_("new employer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_employee_code = models.CharField(
+        _("new employee code"), max_length=64, blank=True
+    )
     transfer_on = models.DateField(_("transfer date"))
     state = models.CharField(
         _("state"), max_length=16, choices=State.choices, default=State.PENDING

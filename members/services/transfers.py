@@ -75,7 +75,15 @@ def transfer_confirm(*, transfer: Transfer, actor: User | None = None) -> Transf
     if member.unit_id != transfer.from_unit_id:
         raise ValidationError(_("The member has moved since the transfer was asked."))
     member.unit = transfer.to_unit
-    member.save(update_fields=["unit", "updated_at"])
+    fields = ["unit", "updated_at"]
+    if transfer.to_employer_id:
+        # A move to another employer (found in its HRM file): the new natural key.
+        member.employer_id = transfer.to_employer_id
+        member.employee_code = transfer.to_employee_code
+        member.hrm_hash, member.hrm_absent_since = "", None
+        member.validate_constraints()
+        fields += ["employer", "employee_code", "hrm_hash", "hrm_absent_since"]
+    member.save(update_fields=fields)
     return transfer
 
 

@@ -1,0 +1,654 @@
+"""HRM import runs: one code path behind the admin upload, the command and the schedule.
+
+``import_run_create`` stores a copy of the file and records the run;
+``import_run_execute`` reads it (members.hrm), plans every row against the
+register, and applies the plan in batches, each batch one transaction that
+also moves the run's progress. Nothing is ever deleted: members missing from a
+full file are flagged, bad rows are held with their row, column and reason,
+and the good rows land. A plan beyond the safety limits (too many bad rows, too
+many members missing) writes nothing until staff confirm. A run stopped half
+way (a worker killed) and executed again plans the rest against what was
+already written and ends as an uninterrupted run would.
+"""
+
+import hashlib
+import json
+import logging
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from members.hrm import FileRefused, HrmRecord, read_hrm_file
+from members.models import (
+    HrmDepartment,
+    HrmProfile,
+    ImportChange,
+    ImportHeldRow,
+    ImportRun,
+    Member,
+    StaffRole,
+    Transfer,
+    Unit,
+    User,
+)
+from members.scope import require_unit_in_scope
+from members.services.notifications import batched, notify
+from members.services.register import member_normalise
+
+logger = logging.getLogger(__name__)
+
+# HRM field -> Member field, for the fields an HRM file may set.
+MEMBER_FIELDS = {
+    "full_name": "full_name",
+    "date_of_birth": "date_of_birth",
+    "gender": "gender",
+    "national_id": "national_id",
+    "phone": "phone",
+    "email": "email",
+    "position": "position",
+    "employment_status": "employment_status",
+    "hire_date": "hired_on",
+    "department_code": "department_code",
+}
+# What the employer's status means for the union membership.
+STATUS_EFFECT = {"left": Member.Status.LEFT, "retired": Member.Status.RETIRED}
+INVALID_SHARE = 0.05
+ABSENT_SHARE = 0.10
+Status = ImportRun.Status
+
+
+@dataclass
+class Plan:
+    """What a file would do to the register, row by row."""
+
+    data_rows: int = 0
+    new: list = field(default_factory=list)  # (row, values, unit_id)
+    updated: list = field(default_factory=list)  # (row, pk, changes, values, hash)
+    unchanged: list = field(default_factory=list)  # (pk, hash) to refresh
+    held: list = field(default_factory=list)  # (row, column, code, reason, raw)
+    transfers: list = field(default_factory=list)  # (row, pk, to_unit, employer, code)
+    absent: list = field(default_factory=list)  # member pks
+    unmapped: dict = field(default_factory=dict)  # department code -> name
+    invalid: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "count_new": len(self.new),
+            "count_updated": len(self.updated),
+            "count_unchanged": len(self.unchanged),
+            "count_held": len(self.held),
+            "count_absent": len(self.absent),
+            "count_transfers": len(self.transfers),
+        }
+
+
+def _import_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports"
+
+
+def import_run_create(
+    *,
+    employer: Unit,
+    source: str,
+    file_name: str,
+    content: bytes,
+    started_by: User | None = None,
+    dry_run: bool = False,
+    confirmed: bool = False,
+) -> ImportRun:
+    """Record a run and keep a copy of its file (by content hash) for executing it."""
+    if not employer.is_employer:
+        raise ValidationError(_("%(unit)s receives no HRM file.") % {"unit": employer})
+    require_unit_in_scope(started_by, employer)
+    digest = hashlib.sha256(content).hexdigest()
+    path = _import_dir() / digest[:2] / f"{digest}{Path(file_name).suffix.lower()}"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".part")
+        partial.write_bytes(content)
+        partial.replace(path)
+    return ImportRun.objects.create(
+        employer=employer,
+        source=source,
+        started_by=started_by,
+        file_name=Path(file_name).name[:255],
+        file_sha256=digest,
+        file_size=len(content),
+        stored_file=str(path.relative_to(settings.MEDIA_ROOT)),
+        dry_run=dry_run,
+        confirmed=confirmed,
+    )
+
+
+def _hash(values: dict) -> str:
+    present = {k: values[k] for k in sorted(MEMBER_FIELDS) if k in values}
+    return hashlib.sha256(
+        json.dumps(present, default=str, sort_keys=True).encode()
+    ).hexdigest()
+
+
+def _held(plan: Plan, record: HrmRecord, column: str, code: str, reason: str):
+    plan.held.append((record.row_number, column, code, str(reason), record.raw))
+
+
+def _plan(
+    run: ImportRun,
+    records: list[HrmRecord],
+    profile: HrmProfile | None,
+    headers: dict[str, str],
+) -> Plan:
+    """Classify every row against the register; write nothing."""
+    employer = run.employer
+    plan = Plan(data_rows=len(records))
+    departments = {d.code: d for d in HrmDepartment.objects.filter(employer=employer)}
+    default_unit = profile.default_unit_id if profile else None
+    fields = ["pk", "employee_code", "hrm_hash", "hrm_absent_since", "unit_id"]
+    fields += ["status"]
+    fields += list(MEMBER_FIELDS.values())
+    existing = {
+        row["employee_code"]: row
+        for row in Member.objects.filter(employer=employer).values(*fields)
+    }
+    by_national_id = {
+        row["national_id"]: row
+        for row in Member.objects.filter(national_id__isnull=False).values(
+            "pk", "national_id", "employer_id", "employee_code"
+        )
+    }
+    rows_of_code = defaultdict(list)
+    for r in records:
+        if r.valid:
+            rows_of_code[r.values["employee_code"]].append(str(r.row_number))
+    ids = Counter(r.values.get("national_id") for r in records if r.valid)
+    seen_codes = {r.values.get("employee_code") for r in records}
+
+    for record in records:
+        values = record.values
+        code = values.get("employee_code", "")
+        if not record.valid:
+            first = record.errors[0]
+            reason = "; ".join(e.reason for e in record.errors)
+            _held(plan, record, first.column, first.code, reason)
+            plan.invalid += 1
+            continue
+        if len(rows_of_code[code]) > 1:
+            rows = rows_of_code[code]
+            _held(
+                plan,
+                record,
+                headers["employee_code"],
+                "duplicate_code",
+                _("Employee code %(code)s appears in rows %(rows)s of this file.")
+                % {"code": code, "rows": ", ".join(rows)},
+            )
+            plan.invalid += 1
+            continue
+        national_id = values.get("national_id")
+        if national_id and ids[national_id] > 1:
+            _held(
+                plan,
+                record,
+                headers.get("national_id", ""),
+                "duplicate_national_id",
+                _("CCCD %(id)s appears in more than one row of this file.")
+                % {"id": national_id},
+            )
+            plan.invalid += 1
+            continue
+        department = values.get("department_code", "")
+        mapped = departments.get(department)
+        unit_id = (mapped.unit_id if mapped else None) or default_unit
+        if department and (mapped is None or mapped.unit_id is None):
+            plan.unmapped.setdefault(department, values.get("department_name", ""))
+        member = existing.get(code)
+        owner = by_national_id.get(national_id) if national_id else None
+        if member is not None:
+            if owner is not None and owner["pk"] != member["pk"]:
+                _held(
+                    plan,
+                    record,
+                    headers.get("national_id", ""),
+                    "national_id_taken",
+                    _("CCCD %(id)s already belongs to employee %(code)s.")
+                    % {"id": national_id, "code": owner["employee_code"]},
+                )
+                continue
+            _plan_existing(plan, record, member, unit_id)
+            continue
+        if owner is not None:
+            if owner["employer_id"] == employer.pk:
+                _held(
+                    plan,
+                    record,
+                    headers.get("national_id", ""),
+                    "national_id_taken",
+                    _("CCCD %(id)s already belongs to employee %(code)s.")
+                    % {"id": national_id, "code": owner["employee_code"]},
+                )
+            elif unit_id is None:
+                _held_unmapped(plan, record, headers, department)
+            else:
+                plan.transfers.append(
+                    (record.row_number, owner["pk"], unit_id, employer.pk, code)
+                )
+            continue
+        if unit_id is None:
+            _held_unmapped(plan, record, headers, department)
+            continue
+        plan.new.append((record.row_number, values, unit_id))
+
+    if profile is None or profile.full_file:
+        plan.absent = [
+            row["pk"]
+            for code, row in existing.items()
+            if code not in seen_codes
+            and row["status"] == Member.Status.ACTIVE
+            and row["hrm_absent_since"] is None
+        ]
+    return plan
+
+
+def _held_unmapped(plan, record, headers, department):
+    _held(
+        plan,
+        record,
+        headers.get("department_code", ""),
+        "department_unmapped",
+        _(
+            "Department %(code)s is not mapped to a union unit: map it in the "
+            "employer's HRM departments, then import the file again."
+        )
+        % {"code": department or "-"},
+    )
+
+
+def _plan_existing(plan: Plan, record: HrmRecord, member: dict, unit_id) -> None:
+    values = record.values
+    digest = _hash(values)
+    if member["unit_id"] != unit_id and unit_id is not None:
+        plan.transfers.append((record.row_number, member["pk"], unit_id, None, ""))
+    if digest == member["hrm_hash"]:
+        # Back in the file after being missing: only the flag is lifted.
+        flagged = member["hrm_absent_since"] is not None
+        plan.unchanged.append((member["pk"], digest if flagged else None))
+        return
+    changes = {}
+    for hrm_field, member_field in MEMBER_FIELDS.items():
+        if hrm_field in values and values[hrm_field] != member[member_field]:
+            new = values[hrm_field]
+            if new in ("", None) and member[member_field] in ("", None):
+                continue
+            changes[member_field] = [member[member_field], new]
+    status = STATUS_EFFECT.get(values.get("employment_status"))
+    if status and member["status"] == Member.Status.ACTIVE:
+        changes["status"] = [member["status"], status]
+    if changes:
+        plan.updated.append((record.row_number, member["pk"], changes, values, digest))
+    else:
+        plan.unchanged.append((member["pk"], digest))
+
+
+def _json(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _apply_batch(run: ImportRun, batch: list, today: date) -> None:
+    """Write one batch of planned actions and the run's progress, atomically."""
+    employer = run.employer
+    changes, new_members, updated = [], [], []
+    for kind, item in batch:
+        if kind == "new":
+            row, values, unit_id = item
+            member = Member(
+                employer=employer,
+                employee_code=values["employee_code"],
+                unit_id=unit_id,
+                hrm_hash=_hash(values),
+                **{
+                    MEMBER_FIELDS[f]: v
+                    for f, v in values.items()
+                    if f in MEMBER_FIELDS and v is not None
+                },
+            )
+            member_normalise(member)
+            new_members.append(member)
+            changes.append(
+                ImportChange(
+                    run=run,
+                    action=ImportChange.Action.NEW,
+                    row_number=row,
+                    employee_code=member.employee_code,
+                    full_name=member.full_name,
+                    changes={k: _json(v) for k, v in values.items()},
+                )
+            )
+        elif kind == "updated":
+            row, pk, diff, values, digest = item
+            updated.append((pk, diff, digest))
+        elif kind == "unchanged":
+            pk, digest = item
+            if digest:
+                updated.append((pk, {}, digest))
+    if new_members:
+        created = Member.objects.bulk_create(new_members)
+        by_code = {m.employee_code: m for m in created}
+        for change in changes:
+            change.member = by_code.get(change.employee_code)
+    if updated:
+        members = Member.objects.select_related("unit").in_bulk([u[0] for u in updated])
+        touched = set()
+        for pk, diff, digest in updated:
+            member = members[pk]
+            for name, (_old, new) in diff.items():
+                setattr(member, name, new)
+                touched.add(name)
+            member.hrm_hash = digest
+            member.hrm_absent_since = None
+            if diff:
+                member_normalise(member)
+                changes.append(
+                    ImportChange(
+                        run=run,
+                        action=ImportChange.Action.UPDATED,
+                        member=member,
+                        employee_code=member.employee_code,
+                        full_name=member.full_name,
+                        changes={k: [_json(o), _json(n)] for k, (o, n) in diff.items()},
+                    )
+                )
+        names = {"hrm_hash", "hrm_absent_since", "updated_at", *touched}
+        if touched & {"full_name"}:
+            names.add("full_name_folded")
+        if touched & {"date_of_birth"}:
+            names.add("birthday_key")
+        Member.objects.bulk_update(
+            list(members.values()), sorted(names), batch_size=1000
+        )
+    ImportChange.objects.bulk_create(changes, batch_size=1000)
+
+
+def import_run_execute(*, run_id: int, batch_size: int = 2000) -> ImportRun:
+    """Execute (or resume) a run: read, plan, check the limits, apply in batches."""
+    run = ImportRun.objects.select_related("employer", "started_by").get(pk=run_id)
+    if run.status not in {Status.QUEUED, Status.RUNNING}:
+        return run
+    started = time.monotonic()
+    run.status = Status.RUNNING
+    run.started_at = run.started_at or timezone.now()
+    run.save(update_fields=["status", "started_at"])
+    profile = HrmProfile.objects.filter(employer=run.employer).first()
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            hrm = read_hrm_file(
+                Path(settings.MEDIA_ROOT) / run.stored_file,
+                file_name=run.file_name,
+                profile=profile.mapping if profile else None,
+                max_bytes=settings.HRM_IMPORT_MAX_BYTES,
+            )
+            records = list(hrm.records())
+        except FileRefused as refusal:
+            return _finish(run, Status.REFUSED, str(refusal), started)
+        headers = {name: column.header for name, column in hrm.columns.items()}
+        plan = _plan(run, records, profile, headers)
+        if not run.planned:
+            for name, value in plan.counts().items():
+                setattr(run, name, value)
+            run.total_rows = plan.data_rows
+            run.planned = True
+            run.save()
+            _store_held(run, plan)
+        limit = _over_limits(run, plan)
+        if limit and not run.confirmed:
+            _store_preview(run, plan)
+            return _finish(run, Status.NEEDS_CONFIRMATION, limit, started)
+        if run.dry_run:
+            _store_preview(run, plan)
+            return _finish(run, Status.PREVIEWED, _summary(run), started)
+        _store_departments(run, plan)
+        actions = [("new", item) for item in plan.new]
+        actions += [("updated", item) for item in plan.updated]
+        actions += [("unchanged", item) for item in plan.unchanged if item[1]]
+        today = timezone.localdate()
+        for batch in batched(actions, batch_size):
+            with transaction.atomic():
+                _apply_batch(run, batch, today)
+                run.rows_done = min(run.total_rows, run.rows_done + len(batch))
+                run.save(update_fields=["rows_done"])
+        with transaction.atomic():
+            _apply_transfers(run, plan)
+            _apply_absent(run, plan, today)
+            run.rows_done = run.total_rows
+            run.save(update_fields=["rows_done"])
+        return _finish(run, Status.DONE, _summary(run), started)
+
+
+def _over_limits(run: ImportRun, plan: Plan) -> str:
+    if plan.data_rows and plan.invalid / plan.data_rows > INVALID_SHARE:
+        return _(
+            "%(invalid)s of %(rows)s rows are invalid (more than 5%%): nothing was "
+            "written. Check the file, or confirm to import the valid rows."
+        ) % {"invalid": plan.invalid, "rows": plan.data_rows}
+    active = Member.objects.filter(
+        employer=run.employer, status=Member.Status.ACTIVE
+    ).count()
+    if active and len(plan.absent) / active > ABSENT_SHARE:
+        return _(
+            "%(absent)s of the employer's %(active)s members are missing from this "
+            "file (more than 10%%): nothing was written. Check that it is the full "
+            "file, or confirm to flag them."
+        ) % {"absent": len(plan.absent), "active": active}
+    return ""
+
+
+def _summary(run: ImportRun) -> str:
+    counts = (run.count_new, run.count_updated, run.count_absent, run.count_transfers)
+    if not any(counts):
+        return _(
+            "Nothing changed: the register already matches this file "
+            "(%(held)s rows held for review)."
+        ) % {"held": run.count_held}
+    return _(
+        "%(new)s new, %(updated)s updated, %(unchanged)s unchanged, %(held)s held "
+        "for review, %(absent)s missing from the file, %(transfers)s transfers "
+        "proposed."
+    ) % {
+        "new": run.count_new,
+        "updated": run.count_updated,
+        "unchanged": run.count_unchanged,
+        "held": run.count_held,
+        "absent": run.count_absent,
+        "transfers": run.count_transfers,
+    }
+
+
+def _store_held(run: ImportRun, plan: Plan) -> None:
+    ImportHeldRow.objects.bulk_create(
+        [
+            ImportHeldRow(
+                run=run,
+                row_number=row,
+                column=column[:255],
+                code=code,
+                reason=reason,
+                values=raw,
+            )
+            for row, column, code, reason, raw in plan.held
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+
+
+def _store_preview(run: ImportRun, plan: Plan) -> None:
+    """Keep what the run would do, for the preview screen (dry runs, stopped runs)."""
+    ImportChange.objects.filter(run=run).delete()
+    changes = [
+        ImportChange(
+            run=run,
+            action=ImportChange.Action.NEW,
+            row_number=row,
+            employee_code=values["employee_code"],
+            full_name=values.get("full_name", ""),
+            changes={k: _json(v) for k, v in values.items()},
+        )
+        for row, values, _unit in plan.new
+    ]
+    changes += [
+        ImportChange(
+            run=run,
+            action=ImportChange.Action.UPDATED,
+            row_number=row,
+            member_id=pk,
+            employee_code=values["employee_code"],
+            full_name=values.get("full_name", ""),
+            changes={k: [_json(o), _json(n)] for k, (o, n) in diff.items()},
+        )
+        for row, pk, diff, values, _digest in plan.updated
+    ]
+    absent = Member.objects.filter(pk__in=plan.absent).values_list(
+        "pk", "employee_code", "full_name"
+    )
+    changes += [
+        ImportChange(
+            run=run,
+            action=ImportChange.Action.ABSENT,
+            member_id=pk,
+            employee_code=code,
+            full_name=name,
+        )
+        for pk, code, name in absent
+    ]
+    ImportChange.objects.bulk_create(changes, batch_size=1000)
+
+
+def _store_departments(run: ImportRun, plan: Plan) -> None:
+    HrmDepartment.objects.bulk_create(
+        [
+            HrmDepartment(employer=run.employer, code=code, name=name[:255])
+            for code, name in plan.unmapped.items()
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _apply_transfers(run: ImportRun, plan: Plan) -> None:
+    today = timezone.localdate()
+    pending = set(
+        Transfer.objects.filter(
+            member_id__in=[t[1] for t in plan.transfers],
+            state=Transfer.State.PENDING,
+        ).values_list("member_id", flat=True)
+    )
+    members = Member.objects.in_bulk([t[1] for t in plan.transfers])
+    transfers = []
+    for _row, pk, to_unit, to_employer, code in plan.transfers:
+        member = members[pk]
+        if pk in pending or (member.unit_id == to_unit and not to_employer):
+            continue
+        transfers.append(
+            Transfer(
+                member=member,
+                from_unit_id=member.unit_id,
+                to_unit_id=to_unit,
+                to_employer_id=to_employer,
+                to_employee_code=code,
+                transfer_on=today,
+                reason=_("Proposed by the HRM file %(file)s") % {"file": run.file_name},
+                requested_by=run.started_by,
+            )
+        )
+    Transfer.objects.bulk_create(transfers, ignore_conflicts=True)
+    ImportChange.objects.bulk_create(
+        [
+            ImportChange(
+                run=run,
+                action=ImportChange.Action.TRANSFER,
+                member=t.member,
+                employee_code=t.to_employee_code or t.member.employee_code,
+                full_name=t.member.full_name,
+                changes={"to_unit": t.to_unit_id, "to_employer": t.to_employer_id},
+            )
+            for t in transfers
+        ]
+    )
+
+
+def _apply_absent(run: ImportRun, plan: Plan, today: date) -> None:
+    flagged = Member.objects.filter(pk__in=plan.absent, hrm_absent_since__isnull=True)
+    rows = list(flagged.values_list("pk", "employee_code", "full_name"))
+    flagged.update(hrm_absent_since=today)
+    ImportChange.objects.bulk_create(
+        [
+            ImportChange(
+                run=run,
+                action=ImportChange.Action.ABSENT,
+                member_id=pk,
+                employee_code=code,
+                full_name=name,
+            )
+            for pk, code, name in rows
+        ]
+    )
+
+
+def _finish(run: ImportRun, status: str, message: str, started: float) -> ImportRun:
+    run.status = status
+    run.message = message
+    run.finished_at = timezone.now()
+    run.duration_ms = round((time.monotonic() - started) * 1000)
+    run.save(update_fields=["status", "message", "finished_at", "duration_ms"])
+    transaction.on_commit(lambda: import_run_notify(run=run))
+    return run
+
+
+def import_run_notify(*, run: ImportRun) -> None:
+    """Tell whoever started the run, or for a scheduled one the employer's staff."""
+    if run.started_by_id:
+        recipients = [run.started_by]
+    else:
+        recipients = User.objects.filter(
+            Q(staff_roles__unit=run.employer)
+            & Q(staff_roles__role=StaffRole.Role.OFFICER),
+            is_active=True,
+        ).distinct()
+    title = _("HRM import of %(file)s: %(status)s") % {
+        "file": run.file_name,
+        "status": run.get_status_display(),
+    }
+    for user in recipients:
+        notify(
+            recipient=user,
+            kind="hrm.import_result",
+            dedupe_key=f"hrm-import:{run.pk}:{run.status}:{user.pk}",
+            title=title,
+            body=run.message,
+            link=f"/admin/members/importrun/{run.pk}/change/",
+        )
+
+
+def import_run_summary(*, run: ImportRun) -> dict:
+    """Return a run's outcome as plain data (the command's JSON, task results)."""
+    return {
+        "run_id": run.pk,
+        "status": run.status,
+        "message": run.message,
+        "file": run.file_name,
+        "sha256": run.file_sha256,
+        "rows": run.total_rows,
+        "new": run.count_new,
+        "updated": run.count_updated,
+        "unchanged": run.count_unchanged,
+        "held": run.count_held,
+        "absent": run.count_absent,
+        "transfers": run.count_transfers,
+        "duration_ms": run.duration_ms,
+    }
