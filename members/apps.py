@@ -84,7 +84,13 @@ class MembersConfig(AppConfig):
             "every": 300,
             "description": _("Sends e-mail held for quiet hours or stranded."),
         }
-        return [release, *reminder_schedules()]
+        drop_dir = {
+            "name": "hrm:import-drop-dir",
+            "task": "members.tasks.import_drop_dir_scan",
+            "crontab": {"minute": "*/15"},
+            "description": _("Imports HRM files dropped for each employer."),
+        }
+        return [release, drop_dir, *reminder_schedules()]
 
     def ready(self):
         from django.db.models.signals import post_migrate

@@ -36,3 +36,19 @@ def deliveries_send(self, *, delivery_ids: list[int]) -> dict:
 def deliveries_release() -> int:
     """Requeue e-mail held for quiet hours or stranded in the queue."""
     return notifications.deliveries_release()
+
+
+@shared_task(acks_late=True)
+def import_run_execute(*, run_id: int) -> dict:
+    """Execute (or, redelivered after a crash, resume) one HRM import run."""
+    from members.services.hrm_import import import_run_execute, import_run_summary
+
+    return import_run_summary(run=import_run_execute(run_id=run_id))
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def import_drop_dir_scan() -> list[int]:
+    """Import new files dropped in IMPORT_DROP_DIR/<employer code>/."""
+    from members.services.hrm_import import import_drop_dir_scan
+
+    return import_drop_dir_scan()

@@ -652,3 +652,43 @@ def import_run_summary(*, run: ImportRun) -> dict:
         "transfers": run.count_transfers,
         "duration_ms": run.duration_ms,
     }
+
+
+def import_drop_dir_scan(*, now=None) -> list[int]:
+    """Queue a run for every file waiting in IMPORT_DROP_DIR/<employer code>/.
+
+    The file is copied into the run's storage and moved to ``archive/<date>/``
+    beside it, so it is imported once; the run itself executes in its own task
+    (acknowledged late, so a worker lost mid-run hands it to another, which
+    resumes it). A file changed in the last minute may still be being written
+    and waits for the next scan.
+    """
+    from members.tasks import import_run_execute as execute_task
+
+    root = Path(settings.IMPORT_DROP_DIR)
+    now = now or timezone.now()
+    runs = []
+    if not root.is_dir():
+        return runs
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        employer = Unit.objects.filter(code=folder.name, is_employer=True).first()
+        if employer is None:
+            logger.warning("drop folder %s names no employer unit", folder)
+            continue
+        waiting = (p for p in folder.iterdir() if p.is_file())
+        for path in sorted(waiting, key=lambda p: p.stat().st_mtime):
+            if path.name.startswith(".") or now.timestamp() - path.stat().st_mtime < 60:
+                continue
+            with transaction.atomic():
+                run = import_run_create(
+                    employer=employer,
+                    source=ImportRun.Source.SCHEDULE,
+                    file_name=path.name,
+                    content=path.read_bytes(),
+                )
+                archive = folder / "archive" / f"{timezone.localdate():%Y-%m-%d}"
+                archive.mkdir(parents=True, exist_ok=True)
+                path.replace(archive / f"{run.pk}-{path.name}")
+                execute_task.delay_on_commit(run_id=run.pk)
+            runs.append(run.pk)
+    return runs
