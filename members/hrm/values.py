@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from members.identifiers import national_id_clean, phone_clean
 from members.text import fold, nfc
@@ -35,11 +36,12 @@ _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 class EmploymentStatus(models.TextChoices):
-    WORKING = "working", _("Working")
-    MATERNITY_LEAVE = "maternity_leave", _("Maternity leave")
-    ON_LEAVE = "on_leave", _("On leave")
-    LEFT = "left", _("Left")
-    RETIRED = "retired", _("Retired")
+    # "employment" context: the same words describe union membership elsewhere.
+    WORKING = "working", pgettext_lazy("employment", "Working")
+    MATERNITY_LEAVE = "maternity_leave", pgettext_lazy("employment", "Maternity leave")
+    ON_LEAVE = "on_leave", pgettext_lazy("employment", "On leave")
+    LEFT = "left", pgettext_lazy("employment", "Left")
+    RETIRED = "retired", pgettext_lazy("employment", "Retired")
 
 
 GENDERS = ("male", "female")
