@@ -305,13 +305,15 @@ def _apply_batch(run: ImportRun, batch: list, today: date) -> None:
     """Write one batch of planned actions and the run's progress, atomically."""
     employer = run.employer
     changes, new_members, updated = [], [], []
+    # member_normalise reads member.unit: one query a batch, not one a row.
+    units = Unit.objects.in_bulk({item[2] for kind, item in batch if kind == "new"})
     for kind, item in batch:
         if kind == "new":
             row, values, unit_id = item
             member = Member(
                 employer=employer,
                 employee_code=values["employee_code"],
-                unit_id=unit_id,
+                unit=units[unit_id],
                 hrm_hash=_hash(values),
                 **{
                     MEMBER_FIELDS[f]: v
@@ -333,11 +335,11 @@ def _apply_batch(run: ImportRun, batch: list, today: date) -> None:
             )
         elif kind == "updated":
             row, pk, diff, values, digest = item
-            updated.append((pk, diff, digest))
+            updated.append((pk, diff, digest, row))
         elif kind == "unchanged":
             pk, digest = item
             if digest:
-                updated.append((pk, {}, digest))
+                updated.append((pk, {}, digest, None))
     if new_members:
         created = Member.objects.bulk_create(new_members)
         by_code = {m.employee_code: m for m in created}
@@ -346,7 +348,7 @@ def _apply_batch(run: ImportRun, batch: list, today: date) -> None:
     if updated:
         members = Member.objects.select_related("unit").in_bulk([u[0] for u in updated])
         touched = set()
-        for pk, diff, digest in updated:
+        for pk, diff, digest, row in updated:
             member = members[pk]
             for name, (_old, new) in diff.items():
                 setattr(member, name, new)
@@ -359,6 +361,7 @@ def _apply_batch(run: ImportRun, batch: list, today: date) -> None:
                     ImportChange(
                         run=run,
                         action=ImportChange.Action.UPDATED,
+                        row_number=row,
                         member=member,
                         employee_code=member.employee_code,
                         full_name=member.full_name,
@@ -404,8 +407,9 @@ def import_run_execute(*, run_id: int, batch_size: int = 2000) -> ImportRun:
                 setattr(run, name, value)
             run.total_rows = plan.data_rows
             run.planned = True
-            run.save()
-            _store_held(run, plan)
+            with transaction.atomic():
+                run.save()
+                _store_held(run, plan)
         limit = _over_limits(run, plan)
         if limit and not run.confirmed:
             _store_preview(run, plan)
