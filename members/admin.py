@@ -625,4 +625,4 @@ class TransferAdmin(ScopedModelAdmin):
         _run_each(request, queryset, services.transfer_cancel, as_="transfer")
 
 
-from members import admin_notifications  # noqa: E402, F401
+from members import admin_imports, admin_notifications  # noqa: E402, F401

@@ -696,3 +696,37 @@ def import_drop_dir_scan(*, now=None) -> list[int]:
                 execute_task.delay_on_commit(run_id=run.pk)
             runs.append(run.pk)
     return runs
+
+
+@transaction.atomic
+def import_run_confirm(*, run: ImportRun, user: User) -> ImportRun:
+    """Queue a real run of a previewed (or stopped) run's stored file."""
+    content = (Path(settings.MEDIA_ROOT) / run.stored_file).read_bytes()
+    confirmed = import_run_create(
+        employer=run.employer,
+        source=ImportRun.Source.UPLOAD,
+        file_name=run.file_name,
+        content=content,
+        started_by=user,
+        dry_run=False,
+        confirmed=run.status == Status.NEEDS_CONFIRMATION,
+    )
+    from members.tasks import import_run_execute as execute_task
+
+    execute_task.delay_on_commit(run_id=confirmed.pk)
+    return confirmed
+
+
+@transaction.atomic
+def held_rows_dismiss(*, rows, user: User) -> int:
+    """Mark the open held rows among ``rows`` as dismissed by ``user``."""
+    now = timezone.now()
+    dismissed = list(rows.filter(status=ImportHeldRow.Status.OPEN))
+    for row in dismissed:
+        row.status = ImportHeldRow.Status.DISMISSED
+        row.resolved_by = user
+        row.resolved_at = now
+    ImportHeldRow.objects.bulk_update(
+        dismissed, ["status", "resolved_by", "resolved_at"], batch_size=500
+    )
+    return len(dismissed)

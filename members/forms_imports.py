@@ -1,0 +1,127 @@
+"""Forms of the HRM import admin: the upload, profiles and department mapping."""
+
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from members.models import HrmDepartment, HrmProfile, Unit
+from members.scope import scoped
+
+UNION_LEVELS = (Unit.Level.GRASSROOTS, Unit.Level.GROUP)
+FILE_SUFFIXES = (".xlsx", ".csv")
+
+
+def for_user(form_class, user):
+    """Return the form class bound to the user whose scope limits its choices."""
+    return type(form_class.__name__, (form_class,), {"user": user})
+
+
+def employer_units(user):
+    """Return the employer units the user may import into."""
+    return scoped(Unit.objects.filter(is_employer=True), user).order_by("path")
+
+
+def union_units(user, employer: Unit | None = None):
+    """Return the grassroots unions and groups new employees may join."""
+    units = scoped(Unit.objects.filter(level__in=UNION_LEVELS), user)
+    if employer is not None:
+        units = units.filter(path__startswith=employer.path)
+    return units.order_by("path")
+
+
+def _check_unit_under_employer(form, field: str) -> None:
+    employer = form.cleaned_data.get("employer") or getattr(
+        form.instance, "employer", None
+    )
+    unit = form.cleaned_data.get(field)
+    if (
+        unit is not None
+        and employer is not None
+        and not unit.path.startswith(employer.path)
+    ):
+        form.add_error(
+            field,
+            _("Choose a union unit under %(employer)s.") % {"employer": employer},
+        )
+
+
+class ImportUploadForm(forms.Form):
+    """An HRM file for one employer in the user's scope."""
+
+    employer = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("employer"))
+    file = forms.FileField(
+        label=_("HRM file"), help_text=_("An .xlsx workbook or a .csv file.")
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["employer"].queryset = employer_units(user)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if Path(upload.name).suffix.lower() not in FILE_SUFFIXES:
+            raise forms.ValidationError(
+                _("Upload an .xlsx or .csv file."), code="suffix"
+            )
+        if upload.size > settings.HRM_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s MB."),
+                code="too_large",
+                params={"limit": settings.HRM_IMPORT_MAX_BYTES // (1024 * 1024)},
+            )
+        return upload
+
+
+class HrmProfileForm(forms.ModelForm):
+    """A mapping profile; its default unit lies under its employer."""
+
+    # The admin sets the user on the class it builds for each request.
+    user = None
+
+    class Meta:
+        model = HrmProfile
+        fields = ("employer", "mapping", "full_file", "default_unit")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        employer = self.instance.employer if self.instance.employer_id else None
+        if "employer" in self.fields:
+            self.fields["employer"].queryset = employer_units(self.user)
+        self.fields["default_unit"].queryset = union_units(self.user, employer)
+
+    def clean(self):
+        cleaned = super().clean()
+        _check_unit_under_employer(self, "default_unit")
+        return cleaned
+
+
+class HrmDepartmentForm(forms.ModelForm):
+    """A department and the union unit under its employer that it maps to."""
+
+    user = None
+
+    class Meta:
+        model = HrmDepartment
+        fields = ("employer", "code", "name", "unit")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        employer = self.instance.employer if self.instance.employer_id else None
+        if "employer" in self.fields:
+            self.fields["employer"].queryset = employer_units(self.user)
+        self.fields["unit"].queryset = union_units(self.user, employer)
+
+    def clean(self):
+        cleaned = super().clean()
+        _check_unit_under_employer(self, "unit")
+        return cleaned
+
+
+class DepartmentUnitForm(HrmDepartmentForm):
+    """The changelist's inline-editable unit of one department."""
+
+    class Meta:
+        model = HrmDepartment
+        fields = ("unit",)
