@@ -206,7 +206,7 @@ def test_preview_of_a_reimport_shows_field_changes_with_dates(
     assert (preview.count_updated, preview.count_unchanged) == (1, 1)
     body = page(officer, run_url(preview))
     assert "04/03/1980 → 03/04/1980" in body
-    assert "Confirm and import" in body
+    assert "Xác nhận và nhập dữ liệu" in body
 
 
 def test_progress_of_a_running_import_shows(officer, tree):
@@ -222,7 +222,7 @@ def test_progress_of_a_running_import_shows(officer, tree):
     )
 
     body = page(officer, run_url(run))
-    assert "25% (50 of 200 rows)" in body
+    assert "25% (50/200 dòng)" in body
     assert '<progress id="run-progress" max="100" value="25">' in body
     assert '<meta http-equiv="refresh" content="3">' in body
     assert "25%" in page(officer, reverse("admin:members_importrun_changelist"))

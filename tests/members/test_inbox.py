@@ -457,7 +457,7 @@ def test_superusers_see_everyones_notifications(client, tree, superuser):
 
 def test_admin_filters_by_read_and_kind(client, superuser):
     read = note(superuser, "1", title="Đã đọc rồi", kind="care.birthday")
-    note(superuser, "2", title="Chưa đọc", kind="care.weekly_digest")
+    note(superuser, "2", title="Vẫn còn mới", kind="care.weekly_digest")
     Notification.objects.filter(pk=read.pk).update(read_at=timezone.now())
     client.force_login(superuser)
     changelist = reverse("admin:members_notification_changelist")
@@ -465,10 +465,10 @@ def test_admin_filters_by_read_and_kind(client, superuser):
     unread = client.get(changelist, {"read": "no"}).content.decode()
     birthdays = client.get(changelist, {"kind": "care.birthday"}).content.decode()
 
-    assert "Chưa đọc" in unread
+    assert "Vẫn còn mới" in unread
     assert "Đã đọc rồi" not in unread
     assert "Đã đọc rồi" in birthdays
-    assert "Chưa đọc" not in birthdays
+    assert "Vẫn còn mới" not in birthdays
     assert vi("Birthdays of members and relatives tomorrow") in birthdays
 
 
