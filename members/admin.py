@@ -4,11 +4,12 @@ from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
 from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -26,13 +27,13 @@ from members.models import (
     User,
 )
 from members.resources import MemberResource
-from members.scope import scoped, unit_in_scope
+from members.scope import scoped, staff_unit_paths, unit_in_scope
 from members.scoped_admin import (
     ScopedFieldsMixin,
     ScopedModelAdmin,
     ScopedTabularInline,
 )
-from members.selectors import care_radar, member_search_q
+from members.selectors import RADAR_LIMIT, care_radar, member_search_q
 
 
 def _report(request, done: int, failures: list[str]) -> None:
@@ -284,6 +285,60 @@ class MemberForm(forms.ModelForm):
             self._update_errors(error)
 
 
+class EmployerFilter(admin.RelatedFieldListFilter):
+    """Offer the employers above or below the user's units, from the units table.
+
+    RelatedOnlyFieldListFilter finds them with SELECT DISTINCT over every member
+    in scope: a scan of the register on each changelist request.
+    """
+
+    def field_choices(self, field, request, model_admin):
+        paths = staff_unit_paths(request.user)
+        employers = Unit.objects.filter(is_employer=True).order_by("path")
+        return [
+            (unit.pk, unit.name)
+            for unit in employers
+            if paths is None
+            or any(unit.path.startswith(p) or p.startswith(unit.path) for p in paths)
+        ]
+
+
+class UnitSubtreeFilter(admin.SimpleListFilter):
+    """Filter by a unit's subtree, offering one level of the tree at a time.
+
+    Before a choice: the units right under the user's own; after one: that unit
+    and the units right under it. A sector officer sees a handful of links, not
+    the thousand units of the sector.
+    """
+
+    title = _("union unit")
+    parameter_name = "subtree"
+
+    def lookups(self, request, model_admin):
+        visible = scoped(Unit.objects.all(), request.user)
+        chosen = visible.filter(pk=self.value()).first() if self.value() else None
+        if chosen is not None:
+            below = Q(path__startswith=chosen.path, depth=chosen.depth + 1)
+            units = [chosen, *visible.filter(below).order_by("path")]
+        else:
+            paths = staff_unit_paths(request.user)
+            below = Q(depth=1)
+            if paths is not None:
+                below = Q(pk__in=[])
+                for p in paths:
+                    below |= Q(path__startswith=p, depth=len(p) // Unit.steplen + 1)
+            units = visible.filter(below).order_by("path")
+        return [(str(unit.pk), unit.name) for unit in units]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        unit = scoped(Unit.objects.all(), request.user).filter(pk=self.value()).first()
+        if unit is None:
+            return queryset.none()
+        return queryset.filter(unit__path__startswith=unit.path)
+
+
 class RelativeInline(ScopedTabularInline):
     model = Relative
     extra = 0
@@ -327,12 +382,7 @@ class MemberAdmin(ExportMixin, ScopedModelAdmin):
         "date_of_birth",
         "status",
     )
-    list_filter = (
-        "status",
-        "gender",
-        ("employer", admin.RelatedOnlyFieldListFilter),
-        ("unit", admin.RelatedOnlyFieldListFilter),
-    )
+    list_filter = ("status", "gender", ("employer", EmployerFilter), UnitSubtreeFilter)
     list_select_related = ("unit", "employer")
     ordering = ("full_name_folded", "pk")
     search_fields = ("full_name_folded",)
@@ -381,6 +431,15 @@ class MemberAdmin(ExportMixin, ScopedModelAdmin):
         if not search_term.strip():
             return queryset, False
         return queryset.filter(member_search_q(search_term)), False
+
+    def get_ordering(self, request):
+        if request.GET.get(SEARCH_VAR, "").strip():
+            # The same order (the column is never NULL), but one the name's btree
+            # cannot give: PostgreSQL takes the matches from the trigram index and
+            # sorts them, instead of walking the register in name order when a
+            # common term sorts late (docs/benchmarks.md).
+            return (F("full_name_folded").asc(nulls_first=True), "pk")
+        return super().get_ordering(request)
 
     def save_model(self, request, obj, form, change):
         services.member_save(member=obj, actor=request.user)
@@ -544,6 +603,7 @@ class CareCaseAdmin(ScopedModelAdmin):
             **self.admin_site.each_context(request),
             "title": _("Care radar"),
             "opts": self.model._meta,
+            "limit": RADAR_LIMIT,
             **care_radar(user=request.user, days=days),
         }
         return TemplateResponse(request, "admin/members/care_radar.html", context)

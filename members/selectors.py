@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from members.identifiers import phone_clean
@@ -94,12 +94,21 @@ def _next_occurrence(born: date, today: date) -> date:
     return candidate
 
 
-def care_radar(*, user, days: int = 14, today: date | None = None) -> dict:
+RADAR_LIMIT = 50
+
+
+def care_radar(
+    *, user, days: int = 14, today: date | None = None, limit: int = RADAR_LIMIT
+) -> dict:
     """Return the staff user's care radar: neglected cases and upcoming dates.
 
     ``stale_cases``: open cases with no visit in the last ``days`` days (or
-    none at all since they opened that long ago); ``upcoming``: birthdays of
-    members and relatives, and planned follow-ups, in the next ``days`` days.
+    none at all since they opened that long ago), longest neglected first;
+    ``upcoming``: birthdays of members and relatives, and planned follow-ups,
+    in the next ``days`` days, soonest first. Each list stops at ``limit``
+    rows (a sector officer's radar holds thousands); ``stale_more`` and
+    ``upcoming_more`` say whether more exist, read as one row more than shown
+    rather than with a COUNT.
     """
     today = today or timezone.localdate()
     since = today - timedelta(days=days)
@@ -111,22 +120,35 @@ def care_radar(*, user, days: int = 14, today: date | None = None) -> dict:
             | Q(last_visit_on__isnull=True, opened_on__lt=since)
         )
         .select_related("member__unit", "relative")
-        .order_by("last_visit_on", "opened_on")
+        .order_by(F("last_visit_on").asc(nulls_first=True), "opened_on", "pk")[
+            : limit + 1
+        ]
     )
     keys = _birthday_keys(today, days)
+    # Birthdays from today to 31 December first, then those after New Year.
+    soonest = (
+        Case(When(birthday_key__lt=birthday_key(today), then=Value(1)), default=0),
+        "birthday_key",
+        "pk",
+    )
     members = (
         scoped(Member.objects.all(), user)
         .filter(status=Member.Status.ACTIVE, birthday_key__in=keys)
         .select_related("unit")
+        .order_by(*soonest)[: limit + 1]
     )
     relatives = (
         scoped(Relative.objects.all(), user)
         .filter(birthday_key__in=keys, member__status=Member.Status.ACTIVE)
         .select_related("member__unit")
+        .order_by(*soonest)[: limit + 1]
     )
-    follow_ups = cases.filter(follow_up_on__range=(today, until)).select_related(
-        "member__unit", "relative"
+    follow_ups = (
+        cases.filter(follow_up_on__range=(today, until))
+        .select_related("member__unit", "relative")
+        .order_by("follow_up_on", "pk")[: limit + 1]
     )
+    stale = list(stale)
     upcoming = [
         UpcomingDate(
             _next_occurrence(m.date_of_birth, today), "member_birthday", m.full_name, m
@@ -150,7 +172,14 @@ def care_radar(*, user, days: int = 14, today: date | None = None) -> dict:
         for c in follow_ups
     ]
     upcoming.sort(key=lambda item: (item.on, item.person))
-    return {"today": today, "days": days, "stale_cases": stale, "upcoming": upcoming}
+    return {
+        "today": today,
+        "days": days,
+        "stale_cases": stale[:limit],
+        "stale_more": len(stale) > limit,
+        "upcoming": upcoming[:limit],
+        "upcoming_more": len(upcoming) > limit,
+    }
 
 
 def member_home_panel(*, user) -> dict | None:
