@@ -31,6 +31,7 @@ from members.services.hrm_import import (
     import_run_create,
     import_run_execute,
 )
+from tests.conftest import require_service
 from tests.members.factories import (
     make_member,
     make_staff,
@@ -254,8 +255,7 @@ def test_leading_zeros_of_cccd_and_codes_are_kept(org, make_xlsx):
 
 def test_shared_sample_lands_its_good_rows_and_holds_its_faults(org):
     path = SHARED_HRM / "sample_vnpt.xlsx"
-    if not path.exists():
-        pytest.skip(f"the shared HRM sample {path} is absent")
+    require_service(path.exists(), f"the shared HRM sample {path}")
     HrmProfile.objects.create(employer=org.vnpt, default_unit=org.vnpt_hn)
 
     run = run_command(path, confirm=True)
