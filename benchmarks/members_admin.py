@@ -171,31 +171,9 @@ def _environment(database: dict) -> bool:
         (Path(var_dir) / "static").mkdir()
         atexit.register(shutil.rmtree, var_dir, ignore_errors=True)
         os.environ["VAR_DIR"] = var_dir
-    return _create_database(database)
+    from benchmarks.databases import database_create
 
-
-def _create_database(database: dict) -> bool:
-    import psycopg
-    from psycopg import sql
-
-    params = {
-        "dbname": "postgres",
-        "user": database.get("USER"),
-        "password": database.get("PASSWORD"),
-        "host": database.get("HOST"),
-        "port": database.get("PORT"),
-    }
-    params = {key: value for key, value in params.items() if value}
-    with psycopg.connect(**params, autocommit=True) as conn:
-        found = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [database["NAME"]]
-        ).fetchone()
-        if found:
-            return False
-        conn.execute(
-            sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database["NAME"]))
-        )
-        return True
+    return database_create(database)
 
 
 def _apply_pg_settings(settings: list[str]) -> None:

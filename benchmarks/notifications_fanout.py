@@ -237,7 +237,9 @@ def _environment(database: dict) -> bool:
         var_dir = tempfile.mkdtemp(prefix="unionportal-bench-")
         atexit.register(shutil.rmtree, var_dir, ignore_errors=True)
         os.environ["VAR_DIR"] = var_dir
-    return _database_create(database)
+    from benchmarks.databases import database_create
+
+    return database_create(database)
 
 
 def _worker_settings() -> dict[str, str]:
@@ -256,30 +258,6 @@ def _worker_settings() -> dict[str, str]:
         "NOTIFICATION_CHANNELS": "email",
         "CELERY_TASK_ALWAYS_EAGER": "false",
     }
-
-
-def _database_create(database: dict) -> bool:
-    import psycopg
-    from psycopg import sql
-
-    params = {
-        "dbname": "postgres",
-        "user": database.get("USER"),
-        "password": database.get("PASSWORD"),
-        "host": database.get("HOST"),
-        "port": database.get("PORT"),
-    }
-    params = {key: value for key, value in params.items() if value}
-    with psycopg.connect(**params, autocommit=True) as conn:
-        found = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [database["NAME"]]
-        ).fetchone()
-        if found:
-            return False
-        conn.execute(
-            sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database["NAME"]))
-        )
-        return True
 
 
 def _account_email(member_id: int) -> str:
