@@ -4,10 +4,24 @@ import os
 
 import pytest
 from django.conf import settings
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 from members.models import User
 
 PASSWORD = "Mật-khẩu-thử-2024!"
+
+
+def vi_text(message: str) -> str:
+    """Return a msgid as the Vietnamese page shows it, as plain text."""
+    with translation.override("vi"):
+        return gettext(message)
+
+
+def vi(message: str) -> str:
+    """Return a msgid as the Vietnamese page shows it, escaped for HTML."""
+    return escape(vi_text(message))
 
 
 def in_ci() -> bool:

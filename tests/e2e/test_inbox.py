@@ -4,19 +4,14 @@ import re
 
 import pytest
 from django.utils import translation
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import pgettext
 from playwright.sync_api import Page, expect
 
 from members.models import Member, Notification, User
 from members.services.notifications import notify
+from tests.conftest import vi_text as vi
 from tests.e2e.conftest import PHONE
 from tests.members.factories import make_account, make_member, make_unit
-
-
-def vi(message: str) -> str:
-    """Return a msgid as the Vietnamese page shows it."""
-    with translation.override("vi"):
-        return gettext(message)
 
 
 @pytest.fixture

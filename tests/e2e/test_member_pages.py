@@ -4,21 +4,14 @@ import re
 from datetime import date
 
 import pytest
-from django.utils import translation
-from django.utils.translation import gettext
 from playwright.sync_api import Page, expect
 
 from members import services
 from members.models import Member, Unit
+from tests.conftest import vi_text as vi
 from tests.e2e.conftest import PHONE
 
 UNIT_NAME = "Công đoàn cơ sở VNPT Hà Nội"
-
-
-def vi(message: str) -> str:
-    """Return a msgid as the Vietnamese page shows it."""
-    with translation.override("vi"):
-        return gettext(message)
 
 
 @pytest.fixture

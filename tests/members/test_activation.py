@@ -8,12 +8,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
-from django.utils.translation import gettext
 
 from members import services
 from members.models import Member, Unit, User
 from members.services.accounts import REFUSALS
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, vi
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +21,6 @@ SENT = "/kich-hoat/da-gui/"
 LINK = re.compile(r"https?://testserver(/kich-hoat/[^/\s]+/)")
 NEW_PASSWORD = "Hoa-chon-mat-khau-2025"
 EMAIL = "hoa.nguyen@example.vn"
-
-
-def vi(message: str) -> str:
-    """Return a msgid as the Vietnamese page shows it (escaped for HTML)."""
-    with translation.override("vi"):
-        return escape(gettext(message))
 
 
 def refusal_vi(code: str) -> str:

@@ -5,14 +5,12 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
-from django.utils.html import escape
-from django.utils.translation import gettext
 
 from members import services
 from members.ecard import ecard_qr_svg, ecard_token
 from members.models import Member, Unit
 from members.services.accounts import activation_token
+from tests.conftest import vi
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +23,6 @@ ECARD_QUERIES = 3
 # Only the member and unit, in one query.
 VERIFY_QUERIES = 1
 QR_PATH = re.compile(r'<path class="qrline"[^>]* d="([^"]+)"')
-
-
-def vi(message: str) -> str:
-    """Return a msgid as the Vietnamese page shows it (escaped for HTML)."""
-    with translation.override("vi"):
-        return escape(gettext(message))
 
 
 @pytest.fixture

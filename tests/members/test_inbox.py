@@ -21,6 +21,7 @@ from members.models import (
     User,
 )
 from members.services.notifications import notify, reminder_run
+from tests.conftest import vi
 from tests.members.factories import (
     birthday_near,
     make_member,
@@ -42,12 +43,6 @@ INBOX_QUERIES = 4
 # The menu badge: one COUNT of the person's unread notifications.
 BADGE_QUERIES = 1
 Status = NotificationDelivery.Status
-
-
-def vi(message: str) -> str:
-    """Return a msgid as the Vietnamese page shows it (escaped for HTML)."""
-    with translation.override("vi"):
-        return escape(gettext(message))
 
 
 def opened(pk: int) -> str:

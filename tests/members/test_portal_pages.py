@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 
 from members import services
 from members.models import Member, Relative, Unit
+from tests.conftest import vi
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +23,6 @@ ADD = "/than-nhan/them/"
 PROFILE_QUERIES = 3
 # The user, the member, the relatives, the badge.
 RELATIVES_QUERIES = 4
-
-
-def vi(message: str) -> str:
-    """Return a msgid as the Vietnamese page shows it (escaped for HTML)."""
-    with translation.override("vi"):
-        return escape(gettext(message))
 
 
 @pytest.fixture
