@@ -142,6 +142,7 @@ class NotificationDeliveryAdmin(OwnRecordsAdmin):
         "attempts",
         "last_error",
         "not_before",
+        "claimed_at",
         "created_at",
         "sent_at",
     )

@@ -1,5 +1,6 @@
 """Celery tasks of the members app: thin, ids only, each calling one service."""
 
+import time
 from datetime import timedelta
 
 from celery import shared_task
@@ -17,11 +18,30 @@ def reminder_due(*, kind: str) -> dict:
     return notifications.reminder_run(kind=kind, today=timezone.localdate())
 
 
-@shared_task(bind=True, acks_late=True, max_retries=len(RETRY_DELAYS))
+# A chunk stops taking new messages after SEND_BUDGET seconds and hands the
+# rest to a new task; the hard limit stays under STRANDED_AFTER, so the sweeper
+# never takes back a chunk whose worker is still sending.
+SEND_BUDGET = 240
+SEND_TIME_LIMIT = int(notifications.STRANDED_AFTER.total_seconds() * 0.8)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=len(RETRY_DELAYS),
+    time_limit=SEND_TIME_LIMIT,
+)
 def deliveries_send(self, *, delivery_ids: list[int]) -> dict:
     """Send a chunk of deliveries; retry the ones that failed, with backoff."""
     final = self.request.retries >= self.max_retries
-    result = notifications.deliveries_send(delivery_ids=delivery_ids, final=final)
+    result = notifications.deliveries_send(
+        delivery_ids=delivery_ids,
+        final=final,
+        claim=self.request.id or "",
+        deadline=time.monotonic() + SEND_BUDGET,
+    )
+    if result["released"]:
+        deliveries_send.delay(delivery_ids=result["released"])
     if result["failed"] and not final:
         countdown = RETRY_DELAYS[self.request.retries]
         notifications.deliveries_retry_later(

@@ -46,6 +46,7 @@ class NotificationDelivery(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
         HELD = "held", _("Held for quiet hours")
+        SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
@@ -60,6 +61,9 @@ class NotificationDelivery(models.Model):
         _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
     )
     not_before = models.DateTimeField(_("not before"), null=True, blank=True)
+    # Which task attempt is sending it, and since when (see deliveries_send).
+    claim = models.CharField(_("claimed by"), max_length=64, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -262,6 +262,8 @@ class SMTPScript:
         self.fail_for: set[str] = set()  # the server hangs up on these addresses
         self.refuse = False  # the server refuses connections
         self.die_after: int | None = None  # the worker dies on the next message
+        # The worker dies right after the server accepted this many messages.
+        self.die_after_accepting: int | None = None
         self.connections = 0
         self._lock = threading.Lock()
 
@@ -279,6 +281,11 @@ class SMTPScript:
             if set(recipients) & self.fail_for:
                 raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
             self.sent.append(key)
+            if self.die_after_accepting is not None and (
+                len(self.sent) >= self.die_after_accepting
+            ):
+                self.die_after_accepting = None
+                self.die()
 
     def die(self) -> None:
         raise WorkerLost(f"killed after {len(self.sent)} messages")

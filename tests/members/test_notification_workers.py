@@ -174,12 +174,12 @@ def test_pool_child_killed_mid_chunk_sends_nothing_twice_and_loses_nothing(
     """A prefork child dies (os._exit) after 20 of a chunk of 50 e-mails.
 
     The task acknowledges late and is rejected when its worker is lost, so
-    Redis hands the chunk to the child that replaces the dead one; the 20
-    deliveries marked sent in the dead child's committed transactions are
-    skipped, the one it was sending rolled back with its connection. (The
+    Redis hands the chunk to the child that replaces the dead one, under the
+    same task id: it takes back the chunk the dead child had claimed, skips
+    the 20 deliveries whose marks were committed, and sends the rest. (The
     gap no queue closes: a death after the server accepted a message and
-    before the commit would send that one message again; this kill comes
-    between two messages.)
+    before its mark committed would send that one message again; this kill
+    comes between two messages, and test_notifications.py pins the bound.)
     """
     require_service(
         redis_reachable(REDIS_TEST_URL),

@@ -194,15 +194,17 @@ def test_worker_killed_mid_chunk_sends_nothing_twice_and_loses_nothing(
     """The worker dies after handing 20 of a chunk of 50 e-mails to the server.
 
     Simulated here in one process (a real kill of a prefork child is in
-    test_notification_workers.py, on PostgreSQL). What makes it safe: each
-    delivery is locked, sent and marked sent in one transaction, so the 20
-    committed are skipped when the chunk runs again, and the 21st, whose
-    transaction died with the worker before the server took it, is still
-    pending. The chunk comes back because the task acknowledges late and is
-    rejected on worker loss (redelivery); or, when the broker holds it back
+    test_notification_workers.py, on PostgreSQL). What makes it safe: the
+    chunk is claimed (``sending``) under the task's id, and each e-mail is
+    marked sent by its own committed UPDATE as soon as the server took it, so
+    the 20 marked are skipped when the chunk runs again, and the 21st, which
+    the server never took, is sent. The chunk comes back because the task
+    acknowledges late and is rejected on worker loss (redelivery: the same
+    task id takes its claim back at once); or, when the broker holds it back
     (Redis restores an unacknowledged message only after its visibility
-    timeout) or lost it, because ``deliveries_release`` requeues what stayed
-    pending past STRANDED_AFTER (sweeper); or both, one after the other.
+    timeout) or lost it, because ``deliveries_release`` hands rows claimed
+    longer than STRANDED_AFTER ago back to the queue (sweeper); or both, one
+    after the other.
     """
     users = recipients(50)
     kind = broadcast(users)
@@ -212,12 +214,12 @@ def test_worker_killed_mid_chunk_sends_nothing_twice_and_loses_nothing(
     with pytest.raises(WorkerLost):
         task_queue.work()
 
-    assert statuses(kind) == {Status.SENT: 20, Status.PENDING: 30}
+    assert statuses(kind) == {Status.SENT: 20, Status.SENDING: 30}
     assert task_queue.names() == [DELIVERIES_SEND]  # unacknowledged
     if recovery != "redelivery":
         held_back = task_queue.drop()
         time_machine.shift(STRANDED_AFTER - timedelta(seconds=1))
-        assert notifications.deliveries_release() == 0  # not stranded yet
+        assert notifications.deliveries_release() == 0  # not abandoned yet
         time_machine.shift(timedelta(seconds=2))
         deliveries_release.delay()
         task_queue.work()
@@ -229,6 +231,64 @@ def test_worker_killed_mid_chunk_sends_nothing_twice_and_loses_nothing(
     assert smtp.counts() == Counter(keys(kind))
     assert len(smtp.sent) == 50
     assert set(deliveries(kind).values_list("attempts", flat=True)) == {1}
+    assert set(deliveries(kind).values_list("claim", flat=True)) == {""}
+
+
+@pytest.mark.django_db
+def test_a_death_after_the_server_took_a_message_resends_that_one_only(
+    task_queue, broadcast, recipients, smtp
+):
+    """The one gap no queue closes, and its bound: one message, never a slice.
+
+    SMTP is not transactional: a worker that dies after the server accepted
+    a message and before its mark committed cannot know it went out. The
+    mark commits right after each message, so that message is the only one
+    sent twice, whichever message the death falls on.
+    """
+    users = recipients(30)
+    kind = broadcast(users)
+    smtp.die_after_accepting = 17
+
+    reminder_due.delay(kind=kind)
+    with pytest.raises(WorkerLost):
+        task_queue.work()
+    assert statuses(kind) == {Status.SENT: 16, Status.SENDING: 14}
+    task_queue.work()
+
+    assert statuses(kind) == {Status.SENT: 30}
+    twice = [key for key, count in smtp.counts().items() if count > 1]
+    assert len(twice) == 1
+    assert smtp.counts()[twice[0]] == 2
+    assert set(smtp.counts()) == set(keys(kind))
+
+
+@pytest.mark.django_db
+def test_a_chunk_past_its_time_budget_hands_the_rest_to_a_new_task(
+    task_queue, broadcast, recipients, smtp, monkeypatch
+):
+    """A slow mail server never keeps a chunk claimed until the sweeper takes it."""
+    users = recipients(10)
+    kind = broadcast(users)
+    # Each look at the clock finds 100 s gone: a task may send two messages.
+    clock = iter(range(0, 10_000, 100))
+    monkeypatch.setattr("time.monotonic", lambda: next(clock))
+    monkeypatch.setattr("members.tasks.SEND_BUDGET", 250)
+
+    reminder_due.delay(kind=kind)
+    results = task_queue.work()
+
+    sends = [r for r in results if isinstance(r, dict) and "released" in r]
+    assert [r["sent"] for r in sends] == [2, 2, 2, 2, 2]
+    assert [len(r["released"]) for r in sends] == [8, 6, 4, 2, 0]
+    assert statuses(kind) == {Status.SENT: 10}
+    assert sorted(smtp.sent) == keys(kind)
+
+
+def test_a_sending_task_ends_before_the_sweeper_would_take_its_chunk_back():
+    from members.tasks import SEND_BUDGET, deliveries_send
+
+    assert deliveries_send.time_limit > SEND_BUDGET
+    assert deliveries_send.time_limit < STRANDED_AFTER.total_seconds()
 
 
 # Quiet hours ---------------------------------------------------------------
