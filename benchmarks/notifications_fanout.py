@@ -570,35 +570,15 @@ def _chunk(size: int):
     return apply
 
 
-def _async_commit() -> None:
-    """Let each delivery's COMMIT return before its WAL reaches the disk.
+def _per_delivery() -> None:
+    """The engine before the claim: lock, send and mark one delivery a transaction.
 
-    A worker killed at any point loses nothing (the commit is in PostgreSQL's
-    memory); only a crash of PostgreSQL itself may forget the last fraction of
-    a second of "sent" marks, and those e-mails would go out again.
+    ``deliveries_send`` as it was until 2026-11-28: for each delivery of the
+    chunk, ``SELECT ... FOR UPDATE`` with its notification and recipient, send,
+    ``save(update_fields=...)``, COMMIT. Kept to measure the change against.
     """
-    from django.db import connection, transaction
+    from contextlib import suppress
 
-    from members.services import notifications
-
-    unwrapped = notifications.delivery_send.__wrapped__
-
-    @transaction.atomic
-    def delivery_send(**kwargs):
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        return unwrapped(**kwargs)
-
-    notifications.delivery_send = delivery_send
-
-
-def _lock_self() -> None:
-    """Lock only the delivery row, not its notification and recipient too.
-
-    ``select_for_update()`` with ``select_related()`` locks a row in every
-    joined table: each send writes lock marks on three tuples and holds the
-    recipient's account row while the e-mail goes out.
-    """
     from django.db import transaction
     from django.utils import timezone
 
@@ -608,12 +588,11 @@ def _lock_self() -> None:
 
     status = NotificationDelivery.Status
 
-    # members.services.notifications.delivery_send, with of=("self",).
     @transaction.atomic
     def delivery_send(*, delivery_id, connection=None, now=None):
         now = now or timezone.now()
         delivery = (
-            NotificationDelivery.objects.select_for_update(of=("self",))
+            NotificationDelivery.objects.select_for_update()
             .select_related("notification__recipient")
             .filter(pk=delivery_id)
             .first()
@@ -634,7 +613,42 @@ def _lock_self() -> None:
         delivery.save(update_fields=["status", "sent_at", "attempts", "last_error"])
         return "sent"
 
-    notifications.delivery_send = delivery_send
+    def deliveries_send(*, delivery_ids, final=False, now=None, **kwargs):
+        counts, failed, connections = {"sent": 0, "held": 0, "skipped": 0}, [], {}
+        channels = dict(
+            NotificationDelivery.objects.filter(pk__in=delivery_ids).values_list(
+                "pk", "channel"
+            )
+        )
+        try:
+            for delivery_id in delivery_ids:
+                name = channels.get(delivery_id)
+                if name is None:
+                    counts["skipped"] += 1
+                    continue
+                if name not in connections:
+                    connections[name] = channel_get(name).open()
+                try:
+                    result = delivery_send(
+                        delivery_id=delivery_id, connection=connections[name], now=now
+                    )
+                except OSError as error:
+                    notifications.delivery_failure_record(
+                        delivery_id=delivery_id, error=str(error), final=final
+                    )
+                    failed.append(delivery_id)
+                    if connections[name] is not None:
+                        with suppress(OSError):
+                            connections[name].close()
+                else:
+                    counts[result] += 1
+        finally:
+            for connection in connections.values():
+                if connection is not None:
+                    connection.close()
+        return {**counts, "failed": failed, "released": []}
+
+    notifications.deliveries_send = deliveries_send
 
 
 def _batched_send(commit_every: int | None):
@@ -655,7 +669,7 @@ def _batched_send(commit_every: int | None):
 
         status = NotificationDelivery.Status
 
-        def deliveries_send(*, delivery_ids, final=False, now=None):
+        def deliveries_send(*, delivery_ids, final=False, now=None, **kwargs):
             until = notifications.quiet_until(now or timezone.now())
             counts, failed, connections = {"sent": 0, "held": 0, "skipped": 0}, [], {}
             ids = sorted(delivery_ids)
@@ -710,7 +724,7 @@ def _batched_send(commit_every: int | None):
                 for connection in connections.values():
                     if connection is not None:
                         connection.close()
-            return {**counts, "failed": failed}
+            return {**counts, "failed": failed, "released": []}
 
         notifications.deliveries_send = deliveries_send
 
@@ -739,7 +753,7 @@ def _claim_send() -> None:
     sending = "sending"
     deliveries = NotificationDelivery.objects
 
-    def deliveries_send(*, delivery_ids, final=False, now=None):
+    def deliveries_send(*, delivery_ids, final=False, now=None, **kwargs):
         until = notifications.quiet_until(now or timezone.now())
         counts, failed, connections = {"sent": 0, "held": 0, "skipped": 0}, [], {}
         with transaction.atomic():
@@ -787,7 +801,7 @@ def _claim_send() -> None:
             for connection in connections.values():
                 if connection is not None:
                     connection.close()
-        return {**counts, "failed": failed}
+        return {**counts, "failed": failed, "released": []}
 
     notifications.deliveries_send = deliveries_send
 
@@ -864,13 +878,13 @@ def _both(*changes):
 VARIANTS = {
     "chunk-50": Variant("DELIVERY_CHUNK = 50 (project: 200)", _chunk(50)),
     "chunk-1000": Variant("DELIVERY_CHUNK = 1000 (project: 200)", _chunk(1000)),
-    "async-commit": Variant(
-        "delivery_send as is, plus SET LOCAL synchronous_commit TO OFF",
-        _async_commit,
+    "per-delivery": Variant(
+        "the engine before the claim: one locking SELECT, UPDATE and COMMIT per e-mail",
+        _per_delivery,
     ),
-    "lock-self": Variant(
-        'delivery_send as is, but select_for_update(of=("self",))',
-        _lock_self,
+    "async-marks": Variant(
+        "the project, with synchronous_commit off in the workers' sessions",
+        _async_session,
     ),
     "batched-send": Variant(
         "deliveries_send: one SELECT ... FOR UPDATE OF the chunk, one UPDATE, "
@@ -881,14 +895,9 @@ VARIANTS = {
         "deliveries_send: as batched-send, committing every 20 e-mails",
         _batched_send(20),
     ),
-    "claim-send": Variant(
-        'deliveries_send: claim the chunk (status "sending") in one '
-        "transaction, then one autocommit UPDATE per e-mail sent",
+    "orm-marks": Variant(
+        "the project's claim, with each mark an ORM update() instead of raw SQL",
         _claim_send,
-    ),
-    "claim-send-async": Variant(
-        "claim-send, with synchronous_commit off in the workers' sessions",
-        _both(_claim_send, _async_session),
     ),
     "batched-send-20-store-split": Variant(
         "batched-send-20, and reminder_due splits the store into 2 tasks",
