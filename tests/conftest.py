@@ -1,8 +1,11 @@
 """Fixtures shared by the whole suite, and the rule that CI never skips a service."""
 
 import os
+import time
 
 import pytest
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.conf import settings
 from django.utils import translation
 from django.utils.html import escape
@@ -11,6 +14,14 @@ from django.utils.translation import gettext
 from members.models import User
 
 PASSWORD = "Mật-khẩu-thử-2024!"
+# The authenticator-app secret of the `superuser` fixture (base32, 20 bytes).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret: str = TOTP_SECRET, *, offset: int = 0) -> str:
+    """Return the code an authenticator app shows now (or ``offset`` steps away)."""
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD + offset
+    return format_hotp_value(hotp_value(secret, counter))
 
 
 def vi_text(message: str) -> str:
@@ -70,9 +81,12 @@ def member_user(make_user) -> User:
 
 @pytest.fixture
 def superuser(db) -> User:
-    return User.objects.create_superuser(
+    """A superuser with an authenticator app, as the admin requires of them."""
+    user = User.objects.create_superuser(
         "quantri@example.vn", PASSWORD, name="Lê Quản Trị"
     )
+    TOTP.activate(user, TOTP_SECRET)
+    return user
 
 
 @pytest.fixture(autouse=True)

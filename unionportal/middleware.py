@@ -1,8 +1,14 @@
-"""Middleware of the portal shell: language choice and no-store for personal pages."""
+"""Middleware of the portal shell: language, no-store pages, superusers' TOTP."""
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
 
 
 class PortalLanguageMiddleware:
@@ -40,3 +46,32 @@ class PersonalPagesNoStoreMiddleware:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class SuperuserTOTPRequiredMiddleware:
+    """Send a superuser without an authenticator app to set one up before the admin.
+
+    allauth asks for the app's code at every login of an account that has one,
+    so an account with the app cannot reach the admin without the code.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(reverse("admin:index")):
+            user = request.user
+            if (
+                user.is_authenticated
+                and user.is_superuser
+                and not is_mfa_enabled(user, [Authenticator.Type.TOTP])
+            ):
+                messages.warning(
+                    request,
+                    _(
+                        "Superusers must protect their account with an "
+                        "authenticator app before they open the administration."
+                    ),
+                )
+                return HttpResponseRedirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)

@@ -6,9 +6,11 @@ console e-mail). Production sets DATABASE_URL, REDIS_URL, EMAIL_URL and the
 variables listed in README.md.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -72,6 +74,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "axes",
+    "csp",
     "import_export",
     "django_celery_beat",
     "treebeard",
@@ -84,6 +89,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "unionportal.middleware.PortalLanguageMiddleware",
@@ -93,7 +99,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "unionportal.middleware.SuperuserTOTPRequiredMiddleware",
     "unionportal.middleware.PersonalPagesNoStoreMiddleware",
+    # Last, so that it turns a lockout flagged during the view into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "unionportal.urls"
@@ -132,6 +141,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Planner settings for each session. random_page_cost 1.1 (PostgreSQL's
+    # default of 4 assumes spinning disks) lets the care radar and searches
+    # join through indexes instead of scanning the register (docs/benchmarks.md).
+    # An empty PG_SESSION_OPTIONS leaves the server's configuration alone.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = env.str(
+        "PG_SESSION_OPTIONS", default="-c random_page_cost=1.1"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "members.User"
 
@@ -198,6 +215,8 @@ ADMINS = [("Admin", a) for a in env.list("DJANGO_ADMINS", default=[])]
 # Accounts ------------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out (account, address) before any password check.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -231,15 +250,42 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Công đoàn] "
 ACCOUNT_RATE_LIMITS = {
-    # allauth's defaults, kept explicit so that they show in one place.
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    # Per address, and per account from every address together: the lock of
+    # one account from one address is django-axes' (AXES_* below).
+    "login_failed": "10/m/ip,20/15m/key",
     "request_login_code": "20/m/ip,3/m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
     "signup": "20/m/ip",
 }
+# How many reverse proxies in front of the portal append to X-Forwarded-For:
+# the client is the address the outermost of them saw; whatever a client
+# writes into the header itself is ignored. 0: no proxy, REMOTE_ADDR.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+
+# Two-factor authentication (allauth.mfa): optional for staff, required for
+# superusers before they reach the admin (unionportal.middleware).
+MFA_ADAPTER = "members.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# One step either side of the current 30 s, for phones whose clock drifts.
+MFA_TOTP_TOLERANCE = 1
+
+# Lockout of one account from one address after repeated failed passwords
+# (django-axes, on every authenticate() call: the portal's and the admin's
+# login are the same page). Never permanent: it lifts after the cool-off.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "unionportal.login_guard.login_username"
+AXES_CLIENT_IP_CALLABLE = "unionportal.login_guard.client_ip"
+AXES_LOCKOUT_CALLABLE = "unionportal.login_guard.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Keep failures only: successful logins are not a log the union needs.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "login", "email"]
+AXES_VERBOSE = False
 
 # Internationalisation ------------------------------------------------------
 
@@ -284,8 +330,13 @@ SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF or language cookie: forms carry the token.
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_SUBDOMAINS", default=True)
@@ -293,6 +344,24 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# django-csp: no inline script, style or event handler anywhere; data: images
+# for Pico's icons and the TOTP QR code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "worker-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SILENCED_SYSTEM_CHECKS = env.list("DJANGO_SILENCED_SYSTEM_CHECKS", default=[])
 
 # Logging -------------------------------------------------------------------
@@ -305,6 +374,8 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes logs every successful login at INFO; failures are warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Portal --------------------------------------------------------------------

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Page, Response, expect
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, totp_code
 from tests.e2e.conftest import DESKTOP, PHONE
 
 WIDTHS = pytest.mark.parametrize("width", [PHONE, DESKTOP])
@@ -133,6 +133,13 @@ def test_superuser_signs_in_to_admin_through_portal_login(
     assert login_url.path == LOGIN_PATH
     assert parse_qs(login_url.query) == {"next": ["/admin/"]}
     submit_login(page, superuser.email)
+
+    # A superuser's account has an authenticator app: its code comes next.
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Xác thực hai yếu tố")
+    screenshot(page, "two-step")
+    page.get_by_role("textbox", name="Mã").fill(totp_code())
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
 
     expect(page).to_have_url(re.compile(r"/admin/$"))
     expect(page.locator("html")).to_have_attribute("lang", "vi")

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from members.models import User
+from tests.conftest import totp_code
 
 pytestmark = pytest.mark.django_db
 CODE = re.compile(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", re.M)
@@ -140,7 +141,9 @@ def test_member_without_staff_flag_cannot_open_the_admin(client, member_user):
 
 
 def test_staff_reaches_the_admin_after_login(client, superuser, password):
-    login(client, superuser.email, password)
+    response = login(client, superuser.email, password)
+    assert response.url == reverse("mfa_authenticate")
+    client.post(reverse("mfa_authenticate"), {"code": totp_code()})
     response = client.get("/admin/")
     assert response.status_code == 200
     assert "Quản trị Cổng Công đoàn" in response.content.decode()
