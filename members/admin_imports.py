@@ -20,16 +20,13 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from members import tasks
 from members.forms_imports import (
     DepartmentUnitForm,
     HrmDepartmentForm,
@@ -40,6 +37,7 @@ from members.forms_imports import (
 )
 from members.hrm import FIELD_LABELS, FileRefused, read_hrm_file
 from members.models import (
+    AuditEvent,
     HrmDepartment,
     HrmProfile,
     ImportChange,
@@ -50,11 +48,10 @@ from members.models import (
 )
 from members.resources import cell_escape
 from members.scoped_admin import ScopedModelAdmin
-from members.services.hrm_import import (
-    held_rows_dismiss,
-    import_run_confirm,
-    import_run_create,
-)
+from members.services.audit import audit_record
+from members.services.hrm_import import import_run_confirm
+from members.services.hrm_review import held_rows_unfixable_reason
+from members.services.hrm_upload import import_run_upload
 
 CHANGES_PER_PAGE = 50
 HELD_PER_PAGE = 50
@@ -356,6 +353,12 @@ class ImportRunAdmin(ScopedModelAdmin):
             CHANGES_PER_PAGE,
         )
         changes_page = changes.get_page(request.GET.get("changes_page"))
+        # Why the held rows cannot be fixed here, if they cannot (a preview...).
+        held_unfixable = (
+            held_rows_unfixable_reason(run=run)
+            if run.count_held and run.status not in IN_PROGRESS
+            else ""
+        )
         can_confirm = self.has_upload_permission(request) and (
             run.status == Status.NEEDS_CONFIRMATION
             or (run.dry_run and run.status == Status.PREVIEWED)
@@ -374,6 +377,11 @@ class ImportRunAdmin(ScopedModelAdmin):
             "changes_page": changes_page,
             "change_rows": _change_rows(changes_page.object_list),
             "can_confirm": can_confirm,
+            "held_unfixable": held_unfixable,
+            "can_fix_held": (
+                not held_unfixable
+                and request.user.has_perm("members.change_importheldrow")
+            ),
             "has_view_permission": True,
             **(extra_context or {}),
         }
@@ -388,21 +396,21 @@ class ImportRunAdmin(ScopedModelAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                with transaction.atomic():
-                    run = import_run_create(
-                        employer=form.cleaned_data["employer"],
-                        source=ImportRun.Source.UPLOAD,
-                        file_name=upload.name,
-                        content=upload.read(),
-                        started_by=request.user,
-                        dry_run=True,
-                    )
-                    tasks.import_run_execute.delay_on_commit(run_id=run.pk)
+                run = import_run_upload(
+                    employer=form.cleaned_data["employer"],
+                    file_name=upload.name,
+                    content=upload.read(),
+                    user=request.user,
+                )
             except (ValidationError, PermissionDenied) as error:
                 messages_ = getattr(error, "messages", None) or [str(error)]
                 for message in messages_:
                     form.add_error(None, message)
             else:
+                if run.status == Status.REFUSED:
+                    # Recorded as a refused run; the reason shows on the form.
+                    form.add_error("file", run.message)
+                    return self._upload_page(request, form, refused=run)
                 messages.info(
                     request,
                     _(
@@ -411,12 +419,16 @@ class ImportRunAdmin(ScopedModelAdmin):
                     ),
                 )
                 return redirect(self._run_url(run))
+        return self._upload_page(request, form)
+
+    def _upload_page(self, request, form, refused: ImportRun | None = None):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Import an HRM file"),
             "subtitle": None,
             "form": form,
+            "refused": refused,
         }
         return TemplateResponse(request, "admin/members/importrun/upload.html", context)
 
@@ -464,6 +476,12 @@ class ImportRunAdmin(ScopedModelAdmin):
     def held_xlsx_view(self, request, object_id):
         run = self._run_or_404(request, object_id)
         response = HttpResponse(held_rows_workbook(run), content_type=XLSX_TYPE)
+        audit_record(
+            actor=request.user,
+            action=AuditEvent.Action.EXPORT,
+            obj=run,
+            detail={"export": "held_rows", "rows": run.held_rows.count()},
+        )
         response["Content-Disposition"] = (
             f'attachment; filename="held-rows-{run.pk}.xlsx"'
         )
@@ -473,65 +491,6 @@ class ImportRunAdmin(ScopedModelAdmin):
         return reverse("admin:members_importrun_change", args=[run.pk])
 
 
-# Held rows --------------------------------------------------------------------
+# Held rows: members.admin_held_rows (registered on import) ---------------------
 
-
-@admin.register(ImportHeldRow)
-class ImportHeldRowAdmin(ScopedModelAdmin):
-    list_display = (
-        "row_number",
-        "run",
-        "column",
-        "reason",
-        "values_display",
-        "status",
-        "resolved_by",
-    )
-    list_filter = ("status",)
-    list_select_related = ("run", "resolved_by")
-    search_fields = ("code", "reason", "column")
-    fields = (
-        "run",
-        "row_number",
-        "column",
-        "reason",
-        "values_display",
-        "status",
-        "resolved_by",
-        "resolved_at",
-    )
-    readonly_fields = fields
-    actions = ("dismiss",)
-
-    @admin.display(description=_("values in the file"))
-    def values_display(self, obj):
-        return "; ".join(
-            f"{key}: {value}" for key, value in obj.values.items() if value
-        )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_dismiss_permission(self, request) -> bool:
-        return request.user.has_perm("members.change_importheldrow")
-
-    @admin.action(
-        description=_("Dismiss the selected held rows"), permissions=("dismiss",)
-    )
-    def dismiss(self, request, queryset):
-        count = held_rows_dismiss(rows=queryset, user=request.user)
-        messages.success(
-            request,
-            ngettext(
-                "%(count)d held row dismissed.",
-                "%(count)d held rows dismissed.",
-                count,
-            )
-            % {"count": count},
-        )
+from members import admin_held_rows  # noqa: E402, F401

@@ -4,8 +4,23 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 _REGISTER = ("member", "relative", "carecase", "carevisit", "transfer")
+_PROGRAMMES = (
+    "careprogramme",
+    "programmerule",
+    "programmeamountband",
+    "programmebudget",
+    "programmeeligibility",
+    "programmedelivery",
+)
 # Every role reads its own notifications in the admin (the admin shows no others).
 _OWN_NOTIFICATIONS = ("view_notification", "view_notificationdelivery")
+# Officers handle members' data-rights requests and read their units' audit trail.
+_PRIVACY = (
+    "view_auditevent",
+    "view_datarightsrequest",
+    "add_datarightsrequest",
+    "change_datarightsrequest",
+)
 
 
 class MembersConfig(AppConfig):
@@ -27,7 +42,9 @@ class MembersConfig(AppConfig):
             "change_staffrole",
             "delete_staffrole",
             "view_user",
+            *(f"view_{model}" for model in _PROGRAMMES),
             *_OWN_NOTIFICATIONS,
+            *_PRIVACY,
         ],
         "care_officer": [
             "view_member",
@@ -37,11 +54,21 @@ class MembersConfig(AppConfig):
                 for model in ("carecase", "carevisit")
                 for action in ("view", "add", "change")
             ),
+            # Care programmes, their parts, lists and deliveries; consultations.
+            *(
+                f"{action}_{model}"
+                for model in (*_PROGRAMMES, "consultationrequest")
+                for action in ("view", "add", "change")
+            ),
+            "delete_programmerule",
+            "delete_programmeamountband",
+            "delete_programmebudget",
             "view_unit",
             *_OWN_NOTIFICATIONS,
         ],
         "viewer": [
             *(f"view_{model}" for model in (*_REGISTER, "unit", "staffrole")),
+            *(f"view_{model}" for model in _PROGRAMMES),
             *_OWN_NOTIFICATIONS,
         ],
     }
@@ -71,6 +98,24 @@ class MembersConfig(AppConfig):
             "icon": "users",
             "order": 30,
         },
+        {
+            "url_name": "members:programmes",
+            "label": _("Care programmes"),
+            "icon": "gift",
+            "order": 35,
+        },
+        {
+            "url_name": "members:consultations",
+            "label": _("Consultations"),
+            "icon": "message-circle",
+            "order": 36,
+        },
+        {
+            "url_name": "members:my_data",
+            "label": _("My data"),
+            "icon": "shield",
+            "order": 90,
+        },
     ]
     portal_home_panels = ["members.selectors.member_home_panel"]
 
@@ -90,7 +135,21 @@ class MembersConfig(AppConfig):
             "crontab": {"minute": "*/15"},
             "description": _("Imports HRM files dropped for each employer."),
         }
-        return [release, drop_dir, *reminder_schedules()]
+        programmes = {
+            "name": "programmes:refresh-nightly",
+            "task": "members.tasks.programmes_refresh_all",
+            "crontab": {"minute": "30", "hour": "1"},
+            "description": _("Generates the care programmes' eligible lists again."),
+        }
+        retention = {
+            "name": "privacy:retention",
+            "task": "members.tasks.retention_run",
+            "crontab": {"minute": "45", "hour": "2"},
+            "description": _(
+                "De-identifies members who left longer ago than the retention period."
+            ),
+        }
+        return [release, drop_dir, programmes, retention, *reminder_schedules()]
 
     def ready(self):
         from django.db.models.signals import post_migrate
@@ -98,7 +157,28 @@ class MembersConfig(AppConfig):
 
         # Each app declares its reminder kinds in its own reminders.py.
         autodiscover_modules("reminders")
+        # Register changes refresh the care programmes' eligible lists.
+        from members import receivers_programmes  # noqa: F401
+
         post_migrate.connect(_install_role_groups)
+        _privacy_ready()
+
+
+def _privacy_ready():
+    """Connect the audit trail's receivers and the log masking of Celery workers."""
+    from celery.signals import after_setup_logger, after_setup_task_logger
+
+    # Import runs are audited when created, whichever door they came in by.
+    from members import receivers_audit  # noqa: F401
+    from members.logging import celery_handlers_mask
+
+    # A worker replaces the root handlers: national IDs are masked there too.
+    after_setup_logger.connect(
+        celery_handlers_mask, weak=False, dispatch_uid="members_mask_logger"
+    )
+    after_setup_task_logger.connect(
+        celery_handlers_mask, weak=False, dispatch_uid="members_mask_task_logger"
+    )
 
 
 def _install_role_groups(sender, **kwargs):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import HrmDepartment, HrmProfile, Unit
 from members.scope import scoped
+from members.text import nfc
 
 UNION_LEVELS = (Unit.Level.GRASSROOTS, Unit.Level.GROUP)
 FILE_SUFFIXES = (".xlsx", ".csv")
@@ -125,3 +126,58 @@ class DepartmentUnitForm(HrmDepartmentForm):
     class Meta:
         model = HrmDepartment
         fields = ("unit",)
+
+
+class HeldRowFixForm(forms.Form):
+    """A held row's cells: one input per column of its file, prefilled as in the file.
+
+    ``columns`` are ``members.services.hrm_review.HeldColumn`` in file order;
+    the fields are named by position, since headers may hold any text.
+    """
+
+    def __init__(self, *args, columns, original: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.headers: dict[str, str] = {}
+        for index, column in enumerate(columns):
+            name = f"column_{index}"
+            self.fields[name] = forms.CharField(
+                label=column.header,
+                required=False,
+                max_length=1000,
+                initial=original.get(column.header, ""),
+                help_text=column.label or _("not imported"),
+            )
+            self.headers[name] = column.header
+
+    def row_values(self) -> dict[str, str]:
+        """Return the cells as entered, keyed by the file's headers."""
+        return {
+            header: self.cleaned_data.get(name, "")
+            for name, header in self.headers.items()
+        }
+
+    def add_row_errors(self, error: forms.ValidationError) -> None:
+        """Show a service's errors, keyed by header, next to their inputs."""
+        names = {header: name for name, header in self.headers.items()}
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error.messages)
+            return
+        for header, messages in error.message_dict.items():
+            self.add_error(names.get(header), messages)
+
+
+class HeldRowDismissForm(forms.Form):
+    """Why held rows are dismissed, in a few words."""
+
+    note = forms.CharField(
+        label=_("Reason for dismissing"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text=_(
+            "A few words for whoever reviews this import later, such as "
+            '"left the company before the file was made".'
+        ),
+    )
+
+    def clean_note(self) -> str:
+        return nfc(self.cleaned_data["note"])

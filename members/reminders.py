@@ -31,7 +31,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from members.models import CareCase, Member, Relative, StaffRole, Unit, birthday_key
+from members.models import (
+    CareCase,
+    Member,
+    Relative,
+    StaffRole,
+    Unit,
+    birthday_key,
+    relatives_allowed_q,
+)
 from members.scope import subtree_q
 
 
@@ -141,11 +149,15 @@ def care_birthdays(*, today: date) -> Iterator[ReminderTarget]:
                 % {"name": member.full_name, "date": f"{tomorrow:%d/%m/%Y}"},
                 link=reverse("admin:members_member_change", args=[member.pk]),
             )
-        relatives = Relative.objects.filter(
-            subtree_q(Relative, unit),
-            member__status=Member.Status.ACTIVE,
-            birthday_key__in=keys,
-        ).select_related("member")
+        relatives = (
+            Relative.objects.filter(
+                subtree_q(Relative, unit),
+                member__status=Member.Status.ACTIVE,
+                birthday_key__in=keys,
+            )
+            .filter(relatives_allowed_q())
+            .select_related("member")
+        )
         for relative in relatives:
             yield ReminderTarget(
                 recipient_id=officer_id,
@@ -226,3 +238,11 @@ def care_weekly_digest(*, today: date) -> Iterator[ReminderTarget]:
             % counts,
             link=reverse("admin:members_care_radar") + "?days=7",
         )
+
+
+# The kinds of care programmes and consultations, and of data-rights requests,
+# live in their own modules.
+from members import (  # noqa: E402, F401
+    reminders_privacy,
+    reminders_programmes,
+)

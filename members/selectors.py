@@ -17,6 +17,7 @@ from members.models import (
     NotificationPreference,
     Relative,
     birthday_key,
+    relatives_allowed_q,
 )
 from members.reminders import reminders_all
 from members.scope import scoped, subtree_q
@@ -140,6 +141,7 @@ def care_radar(
     relatives = (
         scoped(Relative.objects.all(), user)
         .filter(birthday_key__in=keys, member__status=Member.Status.ACTIVE)
+        .filter(relatives_allowed_q())
         .select_related("member__unit")
         .order_by(*soonest)[: limit + 1]
     )
@@ -208,7 +210,9 @@ def care_radar_counts(*, unit, today: date, days: int = 7) -> dict[str, int]:
         ).count()
         + Relative.objects.filter(
             subtree_q(Relative, unit), member__status=active, birthday_key__in=keys
-        ).count(),
+        )
+        .filter(relatives_allowed_q())
+        .count(),
         "follow_ups": cases.filter(follow_up_on__range=(today, until)).count(),
     }
 

@@ -72,3 +72,37 @@ def import_drop_dir_scan() -> list[int]:
     from members.services.hrm_import import import_drop_dir_scan
 
     return import_drop_dir_scan()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def programmes_refresh_members(*, member_ids: list[int]) -> list[dict]:
+    """Refresh some members' rows in the eligible lists of the open programmes."""
+    from members.services.programmes import programmes_refresh
+
+    return programmes_refresh(member_ids=member_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def programmes_refresh_unit(*, unit_id: int) -> list[dict]:
+    """Refresh the eligible lists of the programmes over a unit (after an import)."""
+    from members.models import Unit
+    from members.services.programmes import programmes_refresh_under
+
+    path = Unit.objects.values_list("path", flat=True).get(pk=unit_id)
+    return programmes_refresh_under(unit_path=path)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def programmes_refresh_all() -> list[dict]:
+    """Refresh the eligible lists of every programme not closed (nightly)."""
+    from members.services.programmes import programmes_refresh
+
+    return programmes_refresh()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def retention_run() -> list[int]:
+    """De-identify the members whose retention period ended (nightly)."""
+    from members.services.erasure import retention_apply
+
+    return retention_apply(today=timezone.localdate())

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from members import views, views_notifications
+from members import views, views_notifications, views_privacy, views_programmes
 
 app_name = "members"
 
@@ -32,5 +32,29 @@ urlpatterns = [
         "thong-bao/cai-dat/",
         views_notifications.notification_settings_page,
         name="notification_settings",
+    ),
+    path("cham-lo/", views_programmes.programmes, name="programmes"),
+    path("tu-van/", views_programmes.consultations, name="consultations"),
+    path("tu-van/yeu-cau/", views_programmes.consultation_add, name="consultation_add"),
+    path(
+        "tu-van/<int:pk>/huy/",
+        views_programmes.consultation_cancel_page,
+        name="consultation_cancel",
+    ),
+    path("du-lieu-cua-toi/", views_privacy.my_data, name="my_data"),
+    path(
+        "du-lieu-cua-toi/tai-ve.<str:fmt>",
+        views_privacy.my_data_download,
+        name="my_data_download",
+    ),
+    path(
+        "du-lieu-cua-toi/yeu-cau/",
+        views_privacy.data_request_add,
+        name="data_request_add",
+    ),
+    path(
+        "du-lieu-cua-toi/dong-y/<str:purpose>/",
+        views_privacy.consent_change,
+        name="consent_change",
     ),
 ]

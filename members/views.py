@@ -19,8 +19,9 @@ from members.forms import (
     RelativeForm,
     form_add_service_errors,
 )
-from members.models import Member, Relative
+from members.models import Consent, Member, Relative
 from members.selectors import member_for_user, relatives_for_user
+from members.selectors_privacy import consent_in_force
 from members.services.accounts import ACTIVATION_MAX_AGE
 
 # The member's record as the profile shows it, in this order.
@@ -184,10 +185,12 @@ def relative_list(request):
     if member is None:
         return _not_linked(request)
     relatives = relatives_for_user(user=request.user)
+    # After a withdrawal the union no longer uses them: the page says so.
+    hidden = not consent_in_force(member=member, purpose=Consent.Purpose.RELATIVES)
     return render(
         request,
         "members/relative_list.html",
-        {"member": member, "relatives": relatives},
+        {"member": member, "relatives": relatives, "relatives_hidden": hidden},
     )
 
 

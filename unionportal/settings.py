@@ -366,16 +366,38 @@ SILENCED_SYSTEM_CHECKS = env.list("DJANGO_SILENCED_SYSTEM_CHECKS", default=[])
 
 # Logging -------------------------------------------------------------------
 
+# Every handler masks national IDs and phone numbers (members.logging); error
+# reports go through its AdminEmailHandler, and Django's own unmasked console
+# handlers are replaced.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "personal_data": {"()": "members.logging.PersonalDataFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["personal_data"],
+        },
+        "mail_admins": {
+            "class": "members.logging.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "personal_data"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # django-axes logs every successful login at INFO; failures are warnings.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # django-axes logs every successful login at INFO; failures are warnings.
+        "axes": {"level": "WARNING"},
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": {"handlers": ["console"], "propagate": False},
+    },
 }
 
 # Portal --------------------------------------------------------------------
@@ -402,3 +424,5 @@ CARE_UNVISITED_DAYS = env.int("CARE_UNVISITED_DAYS", default=14)
 HRM_IMPORT_MAX_BYTES = env.int("HRM_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 # Scheduled imports pick new files from <IMPORT_DROP_DIR>/<employer code>/.
 IMPORT_DROP_DIR = Path(env.str("IMPORT_DROP_DIR", default=str(VAR_DIR / "hrm-drop")))
+# Members who left are de-identified this many days later (0: never).
+MEMBER_RETENTION_DAYS = env.int("MEMBER_RETENTION_DAYS", default=5 * 365)

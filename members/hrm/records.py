@@ -173,6 +173,15 @@ class HrmFile:
             yield record
         self.total_rows, self.blank_rows = total, blank
 
+    def record_from_cells(
+        self, cells: Sequence[Any], row_number: int
+    ) -> HrmRecord | None:
+        """Clean one row given as cells in this file's layout (a corrected row).
+
+        Returns None when the row holds nothing in any mapped column.
+        """
+        return _RowCleaner(self._layout, self._profile)(cells, row_number)
+
     def _rows(self) -> Iterator[Sequence[Any]]:
         if self.kind == "xlsx":
             return xlsx_rows(self._sheet)

@@ -1,7 +1,9 @@
 """Models of the members app, one module a topic; import them from here."""
 
 from members.models.accounts import User, UserManager
+from members.models.audit import AuditEvent, AuditEventImmutableError
 from members.models.care import CareCase, CareVisit
+from members.models.consultations import ConsultationRequest
 from members.models.imports import (
     HrmDepartment,
     HrmProfile,
@@ -14,6 +16,17 @@ from members.models.notifications import (
     NotificationDelivery,
     NotificationPreference,
 )
+from members.models.privacy import Consent, DataRightsRequest, relatives_allowed_q
+from members.models.programmes import (
+    CareProgramme,
+    ProgrammeAmountBand,
+    ProgrammeBudget,
+    ProgrammeDelivery,
+    ProgrammeEligibility,
+    ProgrammeRule,
+    ProgrammeTemplate,
+    ProgrammeUnit,
+)
 from members.models.register import (
     Member,
     Relative,
@@ -24,8 +37,14 @@ from members.models.transfers import Transfer
 from members.models.units import StaffRole, Unit
 
 __all__ = [
+    "AuditEvent",
+    "AuditEventImmutableError",
     "CareCase",
+    "CareProgramme",
     "CareVisit",
+    "Consent",
+    "ConsultationRequest",
+    "DataRightsRequest",
     "HrmDepartment",
     "HrmProfile",
     "ImportChange",
@@ -35,6 +54,13 @@ __all__ = [
     "Notification",
     "NotificationDelivery",
     "NotificationPreference",
+    "ProgrammeAmountBand",
+    "ProgrammeBudget",
+    "ProgrammeDelivery",
+    "ProgrammeEligibility",
+    "ProgrammeRule",
+    "ProgrammeTemplate",
+    "ProgrammeUnit",
     "Relative",
     "StaffRole",
     "Transfer",
@@ -43,4 +69,5 @@ __all__ = [
     "UserManager",
     "birthday_key",
     "national_id_validator",
+    "relatives_allowed_q",
 ]

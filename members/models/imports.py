@@ -218,6 +218,7 @@ class ImportHeldRow(models.Model):
         related_name="+",
     )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution_note = models.CharField(_("note"), max_length=500, blank=True)
 
     scope_path = "run__employer__path"
 

@@ -78,6 +78,12 @@ class Member(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
+    # When the status became "left": the retention period runs from it.
+    left_on = models.DateField(_("left on"), null=True, blank=True, editable=False)
+    # Set once the person's personal data is erased (members.services.erasure).
+    erased_at = models.DateTimeField(
+        _("personal data erased"), null=True, blank=True, editable=False
+    )
     user = models.OneToOneField(
         User,
         verbose_name=_("login account"),

@@ -10,12 +10,28 @@ from members.services.accounts import (
     account_activation_member,
     account_activation_request,
 )
+from members.services.audit import audit_record
 from members.services.care import (
     care_case_close,
     care_case_open,
     care_case_reopen,
     care_visit_log,
 )
+from members.services.data_rights import (
+    consent_give,
+    consent_withdraw,
+    data_rights_request_acknowledge,
+    data_rights_request_complete,
+    data_rights_request_erase,
+    data_rights_request_refuse,
+    data_rights_request_submit,
+)
+from members.services.erasure import member_erase, retention_apply
+from members.services.hrm_review import (
+    held_row_fix,
+    held_rows_dismiss_with_note,
+)
+from members.services.hrm_upload import import_run_upload
 from members.services.register import (
     member_create,
     member_normalise,
@@ -40,16 +56,29 @@ __all__ = [
     "account_activate",
     "account_activation_member",
     "account_activation_request",
+    "audit_record",
     "care_case_close",
     "care_case_open",
     "care_case_reopen",
     "care_visit_log",
+    "consent_give",
+    "consent_withdraw",
+    "data_rights_request_acknowledge",
+    "data_rights_request_complete",
+    "data_rights_request_erase",
+    "data_rights_request_refuse",
+    "data_rights_request_submit",
+    "held_row_fix",
+    "held_rows_dismiss_with_note",
+    "import_run_upload",
     "member_create",
+    "member_erase",
     "member_normalise",
     "member_save",
     "members_bulk_create",
     "relative_delete",
     "relative_save",
+    "retention_apply",
     "staff_role_grant",
     "staff_role_revoke",
     "transfer_cancel",

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.identifiers import national_id_clean, phone_clean
@@ -79,6 +80,11 @@ def member_normalise(member: Member) -> Member:
     member.email = (member.email or "").strip().lower()
     member.card_number = nfc(member.card_number)
     member.birthday_key = birthday_key(member.date_of_birth)
+    # The retention period of a member who left runs from this date.
+    if member.status == Member.Status.LEFT:
+        member.left_on = member.left_on or timezone.localdate()
+    else:
+        member.left_on = None
     if member.national_id:
         try:
             member.national_id = national_id_clean(

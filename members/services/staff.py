@@ -11,8 +11,9 @@ from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from members.models import StaffRole, Unit, User
+from members.models import AuditEvent, StaffRole, Unit, User
 from members.scope import require_unit_in_scope, scope_forget
+from members.services.audit import audit_record
 
 
 def role_group(role: str) -> Group:
@@ -39,9 +40,16 @@ def staff_role_grant(
 ) -> StaffRole:
     """Give a user a role in a unit: staff status, its group, the unit's subtree."""
     require_unit_in_scope(actor, unit)
-    staff_role, _created = StaffRole.objects.get_or_create(
+    staff_role, created = StaffRole.objects.get_or_create(
         user=user, unit=unit, role=role
     )
+    if created:
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.ROLE_GRANTED,
+            obj=staff_role,
+            detail={"role": role, "user": user.pk},
+        )
     user.groups.add(role_group(role))
     if not user.is_staff:
         user.is_staff = True
@@ -56,6 +64,12 @@ def staff_role_revoke(*, staff_role: StaffRole, actor: User | None = None) -> No
     require_unit_in_scope(actor, staff_role.unit)
     user = staff_role.user
     role = staff_role.role
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.ROLE_REVOKED,
+        obj=staff_role,
+        detail={"role": role, "user": user.pk},
+    )
     staff_role.delete()
     if not user.staff_roles.filter(role=role).exists():
         user.groups.remove(role_group(role))

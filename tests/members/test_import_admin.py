@@ -266,7 +266,7 @@ def test_held_rows_download_as_xlsx_with_reasons_and_escaped_formulas(
     assert len(rows) == 2
 
 
-def test_dismissing_held_rows_records_who_and_when(
+def test_dismissing_held_rows_asks_why_and_records_who_and_when(
     officer, tree, profile, queue, tmp_path
 ):
     upload(
@@ -274,16 +274,28 @@ def test_dismissing_held_rows_records_who_and_when(
     )
     queue.work()
     held = ImportHeldRow.objects.get()
+    changelist = reverse("admin:members_importheldrow_changelist")
+    action = {"action": "dismiss", ACTION_CHECKBOX_NAME: [held.pk]}
 
-    officer.post(
-        reverse("admin:members_importheldrow_changelist"),
-        {"action": "dismiss", ACTION_CHECKBOX_NAME: [held.pk]},
+    # The action first asks why; without a note nothing is dismissed.
+    for data in (action, {**action, "_confirm_dismiss": "1", "note": "  "}):
+        response = officer.post(changelist, data)
+        assert response.status_code == 200
+        assert 'name="note"' in response.content.decode()
+        held.refresh_from_db()
+        assert held.status == ImportHeldRow.Status.OPEN
+    assert response.context["form"].errors["note"]
+
+    response = officer.post(
+        changelist, {**action, "_confirm_dismiss": "1", "note": "Nghỉ việc từ 2023"}
     )
 
+    assert response.status_code == 302
     held.refresh_from_db()
     assert held.status == ImportHeldRow.Status.DISMISSED
     assert held.resolved_by == tree.upper_officer
     assert held.resolved_at is not None
+    assert held.resolution_note == "Nghỉ việc từ 2023"
 
 
 def test_staff_of_another_upper_union_cannot_see_the_run_or_its_rows(

@@ -21,8 +21,8 @@ ADD = "/than-nhan/them/"
 # One query for the user (the session is in the cache), one for the member,
 # one for the menu's unread-notifications badge.
 PROFILE_QUERIES = 3
-# The user, the member, the relatives, the badge.
-RELATIVES_QUERIES = 4
+# The user, the member, the relatives' consent, the relatives, the badge.
+RELATIVES_QUERIES = 5
 
 
 @pytest.fixture

@@ -4,12 +4,14 @@ The crawler discovers the surfaces from ``admin.site._registry``, so an admin
 registered later is crawled without touching this file: changelists (plain,
 searched, filtered, as raw-id popups), every page of a few listed objects
 (change, delete, history and any other per-object view), add pages, other
-views of the admin (exports, the care radar), exports posted as CSV, and every
+views of the admin (exports, the care radar, the register's picture for every
+unit, its XLSX tables read back as text), exports posted as CSV, and every
 autocomplete endpoint. The staff get every permission: only the scope stands
 between them and the canaries.
 """
 
 import html
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -21,9 +23,11 @@ from django.contrib.admin.utils import quote
 from django.db.models import ForeignKey
 from django.test import RequestFactory
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from members import services
-from members.models import CareCase, Relative, User
+from members.models import CareCase, Relative, Unit, User
+from members.selectors_picture import BLOCK_KEYS
 from tests.members.factories import (
     make_member,
     make_permissions_group,
@@ -36,8 +40,34 @@ pytestmark = pytest.mark.django_db
 # Objects whose per-object pages are crawled, per admin: enough to reach
 # inlines and links, few enough to keep the file under a minute.
 OBJECTS_PER_ADMIN = 2
-# Extra queries for admin views that read them.
-VIEW_QUERIES = {"members_care_radar": [{"days": "365"}, {"days": "90"}]}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _every_unit() -> list[dict]:
+    """Every unit, in scope or not: a view must show it or refuse it."""
+    pks = Unit.objects.order_by("path").values_list("pk", flat=True)
+    return [{"unit": str(pk)} for pk in pks]
+
+
+# Extra queries for admin views that read them; a callable gives its queries
+# when the crawl reaches the view (ids of the run's own data).
+VIEW_QUERIES = {
+    "members_care_radar": [{"days": "365"}, {"days": "90"}],
+    "members_register_picture": [_every_unit],
+    "members_register_picture_xlsx": [
+        *({"block": key} for key in BLOCK_KEYS),
+        _every_unit,
+    ],
+}
+
+
+def _view_queries(name: str | None) -> list[dict]:
+    queries = []
+    for query in VIEW_QUERIES.get(name, ()):
+        queries += query() if callable(query) else [query]
+    return queries
+
+
 DATE_HIERARCHY_LINK = re.compile(r'href="(\?[^"]*__(?:year|month|day)=[^"]*)"')
 
 
@@ -70,6 +100,15 @@ class Crawl:
 
 
 def _text(response) -> str:
+    if response.get("Content-Type", "").startswith(XLSX):
+        book = load_workbook(io.BytesIO(response.content), read_only=True)
+        return "\n".join(
+            str(value)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        )
     if response.get("Content-Type", "").startswith("application/json"):
         # Undo \\u escapes, so that Vietnamese names read as they are.
         return json.dumps(json.loads(response.content), ensure_ascii=False)
@@ -156,7 +195,7 @@ class AdminCrawler:
             if arguments == 0:
                 url = _admin_url(changelist, pattern)
                 page = self.get(url)
-                for query in VIEW_QUERIES.get(pattern.name, ()):
+                for query in _view_queries(pattern.name):
                     self.get(url, query)
                 if (pattern.name or "").endswith("_export"):
                     self.export(url, page.context["form"])
@@ -312,6 +351,18 @@ def test_grassroots_staff_never_see_the_sibling_units_canary(
     radar = reverse("admin:members_care_radar") + "?days=90"
     assert radar in crawl.showing(tree.own_care_case.summary)
     assert radar in crawl.showing(tree.own_relative.full_name)
+    # The picture shows the officer's units, refuses the others, names none.
+    for name in (
+        "admin:members_register_picture",
+        "admin:members_register_picture_xlsx",
+    ):
+        url = reverse(name)
+        assert crawl.statuses(f"{url}?unit={tree.vnpt_hn.pk}") == {200}
+        assert url in crawl.showing(tree.vnpt_hn_group.name)
+        for unit in (tree.vnpt_hcm, tree.vnpt, tree.sector, tree.vtc_dt):
+            assert crawl.statuses(f"{url}?unit={unit.pk}") == {403}, unit
+    for unit in (tree.vnpt_hcm, tree.vtc, tree.vtc_dt, tree.vtc_st):
+        assert not [url for url in crawl.showing(unit.name) if "/picture/" in url]
 
 
 def test_upper_staff_never_see_the_other_employers_canary(
@@ -380,7 +431,12 @@ def test_member_without_staff_status_cannot_open_any_admin_page(client, tree):
     )
     user = User.objects.create_user("thuong@example.vn", "x", name=member.full_name)
     client.force_login(user)
-    urls = [reverse("admin:index"), reverse("admin:members_care_radar")]
+    urls = [
+        reverse("admin:index"),
+        reverse("admin:members_care_radar"),
+        reverse("admin:members_register_picture"),
+        reverse("admin:members_register_picture_xlsx"),
+    ]
     for model in admin.site._registry:
         urls += [
             reverse(_admin_name(model, "changelist")),
@@ -397,3 +453,134 @@ def test_member_without_staff_status_cannot_open_any_admin_page(client, tree):
         assert member.full_name not in body, url
         assert tree.own_member.full_name not in body, url
         assert re.search(r"_selected_action|\"results\"", body) is None, url
+
+
+# Care programmes, eligible lists, deliveries, budgets, consultations ---------
+
+
+@pytest.fixture
+def programmes(tree):
+    from tests.members.factories_programmes import make_programme_tree
+
+    return make_programme_tree(tree)
+
+
+def test_grassroots_staff_never_see_the_sibling_units_programmes_or_consultations(
+    client, tree, programmes, all_permissions
+):
+    officer = tree.grassroots_officer
+    officer.groups.add(all_permissions)
+    out_of_scope = [*programmes.sibling.objects, *programmes.cousin.objects]
+    crawl = crawl_as(client, officer, out_of_scope=out_of_scope)
+
+    for secrets in (
+        programmes.sibling.strings,
+        programmes.cousin.strings,
+        tree.sibling.strings,
+        tree.cousin.strings,
+    ):
+        assert crawl.leaks(secrets) == {}
+    assert crawl.opened == []
+    assert_crawl_covers_every_admin(crawl)
+    # Not vacuous: the sector's programme shows through its list here.
+    counts = crawl.row_counts
+    assert counts["members.CareProgramme"] == 2
+    assert counts["members.ProgrammeEligibility"] == 2
+    assert counts["members.ProgrammeDelivery"] == 1
+    assert counts["members.ProgrammeBudget"] == 1
+    assert counts["members.ConsultationRequest"] == 1
+    eligible = reverse("admin:members_programmeeligibility_changelist")
+    assert eligible in crawl.showing(tree.group_member.full_name)
+    assert eligible in crawl.showing(programmes.sector_programme.name)
+    deliveries = reverse("admin:members_programmedelivery_changelist")
+    assert deliveries in crawl.showing(programmes.own_delivery.delivered_by)
+    consultation = reverse(
+        "admin:members_consultationrequest_change",
+        args=[programmes.own_consultation.pk],
+    )
+    assert consultation in crawl.showing(programmes.own_consultation.subject)
+
+
+def test_sector_staff_see_every_programme_canary_so_the_crawler_can_see_a_leak(
+    client, tree, programmes, all_permissions
+):
+    officer = tree.sector_officer
+    officer.groups.add(all_permissions)
+    crawl = crawl_as(client, officer)
+
+    for canary in (programmes.sibling, programmes.cousin):
+        assert set(crawl.leaks(canary.strings)) == set(canary.strings)
+    counts = crawl.row_counts
+    assert counts["members.CareProgramme"] == 4
+    assert counts["members.ProgrammeEligibility"] == 6
+    assert counts["members.ProgrammeDelivery"] == 3
+    assert counts["members.ConsultationRequest"] == 3
+
+
+# The audit trail and data-rights requests -------------------------------------
+
+
+@pytest.fixture
+def privacy_canaries(tree):
+    """Audit events and a data-rights request of the sibling unit and its staff."""
+    from members.models import AuditEvent
+    from members.services.audit import audit_record
+    from members.services.data_rights import data_rights_request_submit
+
+    action = AuditEvent.Action
+    events = [
+        audit_record(
+            actor=tree.sibling_officer,
+            action=action.VIEW,
+            obj=tree.sibling.member,
+            detail={"page": "Canary Audit Sibling View"},
+        ),
+        audit_record(
+            actor=tree.sibling_officer,
+            action=action.EXPORT,
+            detail={"export": "Canary Audit Sibling Export"},
+        ),
+    ]
+    request = data_rights_request_submit(
+        member=tree.sibling.member,
+        kind="correction",
+        details="Canary Rights Sibling",
+        actor=tree.sibling.account,
+    )
+    strings = {
+        "audit view": "Canary Audit Sibling View",
+        "audit export": "Canary Audit Sibling Export",
+        "rights request": "Canary Rights Sibling",
+    }
+    return [*events, request], strings
+
+
+def test_grassroots_staff_never_see_the_sibling_units_audit_trail_or_requests(
+    client, tree, privacy_canaries, all_permissions
+):
+    objects, strings = privacy_canaries
+    officer = tree.grassroots_officer
+    officer.groups.add(all_permissions)
+
+    crawl = crawl_as(client, officer, out_of_scope=objects)
+
+    assert crawl.leaks(strings) == {}
+    assert crawl.leaks(tree.sibling.strings) == {}
+    assert crawl.opened == []
+    assert_crawl_covers_every_admin(crawl)
+    # Not vacuous: the officer's own unit's trail shows (their role, their views).
+    assert crawl.row_counts["members.AuditEvent"] > 0
+    assert crawl.row_counts["members.DataRightsRequest"] == 0
+
+
+def test_sector_staff_see_the_privacy_canaries_so_the_crawler_can_see_a_leak(
+    client, tree, privacy_canaries, all_permissions
+):
+    _objects, strings = privacy_canaries
+    officer = tree.sector_officer
+    officer.groups.add(all_permissions)
+
+    crawl = crawl_as(client, officer)
+
+    assert set(crawl.leaks(strings)) == set(strings)
+    assert crawl.row_counts["members.DataRightsRequest"] == 1

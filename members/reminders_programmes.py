@@ -1,0 +1,126 @@
+"""Reminders of care programmes (periods ending) and of consultations (tomorrow)."""
+
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from members.models import (
+    CareProgramme,
+    ConsultationRequest,
+    ProgrammeDelivery,
+    ProgrammeEligibility,
+)
+from members.reminders import ReminderTarget, _care_officers, reminder
+from members.scope import subtree_q
+
+# Care officers hear of a programme this many days before its period ends, and
+# again in its last days.
+PERIOD_ENDING_DAYS = 14
+LAST_DAYS = 3
+
+
+@reminder(
+    name="programmes.period_ending",
+    label=gettext_lazy("Care programmes ending with members not yet reached"),
+    recipients=gettext_lazy("Care officers of the grassroots union"),
+    mandatory=True,
+    crontab={"minute": "15", "hour": "8"},
+)
+def programmes_period_ending(*, today: date) -> Iterator[ReminderTarget]:
+    """Tell care officers how many of their members a programme ending soon missed."""
+    programmes = {
+        programme.pk: programme
+        for programme in CareProgramme.objects.filter(
+            status=CareProgramme.Status.OPEN,
+            period_end__range=(today, today + timedelta(days=PERIOD_ENDING_DAYS)),
+        )
+    }
+    if not programmes:
+        return
+    delivered = ProgrammeDelivery.objects.filter(
+        programme=OuterRef("programme"), beneficiary_key=OuterRef("beneficiary_key")
+    )
+    changelist = reverse("admin:members_programmeeligibility_changelist")
+    for officer_id, unit in _care_officers():
+        waiting = (
+            ProgrammeEligibility.objects.filter(
+                subtree_q(ProgrammeEligibility, unit), programme__in=list(programmes)
+            )
+            .exclude(Exists(delivered))
+            .values("programme")
+            .annotate(count=Count("pk"))
+            .order_by("programme")
+        )
+        for row in waiting:
+            programme = programmes[row["programme"]]
+            days_left = (programme.period_end - today).days
+            stage = "last-days" if days_left <= LAST_DAYS else "soon"
+            query = urlencode(
+                {"programme": programme.pk, "delivered": "no", "subtree": unit.pk}
+            )
+            yield ReminderTarget(
+                recipient_id=officer_id,
+                dedupe_key=(
+                    f"programme-ending:{programme.pk}:{programme.period_end}:"
+                    f"{stage}:{unit.pk}:{officer_id}"
+                ),
+                title=_("%(programme)s ends on %(date)s: %(count)s not yet delivered")
+                % {
+                    "programme": programme.name,
+                    "date": f"{programme.period_end:%d/%m/%Y}",
+                    "count": row["count"],
+                },
+                body=_(
+                    "%(count)s eligible in %(unit)s have no delivery recorded, "
+                    "given or declined, %(days)s days before the period ends."
+                )
+                % {"count": row["count"], "unit": unit.name, "days": days_left},
+                link=f"{changelist}?{query}",
+            )
+
+
+@reminder(
+    name="consultation.day_before",
+    label=gettext_lazy("Consultation appointment tomorrow"),
+    recipients=gettext_lazy("Members who asked for a consultation"),
+    # Twice a day, so that an appointment made in the afternoon is reminded too.
+    crontab={"minute": "0", "hour": "8,17"},
+)
+def consultation_day_before(*, today: date) -> Iterator[ReminderTarget]:
+    """Remind members of their consultation appointments tomorrow."""
+    tomorrow = today + timedelta(days=1)
+    start = timezone.make_aware(datetime.combine(tomorrow, time.min))
+    consultations = ConsultationRequest.objects.filter(
+        status=ConsultationRequest.Status.SCHEDULED,
+        scheduled_at__gte=start,
+        scheduled_at__lt=start + timedelta(days=1),
+        member__user__isnull=False,
+        member__user__is_active=True,
+    ).select_related("member")
+    link = reverse("members:consultations")
+    for consultation in consultations.order_by("scheduled_at", "pk"):
+        when = timezone.localtime(consultation.scheduled_at)
+        yield ReminderTarget(
+            recipient_id=consultation.member.user_id,
+            # A moved appointment is a new occasion, reminded again.
+            dedupe_key=(
+                f"consultation-reminder:{consultation.pk}:"
+                f"{consultation.scheduled_at.isoformat()}"
+            ),
+            title=_("Tomorrow at %(time)s: your consultation")
+            % {"time": f"{when:%H:%M}"},
+            body=_("%(topic)s, %(mode)s with %(adviser)s. %(place)s")
+            % {
+                "topic": consultation.get_topic_display(),
+                "mode": consultation.get_mode_display(),
+                "adviser": consultation.adviser,
+                "place": consultation.place,
+            },
+            link=link,
+        )
