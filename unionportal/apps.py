@@ -1,5 +1,6 @@
 """App config for the portal shell."""
 
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -31,3 +32,9 @@ def _install_schedules(sender, **kwargs):
         from unionportal.schedules import schedules_install
 
         schedules_install()
+
+
+class LoginLocksConfig(AxesAppConfig):
+    """django-axes under a Vietnamese name in the admin (it declares none)."""
+
+    verbose_name = _("Login locks")

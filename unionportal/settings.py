@@ -75,7 +75,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    "axes",
+    "unionportal.apps.LoginLocksConfig",  # django-axes
     "csp",
     "import_export",
     "django_celery_beat",

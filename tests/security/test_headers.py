@@ -149,3 +149,11 @@ def test_production_settings_send_hsts_and_secure_cookies(tmp_path):
     assert csrf == {"secure": "True", "httponly": "True", "samesite": "Lax"}
     assert found["plain_http"]["status"] == 301
     assert found["plain_http"]["location"].startswith("https://")
+
+
+def test_the_login_locks_app_has_a_vietnamese_name_in_the_admin():
+    from django.apps import apps
+    from django.utils import translation
+
+    with translation.override("vi"):
+        assert str(apps.get_app_config("axes").verbose_name) == "Khoá đăng nhập"
