@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class UnionPortalConfig(AppConfig):
+    # The app's own config among the module's two (see LoginLocksConfig).
+    default = True
     name = "unionportal"
     verbose_name = _("Union Portal")
     celery_schedules = [
