@@ -149,7 +149,20 @@ class MembersConfig(AppConfig):
                 "De-identifies members who left longer ago than the retention period."
             ),
         }
-        return [release, drop_dir, programmes, retention, *reminder_schedules()]
+        import_files = {
+            "name": "hrm:import-files-purge",
+            "task": "members.tasks.import_files_purge",
+            "crontab": {"minute": "15", "hour": "3"},
+            "description": _("Deletes stored HRM files past their retention period."),
+        }
+        return [
+            release,
+            drop_dir,
+            programmes,
+            retention,
+            import_files,
+            *reminder_schedules(),
+        ]
 
     def ready(self):
         from django.db.models.signals import post_migrate

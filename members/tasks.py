@@ -106,3 +106,11 @@ def retention_run() -> list[int]:
     from members.services.erasure import retention_apply
 
     return retention_apply(today=timezone.localdate())
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def import_files_purge() -> dict:
+    """Delete stored HRM files past their retention (nightly)."""
+    from members.services.hrm_import import import_files_purge
+
+    return import_files_purge()

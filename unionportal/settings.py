@@ -424,5 +424,8 @@ CARE_UNVISITED_DAYS = env.int("CARE_UNVISITED_DAYS", default=14)
 HRM_IMPORT_MAX_BYTES = env.int("HRM_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 # Scheduled imports pick new files from <IMPORT_DROP_DIR>/<employer code>/.
 IMPORT_DROP_DIR = Path(env.str("IMPORT_DROP_DIR", default=str(VAR_DIR / "hrm-drop")))
+# Stored HRM files (and resolved held rows' cells) are deleted this many days
+# after their last run (0: never).
+IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=90)
 # Members who left are de-identified this many days later (0: never).
 MEMBER_RETENTION_DAYS = env.int("MEMBER_RETENTION_DAYS", default=5 * 365)

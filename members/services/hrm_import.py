@@ -18,7 +18,7 @@ import time
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -794,6 +794,47 @@ def import_drop_dir_scan(*, now=None) -> list[int]:
                 execute_task.delay_on_commit(run_id=run.pk)
             runs.append(run.pk)
     return runs
+
+
+def import_files_purge(*, now=None) -> dict[str, int]:
+    """Delete the stored HRM files no run needs any more, and old held rows' cells.
+
+    A file (stored once per content) goes when every run that used it was
+    created more than IMPORT_FILE_RETENTION_DAYS ago and none is still
+    queued, running or waiting for confirmation; the held rows resolved
+    that long ago keep their row, column and reason but lose the file's
+    values. What the register took from the files stays in the register.
+    Returns how many files and held rows were purged.
+    """
+    days = settings.IMPORT_FILE_RETENTION_DAYS
+    if not days:
+        return {"files": 0, "held_rows": 0}
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    waiting = [Status.QUEUED, Status.RUNNING, Status.NEEDS_CONFIRMATION]
+    needed = set(
+        ImportRun.objects.filter(Q(created_at__gte=cutoff) | Q(status__in=waiting))
+        .exclude(stored_file="")
+        .values_list("stored_file", flat=True)
+    )
+    old = set(
+        ImportRun.objects.filter(created_at__lt=cutoff)
+        .exclude(stored_file="")
+        .values_list("stored_file", flat=True)
+    )
+    files = 0
+    for stored in sorted(old - needed):
+        path = Path(settings.MEDIA_ROOT) / stored
+        if path.exists():
+            path.unlink()
+            files += 1
+    held_rows = (
+        ImportHeldRow.objects.filter(run__created_at__lt=cutoff)
+        .exclude(status=ImportHeldRow.Status.OPEN)
+        .exclude(values={})
+        .update(values={})
+    )
+    logger.info("import files purged: %s files, %s held rows", files, held_rows)
+    return {"files": files, "held_rows": held_rows}
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ import os
 import time
 import unicodedata
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -644,3 +645,53 @@ def test_the_json_summary_holds_counts_run_id_and_duration(org, make_csv, capsys
     assert summary["duration_ms"] is not None
     assert summary["duration_ms"] >= 0
     assert timedelta(milliseconds=summary["duration_ms"]) < timedelta(minutes=1)
+
+
+# Retention of the stored files ----------------------------------------------
+
+
+def test_stored_files_and_resolved_held_cells_go_after_their_retention(
+    org, make_csv, settings, time_machine
+):
+    from members.services.hrm_import import import_files_purge
+
+    settings.IMPORT_FILE_RETENTION_DAYS = 90
+    time_machine.move_to(timezone.now() - timedelta(days=120), tick=False)
+    old = run_command(make_csv(rows_for(50, {3: {"Mã NV": "NV00005"}})))
+    shared = run_command(make_csv(rows_for(50)))  # its file is used again below
+    old_file = Path(settings.MEDIA_ROOT) / old.stored_file
+    shared_file = Path(settings.MEDIA_ROOT) / shared.stored_file
+    dismissed, still_open = ImportHeldRow.objects.filter(run=old).order_by("pk")
+    services.held_rows_dismiss_with_note(
+        rows=ImportHeldRow.objects.filter(pk=dismissed.pk),
+        user=org.vnpt_officer,
+        note="Trùng mã, đã sửa trong HRM",
+    )
+    time_machine.move_to(timezone.now() + timedelta(days=100), tick=False)
+    again = run_command(shared_file)  # a recent run of the same content
+
+    assert import_files_purge() == {"files": 1, "held_rows": 1}
+
+    assert not old_file.exists()
+    assert shared_file.exists()
+    assert again.stored_file == shared.stored_file
+    dismissed.refresh_from_db()
+    still_open.refresh_from_db()
+    assert dismissed.values == {}
+    assert dismissed.reason  # the row, column and reason stay
+    assert still_open.values["Mã NV"] == "NV00005"  # still to review
+    assert {old.status, shared.status, again.status} == {ImportRun.Status.DONE}
+    assert Member.objects.filter(employer=org.vnpt).count() == 50
+    assert import_files_purge() == {"files": 0, "held_rows": 0}
+
+
+def test_no_retention_keeps_every_stored_file(org, make_csv, settings, time_machine):
+    from members.services.hrm_import import import_files_purge
+
+    settings.IMPORT_FILE_RETENTION_DAYS = 0
+    time_machine.move_to(timezone.now() - timedelta(days=4000), tick=False)
+    run = run_command(make_csv(rows_for(5)))
+    time_machine.move_to(timezone.now() + timedelta(days=4000), tick=False)
+
+    assert import_files_purge() == {"files": 0, "held_rows": 0}
+    assert (Path(settings.MEDIA_ROOT) / run.stored_file).exists()
