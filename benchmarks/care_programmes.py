@@ -25,7 +25,6 @@ The database name must contain "bench": a register of another size is wiped.
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
@@ -37,13 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.members_admin import (  # noqa: E402
-    _code_version,
-    _command,
-    _cpu_model,
-    _environment,
-    _table,
-)
+from benchmarks import databases  # noqa: E402
+from benchmarks.report import heading, run_facts, table  # noqa: E402
 
 EXAMPLE = (
     "DATABASE_URL=postgres://postgres@127.0.0.1:5432/unionportal_bench_programmes "
@@ -100,30 +94,8 @@ BENCH_PREFIX = "[bench] "
 def main() -> None:
     args = _arguments()
     started = time.perf_counter()
-    database = _database_settings()
-    created = _environment(database)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    from benchmarks import members_seed
-
-    if connection.vendor != "postgresql":
-        sys.exit(f"This benchmark runs on PostgreSQL only:\n  {EXAMPLE}")
-    state = "created" if created else "exists"
-    print(f"Database {database['NAME']} ({state}): migrating…", flush=True)
-    call_command("migrate", verbosity=0, interactive=False)
-    register = members_seed.register_get(
-        members=args.members,
-        units=args.units,
-        relatives=args.relatives,
-        open_cases=args.open_cases,
-        seed=args.seed,
-        reseed=args.reseed,
-    )
-    report = Report(args=args, register=register, database=database)
+    register = databases.register_ready(args, EXAMPLE)
+    report = Report(args=args, register=register)
     report.load_before = os.getloadavg()
     _measure(args, register, report)
     report.total_s = time.perf_counter() - started
@@ -132,14 +104,7 @@ def main() -> None:
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--members", type=int, default=82_000)
-    parser.add_argument("--units", type=int, help="default: 1,000 for 82,000")
-    parser.add_argument(
-        "--relatives", type=int, help="default: 60,000 for 82,000 members"
-    )
-    parser.add_argument(
-        "--open-cases", type=int, help="default: 2,000 for 82,000 members"
-    )
+    databases.register_arguments(parser, units=None)
     parser.add_argument(
         "--repeat", type=int, default=3, help="timed runs of each generation"
     )
@@ -149,41 +114,14 @@ def _arguments() -> argparse.Namespace:
         default=3_000,
         help="members the naive baseline evaluates (its time is scaled up)",
     )
-    parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument(
-        "--reseed", action="store_true", help="wipe and seed even if sizes match"
-    )
+    databases.seed_arguments(parser)
     args = parser.parse_args()
-    scale = args.members / 82_000
     if args.units is None:
-        args.units = max(11, round(1_000 * scale))
-    if args.relatives is None:
-        args.relatives = round(60_000 * scale)
-    if args.open_cases is None:
-        args.open_cases = round(2_000 * scale)
+        args.units = max(11, round(1_000 * (args.members / 82_000)))
+    databases.register_defaults(args)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     return args
-
-
-def _database_settings() -> dict:
-    """Return the parsed DATABASE_URL, refusing anything but a bench PostgreSQL."""
-    import environ
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        sys.exit(
-            f"DATABASE_URL is not set; this benchmark needs PostgreSQL:\n  {EXAMPLE}"
-        )
-    config = environ.Env.db_url_config(url)
-    if config["ENGINE"] != "django.db.backends.postgresql":
-        sys.exit(f"DATABASE_URL is not PostgreSQL ({config['ENGINE']}):\n  {EXAMPLE}")
-    if "bench" not in config["NAME"]:
-        sys.exit(
-            f"Refusing database {config['NAME']!r}: the benchmark may wipe the "
-            "register, so the database's name must contain 'bench'."
-        )
-    return config
 
 
 # Measuring -------------------------------------------------------------------
@@ -561,22 +499,17 @@ def _member_of(key: str) -> int:
 class Report:
     args: argparse.Namespace
     register: object
-    database: dict
     timings: list[Timing] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     total_s: float = 0.0
 
     def print(self) -> None:
-        print()
-        print("## Care programmes: eligible lists (issue 7)")
-        print()
-        for line in self._facts():
-            print(f"- {line}")
+        heading("Care programmes: eligible lists (issue 7)", self._facts())
         print()
         print("### Generation by the database (members.services.programmes)")
         print()
-        _table(
+        table(
             [
                 "programme (sector-wide)",
                 "rows",
@@ -602,7 +535,7 @@ class Report:
         print()
         print("### Baselines: the same rules evaluated in Python, in the same run")
         print()
-        _table(
+        table(
             [
                 "programme (sector-wide)",
                 "project: first generation s",
@@ -635,7 +568,7 @@ class Report:
             "(Django's test Client, DEBUG off)"
         )
         print()
-        _table(
+        table(
             ["page", "user", "rows in scope", "median ms", "max ms", "queries"],
             [
                 [
@@ -651,39 +584,13 @@ class Report:
         )
 
     def _facts(self) -> list[str]:
-        import django
-        from django.db import connection
-        from django.utils import timezone
-
-        from benchmarks.members_seed import format_steps
-
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('server_version')")
-            pg_version = cursor.fetchone()[0]
-            settings = []
-            for name in ("shared_buffers", "work_mem", "random_page_cost"):
-                cursor.execute("SELECT current_setting(%s)", [name])
-                settings.append(f"{name} {cursor.fetchone()[0]}")
-        register = self.register
-        counts = ", ".join(f"{n:,} {name}" for name, n in register.counts.items())
-        seed = (
-            f"{register.seeded_s:.1f} s ({format_steps(register.seed_steps)})"
-            if register.seeded_s is not None
-            else "reused from an earlier run of the same size"
-        )
-        load = "/".join(
-            f"{a:.1f}→{b:.1f}"
-            for a, b in zip(self.load_before, os.getloadavg(), strict=True)
-        )
         return [
-            f"Date: {timezone.localdate().isoformat()}",
-            f"Machine: {os.cpu_count()} cores ({_cpu_model()}); load average "
-            f"(1/5/15 min) from the start to the end of the timing: {load}",
-            f"PostgreSQL {pg_version} on the same machine ({', '.join(settings)}); "
-            f"Python {platform.python_version()}, Django {django.get_version()}",
-            f"Command: `{_command(self.database)}`, code at {_code_version()}",
-            f"Register: {counts}",
-            f"Seed: {seed}; whole run {self.total_s:.0f} s",
+            *run_facts(
+                register=self.register,
+                load_before=self.load_before,
+                total_s=self.total_s,
+                users=False,
+            ),
             f"Each generation timed {self.args.repeat} times, median (the first "
             "generation after emptying the list and VACUUM ANALYZE of its table); "
             "reference date 01/06/2026; each timing includes the transaction's "

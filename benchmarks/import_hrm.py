@@ -311,8 +311,12 @@ def main() -> None:
     if not parsed.scheme.startswith("postgres") or "bench" not in parsed.path:
         sys.exit("PostgreSQL only, in a database named *bench*:\n  " + __doc__)
     _setup_django()
-    _database_ensure(parsed)
+    import environ
     from django.core.management import call_command
+
+    from benchmarks.databases import database_create
+
+    database_create(environ.Env.db_url_config(url))
 
     call_command("migrate", verbosity=0, interactive=False)
     _employer(OURS)
@@ -369,20 +373,6 @@ def main() -> None:
           f"{os.cpu_count()} CPUs; {args.rows:,} rows, workbook "
           f"{workbook.stat().st_size / 1e6:.1f} MB")  # fmt: skip
     print("Command: DATABASE_URL=… " + shlex.join([sys.executable, *sys.argv]))
-
-
-def _database_ensure(parsed) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        found = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not found:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 if __name__ == "__main__":

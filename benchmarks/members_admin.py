@@ -20,18 +20,12 @@ The database name must contain "bench": a register of another size is wiped.
 """
 
 import argparse
-import atexit
 import gc
 import math
 import os
-import platform
 import re
-import secrets
-import shlex
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +34,9 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from benchmarks import databases  # noqa: E402
+from benchmarks.report import Percentiles, heading, run_facts, table  # noqa: E402
 
 EXAMPLE = (
     "DATABASE_URL=postgres://postgres@127.0.0.1:5432/unionportal_bench "
@@ -54,32 +51,16 @@ INDEX_ROUNDS = 3
 def main() -> None:
     args = _arguments()
     started = time.perf_counter()
-    database = _database_settings()
-    created = _environment(database)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
+    database = databases.database_settings(EXAMPLE)
+    created = databases.environment(database)
+    databases.django_setup(EXAMPLE)
+    _apply_pg_settings(args.pg_set)
+    databases.migrate(database, created)
+    _search_indexes_ensure()
     from benchmarks import members_seed
 
-    if connection.vendor != "postgresql":
-        sys.exit(f"This benchmark runs on PostgreSQL only:\n  {EXAMPLE}")
-    _apply_pg_settings(args.pg_set)
-    state = "created" if created else "exists"
-    print(f"Database {database['NAME']} ({state}): migrating…", flush=True)
-    call_command("migrate", verbosity=0, interactive=False)
-    _search_indexes_ensure()
-    register = members_seed.register_get(
-        members=args.members,
-        units=args.units,
-        relatives=args.relatives,
-        open_cases=args.open_cases,
-        seed=args.seed,
-        reseed=args.reseed,
-    )
-    report = Report(args=args, register=register, database=database)
+    register = members_seed.register_for(args)
+    report = Report(args=args, register=register)
     report.load_before = os.getloadavg()
     _measure(args, register, report)
     report.total_s = time.perf_counter() - started
@@ -88,20 +69,10 @@ def main() -> None:
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--members", type=int, default=82_000)
-    parser.add_argument("--units", type=int, default=1_000)
-    parser.add_argument(
-        "--relatives", type=int, help="default: 60,000 for 82,000 members"
-    )
-    parser.add_argument(
-        "--open-cases", type=int, help="default: 2,000 for 82,000 members"
-    )
+    databases.register_arguments(parser)
     parser.add_argument("--repeat", type=int, default=30, help="timed requests")
     parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument(
-        "--reseed", action="store_true", help="wipe and seed even if sizes match"
-    )
+    databases.seed_arguments(parser)
     parser.add_argument(
         "--skip-index-comparison",
         action="store_true",
@@ -115,65 +86,13 @@ def _arguments() -> argparse.Namespace:
         help="a PostgreSQL setting for the session, e.g. random_page_cost=1.1",
     )
     args = parser.parse_args()
-    if args.relatives is None:
-        args.relatives = round(args.members * 60 / 82)
-    if args.open_cases is None:
-        args.open_cases = round(args.members * 2 / 82)
+    databases.register_defaults(args)
     if args.repeat < 2:
         parser.error("--repeat must be at least 2 (a p95 needs two samples)")
     for setting in args.pg_set:
         if not re.fullmatch(r"[a-z_]+=[\w.]+", setting):
             parser.error(f"--pg-set takes NAME=VALUE, not {setting!r}")
     return args
-
-
-def _database_settings() -> dict:
-    """Return the parsed DATABASE_URL, refusing anything but a bench PostgreSQL."""
-    import environ
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        sys.exit(
-            f"DATABASE_URL is not set; this benchmark needs PostgreSQL:\n  {EXAMPLE}"
-        )
-    config = environ.Env.db_url_config(url)
-    if config["ENGINE"] != "django.db.backends.postgresql":
-        sys.exit(f"DATABASE_URL is not PostgreSQL ({config['ENGINE']}):\n  {EXAMPLE}")
-    if "bench" not in config["NAME"]:
-        sys.exit(
-            f"Refusing database {config['NAME']!r}: the benchmark may wipe the "
-            "register, so the database's name must contain 'bench'."
-        )
-    return config
-
-
-def _environment(database: dict) -> bool:
-    """Set production-like settings (DEBUG off) and create the database if missing."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unionportal.settings")
-    # The developer's .env (DJANGO_DEBUG=true) must not leak into the figures.
-    os.environ.setdefault("ENV_FILE", "/nonexistent/.env")
-    os.environ["DJANGO_DEBUG"] = "false"
-    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(64))
-    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
-    os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
-    os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
-    os.environ.setdefault(
-        "STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage"
-    )
-    # Production keeps sessions in Redis; a local-memory cache stands in for it.
-    os.environ.setdefault("CACHE_URL", "locmemcache://")
-    os.environ.setdefault("EMAIL_URL", "consolemail://")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    # One connection for the whole run, as a busy production worker keeps one.
-    os.environ.setdefault("DB_CONN_MAX_AGE", "3600")
-    if "VAR_DIR" not in os.environ:
-        var_dir = tempfile.mkdtemp(prefix="unionportal-bench-")
-        (Path(var_dir) / "static").mkdir()
-        atexit.register(shutil.rmtree, var_dir, ignore_errors=True)
-        os.environ["VAR_DIR"] = var_dir
-    from benchmarks.databases import database_create
-
-    return database_create(database)
 
 
 def _apply_pg_settings(settings: list[str]) -> None:
@@ -203,7 +122,7 @@ def _pairs(settings: list[str]) -> list[tuple[str, str]]:
 
 
 @dataclass
-class Probe:
+class Probe(Percentiles):
     """One page as one user, with its figures."""
 
     phase: str
@@ -251,14 +170,6 @@ class Probe:
         self.get()
         self.samples.append((time.perf_counter() - started) * 1000)
         self.cpu.append((time.process_time() - cpu) * 1000)
-
-    @property
-    def median_ms(self) -> float:
-        return statistics.median(self.samples)
-
-    @property
-    def p95_ms(self) -> float:
-        return statistics.quantiles(self.samples, n=100, method="inclusive")[94]
 
     @property
     def cpu_ms(self) -> float:
@@ -625,7 +536,6 @@ def _search_indexes_ensure() -> None:
 class Report:
     args: argparse.Namespace
     register: object
-    database: dict
     probes: list[Probe] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     index_names: list[str] = field(default_factory=list)
@@ -638,15 +548,11 @@ class Report:
     def print(self) -> None:
         from benchmarks import members_variants as variants
 
-        print()
-        print("## Members admin and care radar (issue 3)")
-        print()
-        for line in self._facts():
-            print(f"- {line}")
+        heading("Members admin and care radar (issue 3)", self._facts())
         print()
         print("### The project's pages")
         print()
-        _table(
+        table(
             [
                 "page",
                 "user",
@@ -669,7 +575,7 @@ class Report:
             '`search_fields = ("full_name",)`, no scope (sector officer)'
         )
         print()
-        _table(
+        table(
             [
                 "page",
                 "rows",
@@ -700,7 +606,7 @@ class Report:
                 f"({', '.join(self.index_names)})"
             )
             print()
-            _table(
+            table(
                 [
                     "page",
                     "user",
@@ -732,7 +638,7 @@ class Report:
         print()
         print("### Prototypes of the proposed changes (benchmarks/members_variants.py)")
         print()
-        _table(
+        table(
             [
                 "page",
                 "user",
@@ -762,43 +668,12 @@ class Report:
             print(f"\n{note}")
 
     def _facts(self) -> list[str]:
-        import django
-        from django.db import connection
-        from django.utils import timezone
-
-        from benchmarks.members_seed import format_steps
-
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('server_version')")
-            pg_version = cursor.fetchone()[0]
-            settings = []
-            for name in ("shared_buffers", "work_mem", "random_page_cost"):
-                cursor.execute("SELECT current_setting(%s)", [name])
-                settings.append(f"{name} {cursor.fetchone()[0]}")
-        register = self.register
-        counts = ", ".join(f"{n:,} {name}" for name, n in register.counts.items())
-        seed = (
-            f"{register.seeded_s:.1f} s ({format_steps(register.seed_steps)})"
-            if register.seeded_s is not None
-            else "reused from an earlier run of the same size"
-        )
-        load = "/".join(
-            f"{a:.1f}→{b:.1f}"
-            for a, b in zip(self.load_before, os.getloadavg(), strict=True)
-        )
         return [
-            f"Date: {timezone.localdate().isoformat()}",
-            f"Machine: {os.cpu_count()} cores ({_cpu_model()}); load average "
-            f"(1/5/15 min) from the start to the end of the timing: {load}",
-            f"PostgreSQL {pg_version} on the same machine ({', '.join(settings)}); "
-            f"Python {platform.python_version()}, Django {django.get_version()}",
-            f"Command: `{_command(self.database)}`, code at {_code_version()}",
-            f"Register: {counts}",
-            f"Users: an officer of the sector union ({register.sector.name}: the "
-            f"whole register) and of a grassroots union of median size "
-            f"({register.grassroots.name}, {register.grassroots.code}: "
-            f"{register.grassroots_members} members in it and its groups)",
-            f"Seed: {seed}; whole run {self.total_s:.0f} s",
+            *run_facts(
+                register=self.register,
+                load_before=self.load_before,
+                total_s=self.total_s,
+            ),
             f"Each page: {self.args.warmup} warm-up requests, then "
             f"{self.args.repeat} timed requests, all pages in turn; Django's test "
             "Client in-process (DEBUG off, sessions in a local-memory cache); "
@@ -824,54 +699,6 @@ def _stats(probe: Probe) -> list[str]:
         str(probe.queries),
         _ms(probe.sql_ms),
     ]
-
-
-def _table(header: list[str], rows: list[list[str]]) -> None:
-    aligned = ["---" if i < 2 else "---:" for i in range(len(header))]
-    print("| " + " | ".join(header) + " |")
-    print("| " + " | ".join(aligned) + " |")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def _code_version() -> str:
-    """Return the checkout's commit, and whether files differ from it."""
-    import subprocess
-
-    def git(*args: str) -> str:
-        return subprocess.run(  # noqa: S603
-            ["git", *args],  # noqa: S607
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD") or "an unknown commit"
-    return (
-        f"{commit} with uncommitted changes" if git("status", "--porcelain") else commit
-    )
-
-
-def _command(database: dict) -> str:
-    url = os.environ["DATABASE_URL"]
-    if database.get("PASSWORD"):
-        url = url.replace(f":{database['PASSWORD']}@", ":***@")
-    script = Path(sys.argv[0]).resolve()
-    if script.is_relative_to(ROOT):
-        script = script.relative_to(ROOT)
-    args = " ".join(shlex.quote(arg) for arg in sys.argv[1:])
-    return f"DATABASE_URL={url} .venv/bin/python {script} {args}".strip()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Seed a full-size register fast, for benchmarks/members_admin.py.
+"""Seed a full-size register fast, for the benchmarks that measure one.
 
 Rows go in with bulk_create in batches, with what the services would compute
 (NFC names, the folded name, the birthday key, checked CCCDs); the units tree
@@ -222,6 +222,21 @@ def register_get(
         },
         seeded_s=seeded_s,
         seed_steps=steps,
+    )
+
+
+def register_for(args) -> Register:
+    """Return register_get's register for a benchmark's options.
+
+    Those of benchmarks.databases.register_arguments and seed_arguments.
+    """
+    return register_get(
+        members=args.members,
+        units=args.units,
+        relatives=args.relatives,
+        open_cases=args.open_cases,
+        seed=args.seed,
+        reseed=args.reseed,
     )
 
 

@@ -33,12 +33,10 @@ the workers are stopped on exit, Ctrl-C and SIGTERM included.
 """
 
 import argparse
-import atexit
 import contextlib
 import os
 import platform
 import secrets
-import shlex
 import shutil
 import signal
 import subprocess
@@ -52,6 +50,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from benchmarks import databases, report  # noqa: E402
 
 EXAMPLE = (
     "DATABASE_URL=postgres://postgres@127.0.0.1:5432/unionportal_bench_fanout "
@@ -89,37 +89,18 @@ def main() -> None:
     args = _arguments()
     started = time.perf_counter()
     database, redis_url = _services()
-    created = _environment(database)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    from benchmarks import members_seed
-
-    if connection.vendor != "postgresql":
-        sys.exit(f"This benchmark runs on PostgreSQL only:\n  {EXAMPLE}")
-    state = "created" if created else "exists"
-    print(f"Database {database['NAME']} ({state}): migrating…", flush=True)
-    call_command("migrate", verbosity=0, interactive=False)
-    register = members_seed.register_get(
-        members=args.members,
-        units=args.units,
-        relatives=args.relatives,
-        open_cases=args.open_cases,
-        seed=args.seed,
-        reseed=args.reseed,
+    register = databases.register_ready(
+        args, EXAMPLE, database=database, set_environment=_environment
     )
-    report = Report(args=args, database=database, redis_url=redis_url)
-    report.seeded_s = register.seeded_s
-    report.accounts = _accounts_ensure()
-    report.load_before = os.getloadavg()
+    result = Report(args=args, database=database, redis_url=redis_url)
+    result.seeded_s = register.seeded_s
+    result.accounts = _accounts_ensure()
+    result.load_before = os.getloadavg()
     run = f"{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(2)}"
     print(f"Run {run}: deleting what earlier runs left…", flush=True)
     _leftovers_delete(redis_url)
     for phase in [PROJECT, *args.variant]:
-        report.phases.append(
+        result.phases.append(
             _fanout(
                 args,
                 run=run,
@@ -129,26 +110,16 @@ def main() -> None:
             )
         )
     if args.baseline_sample:
-        report.baselines = _baselines(args, run=run)
-    report.load_after = os.getloadavg()
-    report.total_s = time.perf_counter() - started
-    report.print()
+        result.baselines = _baselines(args, run=run)
+    result.load_after = os.getloadavg()
+    result.total_s = time.perf_counter() - started
+    result.print()
 
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--members", type=int, default=82_000)
-    parser.add_argument("--units", type=int, default=1_000)
-    parser.add_argument(
-        "--relatives", type=int, help="default: 60,000 for 82,000 members"
-    )
-    parser.add_argument(
-        "--open-cases", type=int, help="default: 2,000 for 82,000 members"
-    )
-    parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument(
-        "--reseed", action="store_true", help="wipe and seed even if sizes match"
-    )
+    databases.register_arguments(parser)
+    databases.seed_arguments(parser)
     parser.add_argument(
         "--baseline-sample",
         type=int,
@@ -182,10 +153,7 @@ def _arguments() -> argparse.Namespace:
         "busy than this over 5 s",
     )
     args = parser.parse_args()
-    if args.relatives is None:
-        args.relatives = round(args.members * 60 / 82)
-    if args.open_cases is None:
-        args.open_cases = round(args.members * 2 / 82)
+    databases.register_defaults(args)
     return args
 
 
@@ -194,22 +162,9 @@ def _arguments() -> argparse.Namespace:
 
 def _services() -> tuple[dict, str]:
     """Return the parsed DATABASE_URL and REDIS_URL; refuse anything else."""
-    import environ
     import redis
 
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        sys.exit(
-            f"DATABASE_URL is not set; this benchmark needs PostgreSQL:\n  {EXAMPLE}"
-        )
-    config = environ.Env.db_url_config(url)
-    if config["ENGINE"] != "django.db.backends.postgresql":
-        sys.exit(f"DATABASE_URL is not PostgreSQL ({config['ENGINE']}):\n  {EXAMPLE}")
-    if "bench" not in config["NAME"]:
-        sys.exit(
-            f"Refusing database {config['NAME']!r}: the benchmark may wipe the "
-            "register, so the database's name must contain 'bench'."
-        )
+    config = databases.database_settings(EXAMPLE)
     redis_url = os.environ.get("REDIS_URL", "")
     if not redis_url.startswith(("redis://", "rediss://")):
         sys.exit(
@@ -233,13 +188,8 @@ def _environment(database: dict) -> bool:
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(64))
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    if "VAR_DIR" not in os.environ:
-        var_dir = tempfile.mkdtemp(prefix="unionportal-bench-")
-        atexit.register(shutil.rmtree, var_dir, ignore_errors=True)
-        os.environ["VAR_DIR"] = var_dir
-    from benchmarks.databases import database_create
-
-    return database_create(database)
+    databases.var_dir_temporary(static=False)
+    return databases.database_create(database)
 
 
 def _worker_settings() -> dict[str, str]:
@@ -1452,17 +1402,16 @@ class Report:
     def print(self) -> None:
         project = self.phases[0]
         n = project.recipients
-        print("\n## Notifications fan-out (issue 5)\n")
-        for line in self._facts():
-            print(f"- {line}")
+        report.heading("Notifications fan-out (issue 5)", self._facts())
         print()
-        _table(
+        report.table(
             ["figure", *(phase.name for phase in self.phases)],
             self._rows(),
+            left=1,
         )
         if self.baselines:
             print()
-            _table(
+            report.table(
                 [
                     "baseline (in-process)",
                     "sample",
@@ -1484,12 +1433,17 @@ class Report:
                     ]
                     for baseline in self.baselines
                 ],
+                left=1,
             )
             print()
             for baseline in self.baselines:
                 print(f"- {baseline.name}: {baseline.description}")
         print()
-        _table(["where the time goes", *(p.name for p in self.phases)], self._profile())
+        report.table(
+            ["where the time goes", *(p.name for p in self.phases)],
+            self._profile(),
+            left=1,
+        )
         print()
         for phase in self.phases[1:]:
             print(f"- {phase.name}: {phase.description} (prototype, in the workers)")
@@ -1642,27 +1596,17 @@ class Report:
         return rows
 
     def _facts(self) -> list[str]:
-        import django
         import redis
-        from django.db import connection
         from django.utils import timezone
 
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('server_version')")
-            pg_version = cursor.fetchone()[0]
-            settings = []
-            for name in ("shared_buffers", "synchronous_commit", "max_connections"):
-                cursor.execute("SELECT current_setting(%s)", [name])
-                settings.append(f"{name} {cursor.fetchone()[0]}")
+        pg_version, settings = report.postgresql(
+            ("shared_buffers", "synchronous_commit", "max_connections")
+        )
         redis_version = redis.Redis.from_url(self.redis_url).info("server")[
             "redis_version"
         ]
         import celery
 
-        load = "/".join(
-            f"{a:.1f}→{b:.1f}"
-            for a, b in zip(self.load_before, self.load_after, strict=True)
-        )
         accounts = self.accounts
         seed = (
             f"seeded in {self.seeded_s:.0f} s"
@@ -1676,13 +1620,11 @@ class Report:
         )
         return [
             f"Date: {timezone.localdate().isoformat()}",
-            f"Machine: {os.cpu_count()} cores ({_cpu_model()}); load average "
-            f"(1/5/15 min) from start to end: {load}",
+            report.machine(self.load_before, self.load_after, span="from start to end"),
             f"PostgreSQL {pg_version} ({', '.join(settings)}), Redis "
-            f"{redis_version}, both on the same machine; Python "
-            f"{platform.python_version()}, Django {django.get_version()}, "
+            f"{redis_version}, both on the same machine; {report.software()}, "
             f"Celery {celery.__version__}",
-            f"Command: `{_command()}`",
+            f"Command: `{report.command('DATABASE_URL', 'REDIS_URL')}`",
             f"Register: {self.args.members:,} members ({seed}); login accounts: "
             f"{accounts['accounts']:,}, {accounts['with e-mail']:,} active with "
             f"an e-mail ({made})",
@@ -1740,39 +1682,6 @@ def _rate(count: int, seconds: float | None) -> str:
 
 def _ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.1f}x" if a and b else "n/a"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> None:
-    aligned = ["---" if i == 0 else "---:" for i in range(len(header))]
-    print("| " + " | ".join(header) + " |")
-    print("| " + " | ".join(aligned) + " |")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def _command() -> str:
-    parts = []
-    for name in ("DATABASE_URL", "REDIS_URL"):
-        url = os.environ[name]
-        if "@" in url and ":" in url.split("@")[0].split("//")[-1]:
-            user = url.split("//", 1)[1].split(":", 1)[0]
-            url = url.replace(url.split("@")[0], f"{url.split('//')[0]}//{user}:***")
-        parts.append(f"{name}={url}")
-    script = Path(sys.argv[0]).resolve()
-    if script.is_relative_to(ROOT):
-        script = script.relative_to(ROOT)
-    args = " ".join(shlex.quote(arg) for arg in sys.argv[1:])
-    return f"{' '.join(parts)} .venv/bin/python {script} {args}".strip()
 
 
 def _terminate(signum, frame) -> None:

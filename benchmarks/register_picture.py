@@ -27,8 +27,6 @@ land in the middle of this one.
 import argparse
 import gc
 import os
-import platform
-import statistics
 import sys
 import time
 from dataclasses import dataclass, field
@@ -37,6 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from benchmarks import databases  # noqa: E402
+from benchmarks.report import Percentiles, heading, run_facts, table  # noqa: E402
 
 EXAMPLE = (
     "DATABASE_URL=postgres://postgres@127.0.0.1:5432/unionportal_bench_picture "
@@ -48,31 +49,7 @@ GOAL_MS = 500
 def main() -> None:
     args = _arguments()
     started = time.perf_counter()
-    database = _database_settings()
-    from benchmarks.members_admin import _environment
-
-    created = _environment(database)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    from benchmarks import members_seed
-
-    if connection.vendor != "postgresql":
-        sys.exit(f"This benchmark runs on PostgreSQL only:\n  {EXAMPLE}")
-    state = "created" if created else "exists"
-    print(f"Database {database['NAME']} ({state}): migrating…", flush=True)
-    call_command("migrate", verbosity=0, interactive=False)
-    register = members_seed.register_get(
-        members=args.members,
-        units=args.units,
-        relatives=args.relatives,
-        open_cases=args.open_cases,
-        seed=args.seed,
-        reseed=args.reseed,
-    )
+    register = databases.register_ready(args, EXAMPLE)
     load_before = os.getloadavg()
     probes = _probes(register)
     agreement = {who: _agree(register, who) for who in ("sector", "grassroots")}
@@ -87,7 +64,6 @@ def main() -> None:
             print(f"  {number + 1}/{args.repeat} rounds", flush=True)
     _report(
         args=args,
-        database=database,
         register=register,
         probes=probes,
         agreement=agreement,
@@ -98,47 +74,14 @@ def main() -> None:
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--members", type=int, default=82_000)
-    parser.add_argument("--units", type=int, default=1_000)
-    parser.add_argument(
-        "--relatives", type=int, help="default: 60,000 for 82,000 members"
-    )
-    parser.add_argument(
-        "--open-cases", type=int, help="default: 2,000 for 82,000 members"
-    )
+    databases.register_arguments(parser)
     parser.add_argument("--repeat", type=int, default=20, help="timed rounds")
-    parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument(
-        "--reseed", action="store_true", help="wipe and seed even if sizes match"
-    )
+    databases.seed_arguments(parser)
     args = parser.parse_args()
-    if args.relatives is None:
-        args.relatives = round(args.members * 60 / 82)
-    if args.open_cases is None:
-        args.open_cases = round(args.members * 2 / 82)
+    databases.register_defaults(args)
     if args.repeat < 2:
         parser.error("--repeat must be at least 2 (a p95 needs two samples)")
     return args
-
-
-def _database_settings() -> dict:
-    """Return the parsed DATABASE_URL, refusing anything but a bench PostgreSQL."""
-    import environ
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        sys.exit(
-            f"DATABASE_URL is not set; this benchmark needs PostgreSQL:\n  {EXAMPLE}"
-        )
-    config = environ.Env.db_url_config(url)
-    if config["ENGINE"] != "django.db.backends.postgresql":
-        sys.exit(f"DATABASE_URL is not PostgreSQL ({config['ENGINE']}):\n  {EXAMPLE}")
-    if "bench" not in config["NAME"]:
-        sys.exit(
-            f"Refusing database {config['NAME']!r}: the benchmark may wipe the "
-            "register, so the database's name must contain 'bench'."
-        )
-    return config
 
 
 # The baseline ----------------------------------------------------------------
@@ -292,7 +235,7 @@ def _agree(register, who: str) -> str:
 
 
 @dataclass
-class Probe:
+class Probe(Percentiles):
     """One way of getting the picture, as one user, with its timings."""
 
     what: str
@@ -317,14 +260,6 @@ class Probe:
         started = time.perf_counter()
         self.call()
         self.samples.append((time.perf_counter() - started) * 1000)
-
-    @property
-    def median_ms(self) -> float:
-        return statistics.median(self.samples)
-
-    @property
-    def p95_ms(self) -> float:
-        return statistics.quantiles(self.samples, n=100, method="inclusive")[94]
 
 
 def _user(register, who: str):
@@ -372,46 +307,24 @@ def _probes(register) -> list[Probe]:
 # Report ----------------------------------------------------------------------
 
 
-def _report(*, args, database, register, probes, agreement, load, total_s) -> None:
-    import django
-    from django.db import connection
-    from django.utils import timezone
-
-    from benchmarks.members_admin import _code_version, _command, _cpu_model, _table
-    from benchmarks.members_seed import format_steps
+def _report(*, args, register, probes, agreement, load, total_s) -> None:
     from members.selectors_picture import PICTURE_TTL
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('server_version')")
-        pg_version = cursor.fetchone()[0]
-    counts = ", ".join(f"{n:,} {name}" for name, n in register.counts.items())
-    seed = (
-        f"{register.seeded_s:.1f} s ({format_steps(register.seed_steps)})"
-        if register.seeded_s is not None
-        else "reused from an earlier run of the same size"
-    )
-    loads = "/".join(f"{a:.1f}→{b:.1f}" for a, b in zip(*load, strict=True))
-    print("\n## Register's picture (issue 7)\n")
-    for fact in [
-        f"Date: {timezone.localdate().isoformat()}",
-        f"Machine: {os.cpu_count()} cores ({_cpu_model()}); load average "
-        f"(1/5/15 min) from the start to the end of the timing: {loads}",
-        f"PostgreSQL {pg_version} on the same machine; Python "
-        f"{platform.python_version()}, Django {django.get_version()}",
-        f"Command: `{_command(database)}`, code at {_code_version()}",
-        f"Register: {counts}",
-        f"Users: an officer of the sector union ({register.sector.name}: the "
-        f"whole register) and of a grassroots union of median size "
-        f"({register.grassroots.name}, {register.grassroots.code}: "
-        f"{register.grassroots_members} members in it and its groups)",
-        f"Seed: {seed}; whole run {total_s:.0f} s",
+    facts = [
+        *run_facts(
+            register=register,
+            load_before=load[0],
+            load_after=load[1],
+            total_s=total_s,
+            pg_settings=(),
+        ),
         f"Each probe: 1 warm-up (queries counted), then {args.repeat} timed "
         "runs, all probes in turn; Django's test Client in-process (DEBUG off, "
         f"local-memory cache); the picture is cached {PICTURE_TTL} s",
         "Baseline and selector give the same figures: "
         + "; ".join(f"{who} {result}" for who, result in agreement.items()),
-    ]:
-        print(f"- {fact}")
+    ]
+    heading("Register's picture (issue 7)", facts)
     print()
     by = {(p.who, p.what): p for p in probes}
     rows = []
@@ -427,7 +340,7 @@ def _report(*, args, database, register, probes, agreement, load, total_s) -> No
                 f"{base.median_ms / probe.median_ms:.1f}",
             ]
         )
-    _table(["probe", "user", "median ms", "p95 ms", "queries", "baseline / this"], rows)
+    table(["probe", "user", "median ms", "p95 ms", "queries", "baseline / this"], rows)
     print()
     for who in ("sector", "grassroots"):
         cached = by[who, "page, cached"]
