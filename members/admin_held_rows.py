@@ -25,6 +25,7 @@ from members.services.hrm_review import (
     held_row_fix,
     held_row_unfixable_reason,
     held_rows_dismiss_with_note,
+    held_rows_file,
 )
 
 HeldStatus = ImportHeldRow.Status
@@ -114,18 +115,8 @@ class ImportHeldRowAdmin(ScopedModelAdmin):
         row = self.get_object(request, unquote(object_id))
         if row is None:
             raise Http404(_("No such held row."))
-        unfixable = held_row_unfixable_reason(row=row)
-        columns, file_error = [], ""
-        if not unfixable:
-            try:
-                columns = held_row_columns(row=row)
-            except ValidationError as error:
-                file_error = " ".join(error.messages)
         posted = request.POST if request.method == "POST" else None
         dismissing = posted is not None and "_dismiss" in posted
-        fix_form = HeldRowFixForm(
-            None if dismissing else posted, columns=columns, original=row.values
-        )
         dismiss_form = HeldRowDismissForm(posted if dismissing else None)
         if dismissing and row.status == HeldStatus.OPEN and dismiss_form.is_valid():
             message = gettext("Row %(row)s dismissed: %(note)s") % {
@@ -145,13 +136,29 @@ class ImportHeldRowAdmin(ScopedModelAdmin):
             else:
                 messages.success(request, message)
                 return redirect(_run_url(row))
+        # Read once: the stored file gives the form its columns and the fix its layout.
+        unfixable = held_row_unfixable_reason(row=row)
+        hrm, columns, file_error = None, [], ""
+        if not unfixable:
+            try:
+                hrm = held_rows_file(run=row.run)
+            except ValidationError as error:
+                file_error = " ".join(error.messages)
+            else:
+                columns = held_row_columns(hrm=hrm)
+        fix_form = HeldRowFixForm(
+            None if dismissing else posted, columns=columns, original=row.values
+        )
         fixing = posted is not None and not dismissing
         if fixing and not (unfixable or file_error) and fix_form.is_valid():
             try:
                 # The fix and its history entries land together.
                 with transaction.atomic():
                     member = held_row_fix(
-                        row=row, values=fix_form.row_values(), user=request.user
+                        row=row,
+                        values=fix_form.row_values(),
+                        user=request.user,
+                        hrm=hrm,
                     )
                     message = gettext(
                         "Row %(row)s fixed and imported: %(code)s %(name)s."

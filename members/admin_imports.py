@@ -8,10 +8,9 @@ import inside the request.
 """
 
 import re
+from contextlib import suppress
 from io import BytesIO
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import (
@@ -35,7 +34,7 @@ from members.forms_imports import (
     employer_units,
     for_user,
 )
-from members.hrm import FIELD_LABELS, FileRefused, read_hrm_file
+from members.hrm import FIELD_LABELS
 from members.models import (
     AuditEvent,
     HrmDepartment,
@@ -50,7 +49,10 @@ from members.resources import cell_escape
 from members.scoped_admin import ScopedModelAdmin
 from members.services.audit import audit_record
 from members.services.hrm_import import import_run_confirm
-from members.services.hrm_review import held_rows_unfixable_reason
+from members.services.hrm_review import (
+    held_rows_file,
+    held_rows_unfixable_reason,
+)
 from members.services.hrm_upload import import_run_upload
 
 CHANGES_PER_PAGE = 50
@@ -153,17 +155,9 @@ def _change_rows(changes) -> list[dict]:
 def _held_headers(run: ImportRun, rows: list[ImportHeldRow]) -> list[str]:
     """Return the file's headers in file order, read again from the stored file."""
     headers: list[str] = []
-    profile = HrmProfile.objects.filter(employer_id=run.employer_id).first()
-    try:
-        hrm = read_hrm_file(
-            Path(settings.MEDIA_ROOT) / run.stored_file,
-            file_name=run.file_name,
-            profile=profile.mapping if profile else None,
-            max_bytes=settings.HRM_IMPORT_MAX_BYTES,
-        )
-        headers = list(hrm.headers)
-    except (FileRefused, OSError, ValidationError):
-        pass  # the rows' own keys below still give every value
+    # When the file is gone, the rows' own keys below still give every value.
+    with suppress(ValidationError):
+        headers = list(held_rows_file(run=run).headers)
     for row in rows:
         for key in row.values:
             if key not in headers:

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,7 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from members.bulk import rows_insert, rows_update
-from members.hrm import FileRefused, HrmRecord, read_hrm_file
+from members.hrm import FileRefused, HrmFile, HrmRecord, read_hrm_file
 from members.models import (
     HrmDepartment,
     HrmProfile,
@@ -474,6 +475,21 @@ def _apply_batch(run: ImportRun, batch: list, today: date) -> None:
     rows_insert(ImportChange, changes)
 
 
+def hrm_file_read(
+    source: Path | IO[bytes], *, file_name: str, profile: HrmProfile | None
+) -> HrmFile:
+    """Return an HRM file with its layout found by the employer's profile.
+
+    Its rows are not read yet. Raises FileRefused as ``read_hrm_file`` does.
+    """
+    return read_hrm_file(
+        source,
+        file_name=file_name,
+        profile=profile.mapping if profile else None,
+        max_bytes=settings.HRM_IMPORT_MAX_BYTES,
+    )
+
+
 def import_run_execute(*, run_id: int, batch_size: int = 2000) -> ImportRun:
     """Execute (or resume) a run: read, plan, check the limits, apply in batches."""
     run = ImportRun.objects.select_related("employer", "started_by").get(pk=run_id)
@@ -486,11 +502,10 @@ def import_run_execute(*, run_id: int, batch_size: int = 2000) -> ImportRun:
     profile = HrmProfile.objects.filter(employer=run.employer).first()
     with translation.override(settings.LANGUAGE_CODE), _collector_paused():
         try:
-            hrm = read_hrm_file(
+            hrm = hrm_file_read(
                 Path(settings.MEDIA_ROOT) / run.stored_file,
                 file_name=run.file_name,
-                profile=profile.mapping if profile else None,
-                max_bytes=settings.HRM_IMPORT_MAX_BYTES,
+                profile=profile,
             )
             records = list(hrm.records(keep_valid_cells=False))
         except FileRefused as refusal:
@@ -854,18 +869,3 @@ def import_run_confirm(*, run: ImportRun, user: User) -> ImportRun:
 
     execute_task.delay_on_commit(run_id=confirmed.pk)
     return confirmed
-
-
-@transaction.atomic
-def held_rows_dismiss(*, rows, user: User) -> int:
-    """Mark the open held rows among ``rows`` as dismissed by ``user``."""
-    now = timezone.now()
-    dismissed = list(rows.filter(status=ImportHeldRow.Status.OPEN))
-    for row in dismissed:
-        row.status = ImportHeldRow.Status.DISMISSED
-        row.resolved_by = user
-        row.resolved_at = now
-    ImportHeldRow.objects.bulk_update(
-        dismissed, ["status", "resolved_by", "resolved_at"], batch_size=500
-    )
-    return len(dismissed)

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.hrm import FIELD_LABELS, FileRefused, HrmFile, HrmRecord, read_hrm_file
+from members.hrm import FIELD_LABELS, FileRefused, HrmFile, HrmRecord
 
 # members.hrm offers no public way to clean one row outside a pass over the
 # file; its own cleaner, fed the stored file's layout, keeps the rules in one place.
@@ -29,6 +29,7 @@ from members.services.hrm_import import (
     _apply_transfers,
     _plan,
     _store_departments,
+    hrm_file_read,
 )
 from members.text import nfc
 
@@ -98,12 +99,16 @@ def held_row_unfixable_reason(*, row: ImportHeldRow) -> str:
     return held_rows_unfixable_reason(run=row.run)
 
 
-def held_row_columns(*, row: ImportHeldRow) -> list[HeldColumn]:
-    """Return the columns of the row's file in file order, read from the stored file.
+def held_rows_file(*, run: ImportRun) -> HrmFile:
+    """Return the run's stored file with its layout found (its rows are not read).
 
-    Raises ValidationError when the stored file can no longer be read.
+    Raises ValidationError (code "file_gone") when it can no longer be read.
     """
-    hrm = _file(row.run, _profile(row.run))
+    return _file(run, _profile(run))
+
+
+def held_row_columns(*, hrm: HrmFile) -> list[HeldColumn]:
+    """Return the columns of a run's file (``held_rows_file``) in file order."""
     fields = {column.index: name for name, column in hrm.columns.items()}
     columns = []
     for index, header in enumerate(hrm.headers):
@@ -115,7 +120,11 @@ def held_row_columns(*, row: ImportHeldRow) -> list[HeldColumn]:
 
 @transaction.atomic
 def held_row_fix(
-    *, row: ImportHeldRow, values: Mapping[str, str], user: User | None
+    *,
+    row: ImportHeldRow,
+    values: Mapping[str, str],
+    user: User | None,
+    hrm: HrmFile | None = None,
 ) -> Member:
     """Import a held row with its values corrected, as the import would have.
 
@@ -127,6 +136,8 @@ def held_row_fix(
     on (for a transfer, the member proposed to move here). Raises
     ValidationError keyed by header (NON_FIELD_ERRORS for the row as a whole)
     when the row is still invalid or would be held again: nothing is written.
+    ``hrm`` is the run's file as ``held_rows_file`` returned it, for a caller
+    that has read it already; without it the stored file is read here.
     """
     row = (
         ImportHeldRow.objects.select_for_update(of=("self",))
@@ -139,7 +150,8 @@ def held_row_fix(
     if reason:
         raise ValidationError(reason, code="not_fixable")
     profile = _profile(run)
-    hrm = _file(run, profile)
+    if hrm is None:
+        hrm = _file(run, profile)
     record = _record(hrm, row_number=row.row_number, values=values)
     if record is None:
         raise ValidationError(
@@ -223,11 +235,10 @@ def _profile(run: ImportRun) -> HrmProfile | None:
 def _file(run: ImportRun, profile: HrmProfile | None) -> HrmFile:
     """Return the run's stored file with its layout found (its rows are not read)."""
     try:
-        return read_hrm_file(
+        return hrm_file_read(
             Path(settings.MEDIA_ROOT) / run.stored_file,
             file_name=run.file_name,
-            profile=profile.mapping if profile else None,
-            max_bytes=settings.HRM_IMPORT_MAX_BYTES,
+            profile=profile,
         )
     except FileRefused as refusal:
         raise ValidationError(

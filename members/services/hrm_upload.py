@@ -13,10 +13,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
-from members.hrm import FileRefused, read_hrm_file
+from members.hrm import FileRefused
 from members.models import HrmProfile, ImportRun, Unit, User
 from members.scope import require_unit_in_scope
-from members.services.hrm_import import import_run_create
+from members.services.hrm_import import hrm_file_read, import_run_create
 
 
 @transaction.atomic
@@ -33,12 +33,7 @@ def import_run_upload(
     started_at, started = timezone.now(), time.monotonic()
     refusal = None
     try:
-        read_hrm_file(
-            io.BytesIO(content),
-            file_name=file_name,
-            profile=profile.mapping if profile else None,
-            max_bytes=settings.HRM_IMPORT_MAX_BYTES,
-        )
+        hrm_file_read(io.BytesIO(content), file_name=file_name, profile=profile)
     except FileRefused as error:
         refusal = error
     run = import_run_create(

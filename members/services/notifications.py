@@ -192,16 +192,17 @@ def _claim(
             .order_by("pk")
         )
         until = quiet_until(now)
-        held = [
-            row.pk
-            for row in rows
-            if until is not None and channel_get(row.channel).respects_quiet_hours
-        ]
+        held: list[int] = []
+        claimed: list[NotificationDelivery] = []
+        for row in rows:
+            if until is not None and channel_get(row.channel).respects_quiet_hours:
+                held.append(row.pk)
+            else:
+                claimed.append(row)
         if held:
             NotificationDelivery.objects.filter(pk__in=held).update(
                 status=Status.HELD, not_before=until, claim="", claimed_at=None
             )
-        claimed = [row for row in rows if row.pk not in set(held)]
         NotificationDelivery.objects.filter(pk__in=[r.pk for r in claimed]).update(
             status=Status.SENDING, claim=claim, claimed_at=now
         )
@@ -238,8 +239,8 @@ def deliveries_send(
     now = now or timezone.now()
     claim = claim or uuid.uuid4().hex
     claimed, held = _claim(delivery_ids=delivery_ids, claim=claim, now=now)
-    counts = {"sent": 0, "held": held, "skipped": 0}
-    counts["skipped"] = len(set(delivery_ids)) - len(claimed) - held
+    skipped = len(set(delivery_ids)) - len(claimed) - held
+    counts = {"sent": 0, "held": held, "skipped": skipped}
     failed: list[int] = []
     released: list[int] = []
     connections = {}

@@ -24,7 +24,11 @@ from members.models import (
     Transfer,
 )
 from members.services import held_row_fix, held_rows_dismiss_with_note
-from members.services.hrm_import import import_run_create, import_run_execute
+from members.services.hrm_import import (
+    hrm_file_read,
+    import_run_create,
+    import_run_execute,
+)
 from members.services.hrm_review import held_rows_unfixable_reason
 from tests.members.factories import (
     make_member,
@@ -524,6 +528,25 @@ def test_the_fix_view_reads_a_fixed_number_of_queries(
     with django_assert_num_queries(26):
         response = officer.post(url, data)
     assert response.status_code == 302
+
+
+def test_fixing_a_row_reads_the_stored_file_once(officer, tree, monkeypatch):
+    run = done_run(tree.vnpt, line("NV8301", "Đọc Một Lần", text="30/02/1980"))
+    held = ImportHeldRow.objects.get(run=run)
+    data = fix_data(officer, held, **{"Ngày sinh": "28/02/1980"})
+    reads = []
+
+    def counted(source, **kwargs):
+        reads.append(source)
+        return hrm_file_read(source, **kwargs)
+
+    monkeypatch.setattr("members.services.hrm_review.hrm_file_read", counted)
+    response = officer.post(fix_url(held), data)
+
+    assert response.status_code == 302
+    assert len(reads) == 1
+    held.refresh_from_db()
+    assert held.status == Held.FIXED
 
 
 # Dismissing, and the upload's layout check -----------------------------------
