@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from members.models import AuditEvent, DataRightsRequest, Member, Unit
+from members.models import AuditEvent, DataRightsRequest, Unit
 from members.scoped_admin import ScopedModelAdmin
 from members.selectors import member_search_q
-from members.selectors_privacy import retention_due
+from members.selectors_privacy import retention_due, retention_undated
 from members.services.audit import audit_record
 from members.services.data_rights import (
     data_rights_request_acknowledge,
@@ -30,8 +30,6 @@ from members.services.data_rights import (
 
 Action = AuditEvent.Action
 RequestStatus = DataRightsRequest.Status
-# A deadline this close is shown as coming up.
-DUE_SOON_DAYS = 3
 
 
 # Audit of other admins ----------------------------------------------------------
@@ -128,11 +126,7 @@ class RetentionListFilter(admin.SimpleListFilter):
             soon = retention_due(today=today + timedelta(days=30))
             return queryset.filter(pk__in=soon.values("pk"))
         if self.value() == "undated":
-            return queryset.filter(
-                status=Member.Status.LEFT,
-                left_on__isnull=True,
-                erased_at__isnull=True,
-            )
+            return queryset.filter(pk__in=retention_undated().values("pk"))
         return queryset
 
 
@@ -231,7 +225,7 @@ def _deadline(day, *, pending: bool):
         return format_html(
             '<span class="privacy-overdue">{} ({})</span>', text, _("overdue")
         )
-    if left <= DUE_SOON_DAYS:
+    if left <= DataRightsRequest.DUE_SOON_DAYS:
         return format_html('<span class="privacy-due-soon">{}</span>', text)
     return text
 

@@ -19,6 +19,10 @@ _CCCD = re.compile(r"(?<!\d)\d{12}(?!\d)")
 # A Vietnamese phone: 0, 84 or +84, then 9 or 10 digits, perhaps grouped by
 # spaces, dots or dashes ("0912 345 678", "+84 355-441-122").
 _PHONE = re.compile(r"(?<![\d+])(?:\+84|84|0)(?:[ .\-]?\d){9,10}(?!\d)")
+# Either needs ten digits at least, one separator at most between two: a text
+# without such a run (most log lines, line numbers, status codes) is left as it
+# is after one search instead of two substitutions.
+_CANDIDATE = re.compile(r"\d(?:[ .\-]?\d){9}")
 CCCD_MASK = "[CCCD]"
 PHONE_MASK = "[SĐT]"
 # Keys of a structure whose values are personal data whatever they look like.
@@ -29,7 +33,7 @@ PERSONAL_KEYS = frozenset(
 
 def mask_text(text: str) -> str:
     """Return the text with CCCD-like and phone-like numbers masked."""
-    if not text or not any(ch.isdigit() for ch in text):
+    if not text or not _CANDIDATE.search(text):
         return text
     return _PHONE.sub(PHONE_MASK, _CCCD.sub(CCCD_MASK, text))
 

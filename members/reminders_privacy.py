@@ -15,9 +15,6 @@ from django.utils.translation import gettext_lazy
 from members.models import DataRightsRequest, StaffRole, Unit
 from members.reminders import ReminderTarget, reminder
 
-# A request due this close is told again.
-DUE_SOON_DAYS = 3
-
 
 def request_handlers(unit: Unit) -> list[int]:
     """Return the ids of the officers of the nearest unit above ``unit`` having any."""
@@ -72,7 +69,7 @@ def _stages(request: DataRightsRequest, today: date) -> list[tuple[str, str]]:
                 % values,
             )
         )
-    elif (request.complete_by - today).days <= DUE_SOON_DAYS:
+    elif (request.complete_by - today).days <= DataRightsRequest.DUE_SOON_DAYS:
         stages.append(
             (
                 "due-soon",

@@ -280,14 +280,17 @@ def _beneficiary(row: ProgrammeEligibility) -> str:
 
 def consent_in_force(*, member: Member, purpose: str) -> bool:
     """Return whether the member's consent to a purpose is in force."""
-    rows = list(
-        Consent.objects.filter(member=member, purpose=purpose).values_list(
-            "withdrawn_at", flat=True
-        )
+    withdrawn = Consent.objects.filter(member=member, purpose=purpose).values_list(
+        "withdrawn_at", flat=True
     )
-    if not rows:
+    return _in_force(purpose, list(withdrawn))
+
+
+def _in_force(purpose: str, withdrawn: list[datetime | None]) -> bool:
+    """Return whether a purpose's consents (their ``withdrawn_at``) are in force."""
+    if not withdrawn:
         return Consent.DEFAULTS[Consent.Purpose(purpose)]
-    return any(withdrawn is None for withdrawn in rows)
+    return any(at is None for at in withdrawn)
 
 
 def my_data_requests(*, user: User):
@@ -305,21 +308,17 @@ class ConsentState:
 
 def my_consents(*, member: Member) -> list[ConsentState]:
     """Return each optional purpose with whether the member's consent is in force."""
-    latest = {}
-    for consent in Consent.objects.filter(member=member).order_by("pk"):
-        latest[consent.purpose] = consent
+    consents = list(Consent.objects.filter(member=member).order_by("pk"))
     states = []
     for purpose in Consent.Purpose:
-        consent = latest.get(purpose.value)
-        since = None
-        if consent is not None:
-            since = consent.withdrawn_at or consent.given_at
+        rows = [consent for consent in consents if consent.purpose == purpose]
+        latest = rows[-1] if rows else None
         states.append(
             ConsentState(
                 purpose=purpose.value,
                 label=str(purpose.label),
-                in_force=consent_in_force(member=member, purpose=purpose),
-                since=since,
+                in_force=_in_force(purpose, [row.withdrawn_at for row in rows]),
+                since=(latest.withdrawn_at or latest.given_at) if latest else None,
             )
         )
     return states

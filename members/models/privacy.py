@@ -32,6 +32,8 @@ class DataRightsRequest(models.Model):
         REFUSED = "refused", _("Refused")
 
     OPEN = (Status.RECEIVED, Status.ACKNOWLEDGED)
+    # A deadline this close is shown in amber in the admin and told again.
+    DUE_SOON_DAYS = 3
 
     member = models.ForeignKey(
         Member,

@@ -26,20 +26,26 @@ def actor_unit(actor: User | None) -> Unit | None:
     return role.unit if role else None
 
 
-def record_unit(obj: Model) -> Unit | None:
-    """Return the unit a record belongs to, by the first of its ``scope_path``."""
+def record_unit_id(obj: Model) -> int | None:
+    """Return the id of a record's unit, by the first of its ``scope_path``.
+
+    The unit's id is read from the last foreign key, so that the unit itself
+    is not loaded for an event that stores only its id.
+    """
+    if isinstance(obj, Unit):
+        return obj.pk
     lookups = getattr(type(obj), "scope_path", None)
     if lookups is None:
         return None
     lookup = lookups if isinstance(lookups, str) else lookups[0]
-    if isinstance(obj, Unit):
-        return obj
+    *path, last = lookup.removesuffix("__path").split("__")
     value = obj
-    for part in lookup.removesuffix("__path").split("__"):
+    for part in path:
         value = getattr(value, part, None)
         if value is None:
             return None
-    return value if isinstance(value, Unit) else None
+    field = value._meta.get_field(last)
+    return getattr(value, field.attname) if field.related_model is Unit else None
 
 
 def record_label(obj: Model) -> str:
@@ -87,6 +93,6 @@ def audit_record(
         event.object_id = str(obj.pk)
         event.label = record_label(obj)
         if unit is None:
-            event.unit = record_unit(obj)
+            event.unit_id = record_unit_id(obj)
     event.save()
     return event

@@ -194,8 +194,7 @@ def data_rights_request_erase(
         raise ValidationError(_("Only an erasure request erases data."))
     if request.status not in DataRightsRequest.OPEN:
         raise ValidationError(_("This request is already closed."))
-    member_erase(member=request.member, actor=actor, reason="request")
-    request.member.refresh_from_db()
+    request.member = member_erase(member=request.member, actor=actor, reason="request")
     return _close(request, actor, Status.DONE, response)
 
 

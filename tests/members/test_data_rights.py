@@ -27,6 +27,7 @@ from members.models import (
 )
 from members.reminders_privacy import data_rights_requests_due
 from members.selectors import care_radar
+from members.selectors_privacy import my_consents
 from members.services.data_rights import (
     consent_give,
     consent_withdraw,
@@ -552,6 +553,21 @@ def test_consents_are_recorded_with_their_version_and_dates(client, tree, own_us
     assert consent.given_at is not None
     assert consent.withdrawn_at >= consent.given_at
     assert AuditEvent.objects.filter(action=AuditEvent.Action.CONSENT).count() == 2
+
+
+def test_the_consents_states_are_read_in_one_query(
+    tree, own_user, django_assert_num_queries
+):
+    consent_give(member=tree.own_member, purpose="leaderboard", actor=own_user)
+    consent_withdraw(member=tree.own_member, purpose="relatives", actor=own_user)
+
+    with django_assert_num_queries(1):
+        states = {state.purpose: state for state in my_consents(member=tree.own_member)}
+
+    assert states["leaderboard"].in_force
+    assert states["leaderboard"].since is not None
+    assert not states["relatives"].in_force
+    assert states["relatives"].since is not None
 
 
 def test_only_the_member_gives_or_withdraws_consent(tree, own_user):

@@ -110,6 +110,18 @@ def test_the_masks_cover_cccds_and_vietnamese_phones_in_any_grouping():
     )
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["GET /admin/ HTTP/1.1 200 5123", "took 12.5 ms at 2025-03", "mã 091270000"],
+)
+def test_a_text_without_ten_digits_in_a_run_is_returned_as_it_is(text):
+    assert mask_text(text) is text
+
+
+def test_a_phone_spaced_digit_by_digit_is_still_masked():
+    assert mask_text("gọi 0 9 1 2 7 0 0 0 0 1 nhé") == "gọi [SĐT] nhé"
+
+
 def test_an_import_with_invalid_rows_logs_no_cccd_or_phone(tree, console_log):
     from members.models import HrmProfile
 
