@@ -20,7 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from members.admin import UnitSubtreeFilter
+from members.admin import UnitSubtreeFilter, _run_each
 from members.admin_privacy import AuditedChangeViewMixin
 from members.models import (
     CareProgramme,
@@ -40,6 +40,7 @@ from members.selectors import member_search_q
 from members.selectors_programmes import (
     budgets_with_spent,
     delivery_of_row,
+    eligibility_undelivered,
     eligibility_with_delivery,
     programme_counts,
 )
@@ -90,7 +91,7 @@ class DeliveredFilter(admin.SimpleListFilter):
         if self.value() == "yes":
             return queryset.filter(Exists(delivery_of_row()))
         if self.value() == "no":
-            return queryset.exclude(Exists(delivery_of_row()))
+            return eligibility_undelivered(queryset)
         return queryset
 
 
@@ -308,13 +309,13 @@ class CareProgrammeAdmin(ScopedModelAdmin):
         permissions=["change"],
     )
     def open_programmes(self, request, queryset):
-        self._each(request, queryset, services.programme_open)
+        _run_each(request, queryset, services.programme_open, as_="programme")
 
     @admin.action(
         description=_("Close the selected programmes"), permissions=["change"]
     )
     def close_programmes(self, request, queryset):
-        self._each(request, queryset, services.programme_close)
+        _run_each(request, queryset, services.programme_close, as_="programme")
 
     @admin.action(
         description=_("Generate the eligible lists again"), permissions=["change"]
@@ -329,18 +330,6 @@ class CareProgrammeAdmin(ScopedModelAdmin):
                 )
                 continue
             self._refresh(request, programme)
-
-    def _each(self, request, queryset, service):
-        done = 0
-        for programme in queryset:
-            try:
-                service(programme=programme, actor=request.user)
-            except (ValidationError, PermissionDenied) as error:
-                messages.error(request, f"{programme}: {_error_text(error)}")
-            else:
-                done += 1
-        if done:
-            messages.success(request, _("%(count)d done.") % {"count": done})
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.from_template_view)
@@ -822,10 +811,7 @@ class ConsultationRequestAdmin(AuditedChangeViewMixin, ScopedModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.status not in (
-            ConsultationRequest.Status.REQUESTED,
-            ConsultationRequest.Status.SCHEDULED,
-        ):
+        if obj is not None and obj.status not in consultation_services.OPEN_STATUSES:
             return False
         return super().has_change_permission(request, obj)
 
@@ -849,15 +835,9 @@ class ConsultationRequestAdmin(AuditedChangeViewMixin, ScopedModelAdmin):
 
     @admin.action(description=_("Cancel the selected consultations"))
     def cancel_consultations(self, request, queryset):
-        done = 0
-        for consultation in queryset:
-            try:
-                consultation_services.consultation_cancel(
-                    consultation=consultation, actor=request.user
-                )
-            except (ValidationError, PermissionDenied) as error:
-                messages.error(request, f"{consultation}: {_error_text(error)}")
-            else:
-                done += 1
-        if done:
-            messages.success(request, _("%(count)d done.") % {"count": done})
+        _run_each(
+            request,
+            queryset,
+            consultation_services.consultation_cancel,
+            as_="consultation",
+        )

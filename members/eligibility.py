@@ -347,7 +347,7 @@ class RulesInPython:
             for rule in rules
             if rule.field == "unit"
         }
-        self.relative_rules = has_relative_rules(rules)
+        self.relative_rules = any(rule.subject == RELATIVE for rule in rules)
 
     def member_matches(self, member, *, unit_path: str, open_case_kinds) -> bool:
         """Return whether a member meets the member rules."""
@@ -406,7 +406,3 @@ class RulesInPython:
                     amount = band.amount
                     break
         return amount + self.programme.extra_amount * further
-
-
-def has_relative_rules(rules: list[Rule]) -> bool:
-    return any(rule.subject == RELATIVE for rule in rules)

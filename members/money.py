@@ -1,11 +1,12 @@
-"""Money in đồng, shown the Vietnamese way: 1.000.000 ₫."""
+"""Money in đồng, grouped as the active language's formats group numbers."""
+
+from django.utils.formats import number_format
 
 NBSP = "\u00a0"
 
 
 def vnd(amount) -> str:
-    """Return an amount of đồng with dots between thousands: ``1.000.000 ₫``."""
+    """Return an amount of đồng grouped by thousands: ``1.000.000 ₫`` in Vietnamese."""
     if amount is None or amount == "":
         return ""
-    grouped = f"{int(amount):,}".replace(",", ".")
-    return f"{grouped}{NBSP}₫"
+    return f"{number_format(int(amount), force_grouping=True)}{NBSP}₫"

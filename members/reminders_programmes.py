@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -13,11 +13,12 @@ from django.utils.translation import gettext_lazy
 from members.models import (
     CareProgramme,
     ConsultationRequest,
-    ProgrammeDelivery,
     ProgrammeEligibility,
 )
 from members.reminders import ReminderTarget, _care_officers, reminder
 from members.scope import subtree_q
+from members.selectors_programmes import eligibility_undelivered
+from members.services.consultations import appointment_text
 
 # Care officers hear of a programme this many days before its period ends, and
 # again in its last days.
@@ -43,16 +44,15 @@ def programmes_period_ending(*, today: date) -> Iterator[ReminderTarget]:
     }
     if not programmes:
         return
-    delivered = ProgrammeDelivery.objects.filter(
-        programme=OuterRef("programme"), beneficiary_key=OuterRef("beneficiary_key")
-    )
     changelist = reverse("admin:members_programmeeligibility_changelist")
     for officer_id, unit in _care_officers():
         waiting = (
-            ProgrammeEligibility.objects.filter(
-                subtree_q(ProgrammeEligibility, unit), programme__in=list(programmes)
+            eligibility_undelivered(
+                ProgrammeEligibility.objects.filter(
+                    subtree_q(ProgrammeEligibility, unit),
+                    programme__in=list(programmes),
+                )
             )
-            .exclude(Exists(delivered))
             .values("programme")
             .annotate(count=Count("pk"))
             .order_by("programme")
@@ -115,12 +115,6 @@ def consultation_day_before(*, today: date) -> Iterator[ReminderTarget]:
             ),
             title=_("Tomorrow at %(time)s: your consultation")
             % {"time": f"{when:%H:%M}"},
-            body=_("%(topic)s, %(mode)s with %(adviser)s. %(place)s")
-            % {
-                "topic": consultation.get_topic_display(),
-                "mode": consultation.get_mode_display(),
-                "adviser": consultation.adviser,
-                "place": consultation.place,
-            },
+            body=appointment_text(consultation),
             link=link,
         )

@@ -49,25 +49,23 @@ def eligibility_undelivered(queryset: QuerySet) -> QuerySet[ProgrammeEligibility
     return queryset.exclude(Exists(delivery_of_row()))
 
 
+def _rows_of_programme(model) -> Coalesce:
+    """Return how many rows of ``model`` the programme in the outer query has."""
+    count = (
+        model.objects.filter(programme=OuterRef("pk"))
+        .order_by()
+        .values("programme")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(count), 0)
+
+
 def programme_counts(queryset: QuerySet) -> QuerySet[CareProgramme]:
     """Annotate programmes with how many are listed and how many were reached."""
-    listed = (
-        ProgrammeEligibility.objects.filter(programme=OuterRef("pk"))
-        .order_by()
-        .values("programme")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    reached = (
-        ProgrammeDelivery.objects.filter(programme=OuterRef("pk"))
-        .order_by()
-        .values("programme")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     return queryset.annotate(
-        listed_count=Coalesce(Subquery(listed), 0),
-        reached_count=Coalesce(Subquery(reached), 0),
+        listed_count=_rows_of_programme(ProgrammeEligibility),
+        reached_count=_rows_of_programme(ProgrammeDelivery),
     )
 
 

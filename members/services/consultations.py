@@ -26,6 +26,16 @@ def local_time(moment: datetime) -> str:
     return f"{timezone.localtime(moment):%H:%M %d/%m/%Y}"
 
 
+def appointment_text(consultation: ConsultationRequest) -> str:
+    """Return an appointment in a line: topic, mode, adviser and place."""
+    return _("%(topic)s, %(mode)s with %(adviser)s. %(place)s") % {
+        "topic": consultation.get_topic_display(),
+        "mode": consultation.get_mode_display(),
+        "adviser": consultation.adviser,
+        "place": consultation.place,
+    }
+
+
 def care_officers_of(unit: Unit) -> list[User]:
     """Return the active care officers of a unit and of the grassroots union above."""
     steplen = Unit.steplen
@@ -137,13 +147,7 @@ def consultation_schedule(
                 ),
                 title=_("Your consultation: %(when)s")
                 % {"when": local_time(scheduled_at)},
-                body=_("%(topic)s, %(mode)s with %(adviser)s. %(place)s")
-                % {
-                    "topic": consultation.get_topic_display(),
-                    "mode": consultation.get_mode_display(),
-                    "adviser": consultation.adviser,
-                    "place": consultation.place,
-                },
+                body=appointment_text(consultation),
                 link=reverse("members:consultations"),
             )
     return consultation

@@ -23,7 +23,6 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
-    Sum,
     Value,
 )
 from django.db.models.functions import Cast, Concat
@@ -50,6 +49,7 @@ from members.models import (
 )
 from members.money import vnd
 from members.scope import require_unit_in_scope, unit_in_scope
+from members.selectors_programmes import budgets_with_spent
 from members.text import nfc
 
 logger = logging.getLogger(__name__)
@@ -94,6 +94,15 @@ def _require_programme_owner(actor: User | None, programme: CareProgramme) -> No
         )
 
 
+def _programme_for_change(*, pk: int, actor: User | None) -> CareProgramme:
+    """Return the stored programme if the actor may change it and it is not closed."""
+    programme = CareProgramme.objects.select_related("unit").get(pk=pk)
+    _require_programme_owner(actor, programme)
+    if programme.status == Status.CLOSED:
+        raise ValidationError(_("A closed programme cannot be changed."))
+    return programme
+
+
 # Defining programmes -----------------------------------------------------------
 
 
@@ -101,10 +110,7 @@ def _require_programme_owner(actor: User | None, programme: CareProgramme) -> No
 def programme_save(*, programme: CareProgramme, actor: User | None = None):
     """Create or change a programme's fields; a closed programme stays as it is."""
     if programme.pk is not None:
-        stored = CareProgramme.objects.select_related("unit").get(pk=programme.pk)
-        _require_programme_owner(actor, stored)
-        if stored.status == Status.CLOSED:
-            raise ValidationError(_("A closed programme cannot be changed."))
+        stored = _programme_for_change(pk=programme.pk, actor=actor)
         if stored.unit_id != programme.unit_id and stored.deliveries.exists():
             raise ValidationError(
                 {"unit": _("Deliveries are recorded: the unit cannot change.")}
@@ -127,10 +133,7 @@ def programme_part_save(
     actor: User | None = None,
 ):
     """Save a rule, an amount band or a budget of a programme."""
-    programme = CareProgramme.objects.select_related("unit").get(pk=part.programme_id)
-    _require_programme_owner(actor, programme)
-    if programme.status == Status.CLOSED:
-        raise ValidationError(_("A closed programme cannot be changed."))
+    programme = _programme_for_change(pk=part.programme_id, actor=actor)
     if isinstance(part, ProgrammeBudget):
         unit = Unit.objects.get(pk=part.unit_id)
         if not unit.path.startswith(programme.unit.path):
@@ -151,10 +154,7 @@ def programme_part_delete(
     actor: User | None = None,
 ) -> None:
     """Remove a rule, an amount band or a budget of a programme."""
-    programme = CareProgramme.objects.select_related("unit").get(pk=part.programme_id)
-    _require_programme_owner(actor, programme)
-    if programme.status == Status.CLOSED:
-        raise ValidationError(_("A closed programme cannot be changed."))
+    _programme_for_change(pk=part.programme_id, actor=actor)
     part.delete()
 
 
@@ -417,17 +417,6 @@ class BudgetExceeded(ValidationError):  # noqa: N818
         super().__init__([str(overrun) for overrun in overruns], code="over_budget")
 
 
-def programme_budget_spent(*, budget: ProgrammeBudget) -> int:
-    """Return what the deliveries of the budget's unit and below have given."""
-    path = Unit.objects.values_list("path", flat=True).get(pk=budget.unit_id)
-    total = ProgrammeDelivery.objects.filter(
-        programme_id=budget.programme_id,
-        outcome=ProgrammeDelivery.Outcome.GIVEN,
-        unit__path__startswith=path,
-    ).aggregate(total=Sum("amount"))["total"]
-    return total or 0
-
-
 def programme_budget_check(
     *, programme: CareProgramme, additions: list[tuple[str, int]]
 ) -> list[BudgetOverrun]:
@@ -437,16 +426,17 @@ def programme_budget_check(
     it within the programme.
     """
     overruns = []
-    budgets = ProgrammeBudget.objects.filter(programme=programme).select_related("unit")
+    budgets = budgets_with_spent(
+        ProgrammeBudget.objects.filter(programme=programme).select_related("unit")
+    )
     for budget in budgets.order_by("unit__path"):
         adding = sum(
             amount for path, amount in additions if path.startswith(budget.unit.path)
         )
-        if not adding:
-            continue
-        spent = programme_budget_spent(budget=budget)
-        if spent + adding > budget.amount:
-            overruns.append(BudgetOverrun(budget=budget, spent=spent, adding=adding))
+        if adding and budget.spent + adding > budget.amount:
+            overruns.append(
+                BudgetOverrun(budget=budget, spent=budget.spent, adding=adding)
+            )
     return overruns
 
 

@@ -2,12 +2,7 @@
 
 from django import template
 
-from members.money import vnd as vnd_format
+from members.money import vnd
 
 register = template.Library()
-
-
-@register.filter
-def vnd(amount) -> str:
-    """Show an amount of đồng the Vietnamese way."""
-    return vnd_format(amount)
+register.filter("vnd", vnd)

@@ -663,6 +663,22 @@ def test_a_batch_is_checked_against_the_budget_as_a_whole(tree, budgeted):
     assert not ProgrammeDelivery.objects.exists()
 
 
+def test_budgets_are_checked_in_one_query_however_many_there_are(
+    tree, budgeted, django_assert_num_queries
+):
+    first, second, _third = hanoi_rows(budgeted)
+    record([first])
+    additions = [(row.unit.path, row.amount) for row in (second, _third)]
+    with django_assert_num_queries(1):
+        overruns = services.programme_budget_check(
+            programme=budgeted, additions=additions
+        )
+    assert [(o.budget.unit_id, o.spent, o.adding) for o in overruns] == [
+        (tree.vnpt.pk, 300_000, 600_000),
+        (tree.vnpt_hn.pk, 300_000, 600_000),
+    ]
+
+
 def test_recording_in_the_admin_warns_of_the_budget_and_needs_confirmation(
     client, tree, budgeted
 ):
