@@ -3,7 +3,7 @@
 from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
 from allauth.account.models import EmailAddress
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -40,31 +40,9 @@ from members.scoped_admin import (
     ScopedFieldsMixin,
     ScopedModelAdmin,
     ScopedTabularInline,
+    action_run_each,
 )
 from members.selectors import RADAR_LIMIT, care_radar, member_search_q
-
-
-def _report(request, done: int, failures: list[str]) -> None:
-    """Tell staff how an action went: how many done, and why the rest were refused."""
-    if done:
-        messages.success(request, _("%(count)d done.") % {"count": done})
-    for failure in failures:
-        messages.error(request, failure)
-
-
-def _run_each(request, queryset, service, *, as_: str) -> None:
-    """Call a service on each selected row; refusals are reported, not hidden."""
-    done, failures = 0, []
-    for obj in queryset:
-        try:
-            service(**{as_: obj}, actor=request.user)
-        except (ValidationError, PermissionDenied) as error:
-            text = "; ".join(getattr(error, "messages", [str(error)]))
-            failures.append(f"{obj}: {text}")
-        else:
-            done += 1
-    _report(request, done, failures)
-
 
 # Accounts -------------------------------------------------------------------
 
@@ -606,11 +584,11 @@ class CareCaseAdmin(AuditedChangeViewMixin, ScopedModelAdmin):
 
     @admin.action(description=_("Close the selected cases"))
     def close_cases(self, request, queryset):
-        _run_each(request, queryset, services.care_case_close, as_="case")
+        action_run_each(request, queryset, services.care_case_close, as_="case")
 
     @admin.action(description=_("Reopen the selected cases"))
     def reopen_cases(self, request, queryset):
-        _run_each(request, queryset, services.care_case_reopen, as_="case")
+        action_run_each(request, queryset, services.care_case_reopen, as_="case")
 
     def get_urls(self):
         radar = self.admin_site.admin_view(self.radar_view)
@@ -701,15 +679,15 @@ class TransferAdmin(ScopedModelAdmin):
 
     @admin.action(description=_("Confirm the selected transfers (receiving unit)"))
     def confirm_transfers(self, request, queryset):
-        _run_each(request, queryset, services.transfer_confirm, as_="transfer")
+        action_run_each(request, queryset, services.transfer_confirm, as_="transfer")
 
     @admin.action(description=_("Reject the selected transfers (receiving unit)"))
     def reject_transfers(self, request, queryset):
-        _run_each(request, queryset, services.transfer_reject, as_="transfer")
+        action_run_each(request, queryset, services.transfer_reject, as_="transfer")
 
     @admin.action(description=_("Cancel the selected transfers (sending unit)"))
     def cancel_transfers(self, request, queryset):
-        _run_each(request, queryset, services.transfer_cancel, as_="transfer")
+        action_run_each(request, queryset, services.transfer_cancel, as_="transfer")
 
 
 from members import (  # noqa: E402, F401

@@ -6,8 +6,8 @@ import json
 from datetime import timedelta
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Case, Value, When
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from members.models import AuditEvent, DataRightsRequest, Unit
-from members.scoped_admin import ScopedModelAdmin
+from members.scoped_admin import ScopedModelAdmin, action_run_each
 from members.selectors import member_search_q
 from members.selectors_privacy import retention_due, retention_undated
 from members.services.audit import audit_record
@@ -330,41 +330,30 @@ class DataRightsRequestAdmin(ScopedModelAdmin):
         # A request is the record of how the person's rights were handled.
         return False
 
-    def _each(self, request, queryset, service) -> None:
-        done = 0
-        for item in queryset:
-            try:
-                service(request=item, actor=request.user)
-            except (ValidationError, PermissionDenied) as error:
-                text = "; ".join(getattr(error, "messages", [str(error)]))
-                messages.error(request, f"{item}: {text}")
-            else:
-                done += 1
-        if done:
-            messages.success(request, _("%(count)d done.") % {"count": done})
-
     @admin.action(
         description=_("Acknowledge the selected requests"), permissions=("change",)
     )
     def acknowledge(self, request, queryset):
-        self._each(request, queryset, data_rights_request_acknowledge)
+        action_run_each(
+            request, queryset, data_rights_request_acknowledge, as_="request"
+        )
 
     @admin.action(
         description=_("Mark the selected requests done"), permissions=("change",)
     )
     def complete(self, request, queryset):
-        self._each(request, queryset, data_rights_request_complete)
+        action_run_each(request, queryset, data_rights_request_complete, as_="request")
 
     @admin.action(
         description=_("Erase the personal data of the selected erasure requests"),
         permissions=("change",),
     )
     def erase(self, request, queryset):
-        self._each(request, queryset, data_rights_request_erase)
+        action_run_each(request, queryset, data_rights_request_erase, as_="request")
 
     @admin.action(
         description=_("Refuse the selected requests (with the answer written)"),
         permissions=("change",),
     )
     def refuse(self, request, queryset):
-        self._each(request, queryset, data_rights_request_refuse)
+        action_run_each(request, queryset, data_rights_request_refuse, as_="request")

@@ -20,7 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from members.admin import UnitSubtreeFilter, _run_each
+from members.admin import UnitSubtreeFilter
 from members.admin_privacy import AuditedChangeViewMixin
 from members.models import (
     CareProgramme,
@@ -35,7 +35,11 @@ from members.models import (
 )
 from members.money import vnd
 from members.scope import scoped, unit_in_scope
-from members.scoped_admin import ScopedModelAdmin, ScopedTabularInline
+from members.scoped_admin import (
+    ScopedModelAdmin,
+    ScopedTabularInline,
+    action_run_each,
+)
 from members.selectors import member_search_q
 from members.selectors_programmes import (
     budgets_with_spent,
@@ -309,13 +313,13 @@ class CareProgrammeAdmin(ScopedModelAdmin):
         permissions=["change"],
     )
     def open_programmes(self, request, queryset):
-        _run_each(request, queryset, services.programme_open, as_="programme")
+        action_run_each(request, queryset, services.programme_open, as_="programme")
 
     @admin.action(
         description=_("Close the selected programmes"), permissions=["change"]
     )
     def close_programmes(self, request, queryset):
-        _run_each(request, queryset, services.programme_close, as_="programme")
+        action_run_each(request, queryset, services.programme_close, as_="programme")
 
     @admin.action(
         description=_("Generate the eligible lists again"), permissions=["change"]
@@ -835,7 +839,7 @@ class ConsultationRequestAdmin(AuditedChangeViewMixin, ScopedModelAdmin):
 
     @admin.action(description=_("Cancel the selected consultations"))
     def cancel_consultations(self, request, queryset):
-        _run_each(
+        action_run_each(
             request,
             queryset,
             consultation_services.consultation_cancel,

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from members.eligibility import years_before
 from members.models import CareCase, Member, Relative, Unit
 from members.retirement import FEMALE, MALE, born_by_retirement
 from members.scope import scoped, staff_unit_paths, subtree_q
@@ -40,12 +41,6 @@ CHILD_AGES = (6, 15)
 RETIREMENT_MONTHS = 12
 UNKNOWN = -1
 PAST = -1
-
-
-def years_before(day: date, years: int) -> date:
-    """Return the same day ``years`` earlier; 29 February becomes the 28th."""
-    year = day.year - years
-    return day.replace(year=year, day=min(day.day, calendar.monthrange(year, 2)[1]))
 
 
 def _month_end(year: int, month: int) -> date:

@@ -6,7 +6,9 @@ limited to scoped rows, so an out-of-scope id posted in a form is a form error.
 Other apps' admins subclass these too.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 
 from members.scope import scoped
 
@@ -63,3 +65,28 @@ class ScopedTabularInline(ScopedInline, admin.TabularInline):
 
 class ScopedStackedInline(ScopedInline, admin.StackedInline):
     pass
+
+
+# Actions --------------------------------------------------------------------
+
+
+def _action_report(request, done: int, failures: list[str]) -> None:
+    """Tell staff how an action went: how many done, and why the rest were refused."""
+    if done:
+        messages.success(request, _("%(count)d done.") % {"count": done})
+    for failure in failures:
+        messages.error(request, failure)
+
+
+def action_run_each(request, queryset, service, *, as_: str) -> None:
+    """Call a service on each selected row; refusals are reported, not hidden."""
+    done, failures = 0, []
+    for obj in queryset:
+        try:
+            service(**{as_: obj}, actor=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            text = "; ".join(getattr(error, "messages", [str(error)]))
+            failures.append(f"{obj}: {text}")
+        else:
+            done += 1
+    _action_report(request, done, failures)
