@@ -346,6 +346,17 @@ def test_age_bands_turn_on_the_birthday(tree):
     assert table(tomorrow, "age")["30 to 39"] == (2, 1, 1)
 
 
+def test_age_bands_turn_on_the_birthday_at_the_end_of_a_long_month(tree):
+    born = date(1996, 3, 30)  # turns 30 on 30/03/2026
+    _person(tree.alpha_one, "Phan Thị Cuối Tháng", FEMALE, born)
+    before = table(picture_of(user=tree.sector_officer, today=date(2026, 3, 29)), "age")
+    on_the_day = date(2026, 3, 31)  # a day past the birthday, in a 31-day month
+    after = table(picture_of(user=tree.sector_officer, today=on_the_day), "age")
+
+    assert after["30 to 39"][0] == before["30 to 39"][0] + 1
+    assert after["Under 30"][0] == before["Under 30"][0] - 1
+
+
 def test_years_of_service_count_from_joining_or_else_from_hiring(tree):
     picture = picture_of(user=tree.sector_officer, today=TODAY)
 
