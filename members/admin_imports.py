@@ -45,7 +45,7 @@ from members.models import (
     Member,
     Unit,
 )
-from members.resources import cell_escape
+from members.resources import XLSX_CONTENT_TYPE, cell_escape, sheet_title
 from members.scoped_admin import ScopedModelAdmin
 from members.services.audit import audit_record
 from members.services.hrm_import import import_run_confirm
@@ -58,7 +58,6 @@ from members.services.hrm_upload import import_run_upload
 CHANGES_PER_PAGE = 50
 HELD_PER_PAGE = 50
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Status = ImportRun.Status
 IN_PROGRESS = {Status.QUEUED, Status.RUNNING}
 
@@ -173,7 +172,7 @@ def held_rows_workbook(run: ImportRun) -> bytes:
     headers = _held_headers(run, rows)
     meta = ImportHeldRow._meta
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=str(_("Held rows"))[:31])
+    sheet = book.create_sheet(title=sheet_title(_("Held rows")))
     sheet.append(
         [
             cell_escape(str(capfirst(meta.get_field("row_number").verbose_name))),
@@ -469,7 +468,7 @@ class ImportRunAdmin(ScopedModelAdmin):
 
     def held_xlsx_view(self, request, object_id):
         run = self._run_or_404(request, object_id)
-        response = HttpResponse(held_rows_workbook(run), content_type=XLSX_TYPE)
+        response = HttpResponse(held_rows_workbook(run), content_type=XLSX_CONTENT_TYPE)
         audit_record(
             actor=request.user,
             action=AuditEvent.Action.EXPORT,

@@ -10,13 +10,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from members.models import Unit
-from members.resources import cell_escape
+from members.resources import XLSX_CONTENT_TYPE, cell_escape, sheet_title
 from members.scope import require_unit_in_scope
 from members.selectors_picture import PICTURE_TTL, Block, register_picture
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Characters a worksheet's name may not hold.
-_SHEET_NAME = str.maketrans(dict.fromkeys("[]:*?/\\", "-"))
 
 
 def chosen_unit(request) -> Unit | None:
@@ -48,7 +46,7 @@ def picture_workbook(*, picture, blocks: list[Block]) -> bytes:
     scope = _scope_label(picture)
     on = date_format(picture.today, "SHORT_DATE_FORMAT")
     for block in blocks:
-        title = str(block.sheet_title).translate(_SHEET_NAME)[:31]
+        title = sheet_title(block.sheet_title)
         sheet = book.create_sheet(title=title)
         sheet.append([cell_escape(str(block.title))])
         sheet.append(
@@ -125,7 +123,8 @@ class RegisterPictureAdminMixin:
             blocks = list(picture.blocks)
         name = f"register-picture-{key or 'all'}-{picture.today:%Y%m%d}.xlsx"
         response = HttpResponse(
-            picture_workbook(picture=picture, blocks=blocks), content_type=XLSX
+            picture_workbook(picture=picture, blocks=blocks),
+            content_type=XLSX_CONTENT_TYPE,
         )
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response

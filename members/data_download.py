@@ -7,11 +7,10 @@ from io import BytesIO
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.resources import cell_escape
+from members.resources import cell_escape, sheet_title
 from members.selectors_privacy import MemberData, export_value
 
 # Characters a worksheet's name may not hold.
-_SHEET_NAME = str.maketrans(dict.fromkeys("[]:*?/\\", "-"))
 
 
 def member_data_json(data: MemberData) -> bytes:
@@ -46,7 +45,7 @@ def member_data_xlsx(data: MemberData) -> bytes:
 
     book = Workbook(write_only=True)
     for section in data.sections:
-        title = str(section.title).translate(_SHEET_NAME)[:31]
+        title = sheet_title(section.title)
         sheet = book.create_sheet(title=title)
         labels = [cell_escape(str(label)) for _key, label in section.columns]
         if section.single:

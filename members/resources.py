@@ -8,6 +8,15 @@ from members.models import Member
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_SHEET_TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", "-"))
+
+
+def sheet_title(title) -> str:
+    """Return a title Excel takes for a sheet: no []:*?/\\, at most 31 characters."""
+    return str(title).translate(_SHEET_TITLE_FORBIDDEN)[:31]
+
+
 def cell_escape(value):
     """Return the value so that no spreadsheet reads it as a formula."""
     if isinstance(value, str) and value.startswith(FORMULA_START):

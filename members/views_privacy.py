@@ -14,6 +14,7 @@ from members.data_download import member_data_json, member_data_xlsx
 from members.forms import form_add_service_errors
 from members.forms_privacy import DataRightsRequestForm
 from members.models import AuditEvent, Consent
+from members.resources import XLSX_CONTENT_TYPE
 from members.selectors import member_for_user
 from members.selectors_privacy import member_data, my_consents, my_data_requests
 from members.services.audit import audit_record
@@ -23,10 +24,9 @@ from members.services.data_rights import (
     data_rights_request_submit,
 )
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOWNLOADS = {
     "json": ("application/json; charset=utf-8", member_data_json),
-    "xlsx": (XLSX, member_data_xlsx),
+    "xlsx": (XLSX_CONTENT_TYPE, member_data_xlsx),
 }
 # What each consent lets the union do, and what withdrawing it stops.
 CONSENT_TEXTS = {
