@@ -91,7 +91,7 @@ def _units(user, unit: Unit | None) -> tuple[list[dict], dict | None, list[dict]
     fields = ("pk", "name", "code", "path", "depth")
     paths = staff_unit_paths(user)
     if unit is not None:
-        ancestors = [unit.path[: steplen * i] for i in range(1, unit.depth)]
+        ancestors = Unit.lineage_paths(unit.path)[:-1]
         query = Q(path__in=ancestors) | Q(
             path__startswith=unit.path, depth=unit.depth + 1
         )

@@ -18,8 +18,7 @@ from members.reminders import ReminderTarget, reminder
 
 def request_handlers(unit: Unit) -> list[int]:
     """Return the ids of the officers of the nearest unit above ``unit`` having any."""
-    steplen = Unit.steplen
-    ancestors = [unit.path[:end] for end in range(steplen, len(unit.path) + 1, steplen)]
+    ancestors = Unit.lineage_paths(unit.path)
     roles = list(
         StaffRole.objects.filter(
             role=StaffRole.Role.OFFICER,

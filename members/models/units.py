@@ -33,6 +33,11 @@ class Unit(MP_Node):
         verbose_name = _("union unit")
         verbose_name_plural = _("union units")
 
+    @classmethod
+    def lineage_paths(cls, path: str) -> list[str]:
+        """Return the paths from the root down to ``path``, ``path`` included."""
+        return [path[:end] for end in range(cls.steplen, len(path) + 1, cls.steplen)]
+
     def __str__(self):
         return self.name
 

@@ -38,9 +38,8 @@ def appointment_text(consultation: ConsultationRequest) -> str:
 
 def care_officers_of(unit: Unit) -> list[User]:
     """Return the active care officers of a unit and of the grassroots union above."""
-    steplen = Unit.steplen
     path = Unit.objects.values_list("path", flat=True).get(pk=unit.pk)
-    ancestors = [path[:end] for end in range(steplen, len(path) + 1, steplen)]
+    ancestors = Unit.lineage_paths(path)
     roles = StaffRole.objects.filter(
         role=StaffRole.Role.CARE_OFFICER,
         user__is_active=True,

@@ -57,12 +57,10 @@ def unit_move(*, unit: Unit, new_parent: Unit, actor: User | None = None) -> Uni
 
 def unit_employer(unit: Unit) -> Unit | None:
     """Return the nearest unit at or above ``unit`` that is an employer."""
-    steplen = Unit.steplen
     # The stored path: a unit held in memory may predate a move of its subtree.
     path = Unit.objects.values_list("path", flat=True).get(pk=unit.pk)
-    ancestors = [path[:end] for end in range(steplen, len(path) + 1, steplen)]
     return (
-        Unit.objects.filter(path__in=ancestors, is_employer=True)
+        Unit.objects.filter(path__in=Unit.lineage_paths(path), is_employer=True)
         .order_by("-depth")
         .first()
     )
