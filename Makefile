@@ -38,12 +38,15 @@ node_modules/.package-lock.json: package.json package-lock.json
 .env:
 	printf 'DJANGO_DEBUG=true\n' > .env
 
+# In parallel on every core (one database and Redis database a worker); a test
+# file stays on one worker so that its module fixtures are built once.
 test: install-test
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile --durations=15
 
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 check-migrations: install-test
 	$(PY) manage.py makemigrations --check --dry-run

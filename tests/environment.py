@@ -26,3 +26,15 @@ os.environ.setdefault("EMAIL_URL", "consolemail://")
 os.environ.setdefault("CACHE_URL", "locmemcache://")
 # The browser tests run the ORM from Playwright's event-loop thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Under pytest-xdist each worker gets a Redis database of its own, as pytest-django
+# gives it a database of its own (test_<name>_gw0, …): a worker's Celery tasks,
+# flushes and rate-limit keys never meet another worker's.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and os.environ.get("REDIS_URL"):
+    from urllib.parse import urlsplit, urlunsplit
+
+    _url = urlsplit(os.environ["REDIS_URL"])
+    _base = int(_url.path.strip("/") or 0)
+    _db = (_base + 1 + int(_worker.removeprefix("gw"))) % 16
+    os.environ["REDIS_URL"] = urlunsplit(_url._replace(path=f"/{_db}"))
