@@ -48,7 +48,14 @@ from members.models import (
 from members.resources import XLSX_CONTENT_TYPE, cell_escape, sheet_title
 from members.scoped_admin import ScopedModelAdmin
 from members.services.audit import audit_record
-from members.services.hrm_import import import_run_confirm
+from members.services.hrm_import import (
+    AlreadyConfirmedError,
+    import_run_abandoned,
+    import_run_can_confirm,
+    import_run_confirm,
+    import_run_requeue,
+    import_run_requeue_refusal,
+)
 from members.services.hrm_review import (
     held_rows_file,
     held_rows_unfixable_reason,
@@ -60,9 +67,6 @@ HELD_PER_PAGE = 50
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 Status = ImportRun.Status
 IN_PROGRESS = {Status.QUEUED, Status.RUNNING}
-
-
-# Writes kept here until members.services.hrm_import offers them ---------------
 
 
 # Shared pieces ----------------------------------------------------------------
@@ -315,6 +319,11 @@ class ImportRunAdmin(ScopedModelAdmin):
                 name="{}_{}_confirm".format(*info),
             ),
             path(
+                "<path:object_id>/requeue/",
+                wrap(self.requeue_view),
+                name="{}_{}_requeue".format(*info),
+            ),
+            path(
                 "<path:object_id>/held.xlsx",
                 wrap(self.held_xlsx_view),
                 name="{}_{}_held_xlsx".format(*info),
@@ -352,10 +361,9 @@ class ImportRunAdmin(ScopedModelAdmin):
             if run.count_held and run.status not in IN_PROGRESS
             else ""
         )
-        can_confirm = self.has_upload_permission(request) and (
-            run.status == Status.NEEDS_CONFIRMATION
-            or (run.dry_run and run.status == Status.PREVIEWED)
-        )
+        can_upload = self.has_upload_permission(request)
+        can_confirm = can_upload and import_run_can_confirm(run=run)
+        can_requeue = can_upload and not import_run_requeue_refusal(run=run)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -370,6 +378,8 @@ class ImportRunAdmin(ScopedModelAdmin):
             "changes_page": changes_page,
             "change_rows": _change_rows(changes_page.object_list),
             "can_confirm": can_confirm,
+            "can_requeue": can_requeue,
+            "abandoned": import_run_abandoned(run=run),
             "held_unfixable": held_unfixable,
             "can_fix_held": (
                 not held_unfixable
@@ -431,40 +441,40 @@ class ImportRunAdmin(ScopedModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not self.has_upload_permission(request):
             raise PermissionDenied
-        if not (
-            run.status == Status.NEEDS_CONFIRMATION
-            or (run.dry_run and run.status == Status.PREVIEWED)
-        ):
-            messages.error(
-                request, _("Only a preview or a stopped run can be confirmed.")
-            )
-            return redirect(self._run_url(run))
-        later = (
-            ImportRun.objects.filter(
-                employer_id=run.employer_id,
-                file_sha256=run.file_sha256,
-                dry_run=False,
-                created_at__gte=run.created_at,
-            )
-            .exclude(pk=run.pk)
-            .exclude(status__in=[Status.REFUSED, Status.FAILED])
-            .order_by("-created_at")
-            .first()
-        )
-        if later is not None:
-            messages.warning(request, _("This file has already been confirmed."))
-            return redirect(self._run_url(later))
         try:
             confirmed = import_run_confirm(run=run, user=request.user)
-        except (ValidationError, OSError):
-            messages.error(
-                request, _("The stored file of this run is gone: upload it again.")
-            )
+        except AlreadyConfirmedError as already:
+            messages.warning(request, already.message)
+            return redirect(self._run_url(already.run))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
             return redirect(self._run_url(run))
         messages.success(
             request, _("The import has started; this page shows its progress.")
         )
         return redirect(self._run_url(confirmed))
+
+    def requeue_view(self, request, object_id):
+        run = self._run_or_404(request, object_id)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_upload_permission(request):
+            raise PermissionDenied
+        try:
+            import_run_requeue(run=run, user=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The import runs again and finishes what was left; this page "
+                    "shows its progress."
+                ),
+            )
+        return redirect(self._run_url(run))
 
     def held_xlsx_view(self, request, object_id):
         run = self._run_or_404(request, object_id)

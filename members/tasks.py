@@ -6,7 +6,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from members.services import notifications
+from members.services import hrm_import, notifications
 
 # Back off 1, 2, 4, 8 then 16 minutes between e-mail attempts.
 RETRY_DELAYS = [60, 120, 240, 480, 960]
@@ -58,12 +58,29 @@ def deliveries_release() -> int:
     return notifications.deliveries_release()
 
 
-@shared_task(acks_late=True)
-def import_run_execute(*, run_id: int) -> dict:
-    """Execute (or, redelivered after a crash, resume) one HRM import run."""
-    from members.services.hrm_import import import_run_execute, import_run_summary
+# An import stops itself (failed, resumable) before the hard limit kills its
+# worker; a claim older than the hard limit belongs to a dead worker. While
+# another execution holds the run, the task looks again each time that
+# execution's claim could have gone stale, for as long as the run may last.
+IMPORT_TIME_LIMIT = int(hrm_import.RUN_TIME_LIMIT.total_seconds())
+IMPORT_LOOK_AGAIN = int(hrm_import.CLAIM_STALE_AFTER.total_seconds()) + 10
+IMPORT_LOOKS = IMPORT_TIME_LIMIT // IMPORT_LOOK_AGAIN + 2
 
-    return import_run_summary(run=import_run_execute(run_id=run_id))
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    time_limit=IMPORT_TIME_LIMIT,
+    soft_time_limit=IMPORT_TIME_LIMIT - 60,
+    max_retries=IMPORT_LOOKS,
+)
+def import_run_execute(self, *, run_id: int) -> dict:
+    """Execute (or, redelivered after a crash, resume) one HRM import run."""
+    run = hrm_import.import_run_execute(run_id=run_id)
+    if run.status in hrm_import.IN_PROGRESS:
+        # Another execution holds it: if its worker died, take the run back.
+        raise self.retry(kwargs={"run_id": run_id}, countdown=IMPORT_LOOK_AGAIN)
+    return hrm_import.import_run_summary(run=run)
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -156,6 +156,13 @@ class ImportRun(models.Model):
     count_absent = models.PositiveIntegerField(_("absent"), default=0)
     count_transfers = models.PositiveIntegerField(_("transfers proposed"), default=0)
     planned = models.BooleanField(default=False, editable=False)
+    # Which execution holds the run, since when, and its last sign of life
+    # (see members.services.hrm_import.import_run_execute).
+    claim = models.CharField(
+        _("held by execution"), max_length=64, blank=True, editable=False
+    )
+    claimed_at = models.DateTimeField(_("held since"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

@@ -8,13 +8,17 @@ full file are flagged, bad rows are held with their row, column and reason,
 and the good rows land. A plan beyond the safety limits (too many bad rows, too
 many members missing) writes nothing until staff confirm. A run stopped half
 way (a worker killed) and executed again plans the rest against what was
-already written and ends as an uninterrupted run would.
+already written and ends as an uninterrupted run would. One execution at a
+time holds a run (a claim kept alive by a heartbeat); an error ends the run
+as failed, and staff can run it again (``import_run_requeue``), which resumes it.
 """
 
 import gc
 import hashlib
 import logging
+import threading
 import time
+import uuid
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,16 +26,21 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import IO
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.db import DatabaseError, connections, transaction
+from django.db.models import DateTimeField, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.bulk import rows_insert, rows_update
 from members.hrm import FileRefused, HrmFile, HrmRecord, read_hrm_file
+from members.logging import mask_text
 from members.models import (
+    AuditEvent,
     HrmDepartment,
     HrmProfile,
     ImportChange,
@@ -44,6 +53,7 @@ from members.models import (
     User,
 )
 from members.scope import require_unit_in_scope
+from members.services.audit import audit_record
 from members.services.notifications import batched, notify
 from members.services.register import member_normalise
 
@@ -490,17 +500,148 @@ def hrm_file_read(
     )
 
 
+# One execution at a time holds a run: it claims the run with a token of its
+# own, keeps the claim's heartbeat fresh from a thread while it works, and
+# writes each batch only while the claim is still its own. Another execution
+# (a Celery retry, a message Redis delivered again) leaves a live claim alone
+# and takes the run over only once the heartbeat stopped (its worker died) or
+# the claim outlived the task's hard time limit (members.tasks).
+HEARTBEAT_EVERY = 20  # seconds
+CLAIM_STALE_AFTER = timedelta(minutes=2)
+RUN_TIME_LIMIT = timedelta(hours=1)
+IN_PROGRESS = frozenset({Status.QUEUED, Status.RUNNING})
+
+
+class ClaimLostError(Exception):
+    """Another execution took the run over: this one writes nothing more."""
+
+
+def _claim_stale_q(now) -> Q:
+    return (
+        Q(claim="")
+        | Q(heartbeat_at__isnull=True)
+        | Q(heartbeat_at__lt=now - CLAIM_STALE_AFTER)
+        | Q(claimed_at__lt=now - RUN_TIME_LIMIT)
+    )
+
+
+def import_run_abandoned(*, run: ImportRun, now=None) -> bool:
+    """Return whether a running run's execution has stopped giving signs of life."""
+    if run.status != Status.RUNNING:
+        return False
+    now = now or timezone.now()
+    return (
+        not run.claim
+        or run.heartbeat_at is None
+        or run.heartbeat_at < now - CLAIM_STALE_AFTER
+        or (run.claimed_at is not None and run.claimed_at < now - RUN_TIME_LIMIT)
+    )
+
+
+def _run_claim(*, run_id: int, token: str) -> bool:
+    """Take a queued run, or a running one whose execution is gone, in one UPDATE.
+
+    PostgreSQL checks the filter again after waiting for a concurrent claim,
+    so of two executions claiming at once exactly one gets the run.
+    """
+    now = timezone.now()
+    takeable = Q(status=Status.QUEUED) | (
+        Q(status=Status.RUNNING) & _claim_stale_q(now)
+    )
+    return bool(
+        ImportRun.objects.filter(takeable, pk=run_id).update(
+            status=Status.RUNNING,
+            claim=token,
+            claimed_at=now,
+            heartbeat_at=now,
+            started_at=Coalesce("started_at", Value(now, DateTimeField())),
+        )
+    )
+
+
+def _claim_hold(run: ImportRun, token: str) -> None:
+    """Refresh the claim inside the caller's transaction, or raise ClaimLostError.
+
+    The UPDATE locks the run's row until that transaction ends: a takeover
+    waits for the batch being written, and no batch is written after it.
+    """
+    held = ImportRun.objects.filter(
+        pk=run.pk, claim=token, status=Status.RUNNING
+    ).update(heartbeat_at=timezone.now())
+    if not held:
+        raise ClaimLostError
+
+
+class _Heartbeat:
+    """Refresh a claim's heartbeat from a thread while the run reads, plans, writes."""
+
+    def __init__(self, run_id: int, token: str) -> None:
+        self.run_id, self.token = run_id, token
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> "_Heartbeat":
+        # Inside a caller's transaction (a test, the command in a transaction)
+        # nothing the run writes commits before that transaction does, and a
+        # beat from another connection would wait for its lock on the row.
+        if not transaction.get_connection().in_atomic_block:
+            self._thread = threading.Thread(
+                target=self._beat, name=f"import-run-{self.run_id}", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(HEARTBEAT_EVERY):
+                try:
+                    held = ImportRun.objects.filter(
+                        pk=self.run_id, claim=self.token
+                    ).update(heartbeat_at=timezone.now())
+                except DatabaseError as error:  # a busy SQLite file: beat again
+                    logger.warning("import run %s heartbeat: %s", self.run_id, error)
+                    continue
+                if not held:
+                    return
+        finally:
+            connections.close_all()  # this thread's own connections
+
+
 def import_run_execute(*, run_id: int, batch_size: int = 2000) -> ImportRun:
-    """Execute (or resume) a run: read, plan, check the limits, apply in batches."""
-    run = ImportRun.objects.select_related("employer", "started_by").get(pk=run_id)
-    if run.status not in {Status.QUEUED, Status.RUNNING}:
+    """Execute (or resume) a run: read, plan, check the limits, apply in batches.
+
+    A run another execution holds is left alone and returned as it is (still
+    queued or running). Any error ends the run as failed, with its reason and
+    what was written so far; staff can run it again (``import_run_requeue``).
+    """
+    token = uuid.uuid4().hex
+    if not _run_claim(run_id=run_id, token=token):
+        run = ImportRun.objects.get(pk=run_id)
+        if run.status in IN_PROGRESS:
+            logger.info("import run %s is held by another execution", run_id)
         return run
+    run = ImportRun.objects.select_related("employer", "started_by").get(pk=run_id)
     started = time.monotonic()
-    run.status = Status.RUNNING
-    run.started_at = run.started_at or timezone.now()
-    run.save(update_fields=["status", "started_at"])
+    with _Heartbeat(run.pk, token), translation.override(settings.LANGUAGE_CODE):
+        try:
+            return _execute(run, token, started, batch_size)
+        except ClaimLostError:
+            logger.warning("import run %s was taken over; this execution left", run.pk)
+        except Exception as error:
+            logger.exception("import run %s failed", run.pk)
+            return _fail(run, token, error, started)
+    run.refresh_from_db()
+    return run
+
+
+def _execute(run: ImportRun, token: str, started: float, batch_size: int) -> ImportRun:
     profile = HrmProfile.objects.filter(employer=run.employer).first()
-    with translation.override(settings.LANGUAGE_CODE), _collector_paused():
+    with _collector_paused():
         try:
             hrm = hrm_file_read(
                 Path(settings.MEDIA_ROOT) / run.stored_file,
@@ -509,43 +650,55 @@ def import_run_execute(*, run_id: int, batch_size: int = 2000) -> ImportRun:
             )
             records = list(hrm.records(keep_valid_cells=False))
         except FileRefused as refusal:
-            return _finish(run, Status.REFUSED, str(refusal), started)
+            return _finish(run, token, Status.REFUSED, str(refusal), started)
         headers = {name: column.header for name, column in hrm.columns.items()}
         plan = _plan(run, records, profile, headers)
         del records
         _held_raw_fill(plan, hrm)
         del hrm  # the workbook
         if not run.planned:
-            for name, value in plan.counts().items():
+            counts = plan.counts()
+            for name, value in counts.items():
                 setattr(run, name, value)
             run.total_rows = plan.data_rows
             run.planned = True
             with transaction.atomic():
-                run.save()
+                _claim_hold(run, token)
+                run.save(update_fields=[*counts, "total_rows", "planned"])
                 _store_held(run, plan)
         limit = _over_limits(run, plan)
-        if limit and not run.confirmed:
-            _store_preview(run, plan)
-            return _finish(run, Status.NEEDS_CONFIRMATION, limit, started)
-        if run.dry_run:
-            _store_preview(run, plan)
-            return _finish(run, Status.PREVIEWED, _summary(run), started)
-        _store_departments(run, plan)
-        actions = [("new", item) for item in plan.new]
-        actions += [("updated", item) for item in plan.updated]
-        actions += [("unchanged", item) for item in plan.unchanged if item[1]]
-        today = timezone.localdate()
-        for batch in batched(actions, batch_size):
+        if (limit and not run.confirmed) or run.dry_run:
             with transaction.atomic():
-                _apply_batch(run, batch, today)
-                run.rows_done = min(run.total_rows, run.rows_done + len(batch))
-                run.save(update_fields=["rows_done"])
+                _claim_hold(run, token)
+                _store_preview(run, plan)
+            if limit and not run.confirmed:
+                return _finish(run, token, Status.NEEDS_CONFIRMATION, limit, started)
+            return _finish(run, token, Status.PREVIEWED, _summary(run), started)
+        _apply(run, token, plan, batch_size)
+        return _finish(run, token, Status.DONE, _summary(run), started)
+
+
+def _apply(run: ImportRun, token: str, plan: Plan, batch_size: int) -> None:
+    """Write the plan in batches, each with the run's progress and claim, atomically."""
+    with transaction.atomic():
+        _claim_hold(run, token)
+        _store_departments(run, plan)
+    actions = [("new", item) for item in plan.new]
+    actions += [("updated", item) for item in plan.updated]
+    actions += [("unchanged", item) for item in plan.unchanged if item[1]]
+    today = timezone.localdate()
+    for batch in batched(actions, batch_size):
         with transaction.atomic():
-            _apply_transfers(run, plan)
-            _apply_absent(run, plan, today)
-            run.rows_done = run.total_rows
+            _claim_hold(run, token)
+            _apply_batch(run, batch, today)
+            run.rows_done = min(run.total_rows, run.rows_done + len(batch))
             run.save(update_fields=["rows_done"])
-        return _finish(run, Status.DONE, _summary(run), started)
+    with transaction.atomic():
+        _claim_hold(run, token)
+        _apply_transfers(run, plan)
+        _apply_absent(run, plan, today)
+        run.rows_done = run.total_rows
+        run.save(update_fields=["rows_done"])
 
 
 def _over_limits(run: ImportRun, plan: Plan) -> str:
@@ -717,14 +870,57 @@ def _apply_absent(run: ImportRun, plan: Plan, today: date) -> None:
     )
 
 
-def _finish(run: ImportRun, status: str, message: str, started: float) -> ImportRun:
+def _finish(
+    run: ImportRun, token: str, status: str, message: str, started: float
+) -> ImportRun:
+    """End the run with its outcome and release its claim (ClaimLostError if gone)."""
     run.status = status
     run.message = message
     run.finished_at = timezone.now()
     run.duration_ms = round((time.monotonic() - started) * 1000)
-    run.save(update_fields=["status", "message", "finished_at", "duration_ms"])
-    transaction.on_commit(lambda: import_run_notify(run=run))
+    run.claim, run.heartbeat_at = "", None
+    with transaction.atomic():
+        _claim_hold(run, token)
+        run.save(
+            update_fields=[
+                "status",
+                "message",
+                "finished_at",
+                "duration_ms",
+                "claim",
+                "heartbeat_at",
+            ]
+        )
+        transaction.on_commit(lambda: import_run_notify(run=run))
     return run
+
+
+def _fail(run: ImportRun, token: str, error: Exception, started: float) -> ImportRun:
+    """End the run failed, with the reason (masked as in the logs) and rows written."""
+    if isinstance(error, SoftTimeLimitExceeded):
+        reason = _("it ran longer than %(minutes)s minutes") % {
+            "minutes": int(RUN_TIME_LIMIT.total_seconds() // 60)
+        }
+    else:
+        reason = mask_text(f"{type(error).__name__}: {error}")[:1000]
+    # What the committed batches wrote, not what the failed one had counted.
+    run.refresh_from_db(fields=["rows_done", "total_rows"])
+    if run.rows_done:
+        message = _(
+            "The import stopped with an error: %(error)s. %(done)s of %(rows)s "
+            "rows had been written (the changes below); run it again to finish: "
+            "what was written is not written twice."
+        ) % {"error": reason, "done": run.rows_done, "rows": run.total_rows}
+    else:
+        message = _(
+            "The import stopped with an error: %(error)s. No member was written; "
+            "run it again once the cause is put right."
+        ) % {"error": reason}
+    try:
+        return _finish(run, token, Status.FAILED, message, started)
+    except ClaimLostError:
+        run.refresh_from_db()
+        return run
 
 
 def import_run_notify(*, run: ImportRun) -> None:
@@ -774,14 +970,13 @@ def import_run_summary(*, run: ImportRun) -> dict:
 def import_drop_dir_scan(*, now=None) -> list[int]:
     """Queue a run for every file waiting in IMPORT_DROP_DIR/<employer code>/.
 
-    The file is copied into the run's storage and moved to ``archive/<date>/``
-    beside it, so it is imported once; the run itself executes in its own task
-    (acknowledged late, so a worker lost mid-run hands it to another, which
-    resumes it). A file changed in the last minute may still be being written
-    and waits for the next scan.
+    The file is copied into the run's storage and, once the run is committed,
+    moved to ``archive/<date>/`` beside it, so it is imported once; a file
+    whose run could not be recorded stays where the next scan finds it. The
+    run itself executes in its own task (acknowledged late, so a worker lost
+    mid-run hands it to another, which resumes it). A file changed in the last
+    minute may still be being written and waits for the next scan.
     """
-    from members.tasks import import_run_execute as execute_task
-
     root = Path(settings.IMPORT_DROP_DIR)
     now = now or timezone.now()
     runs = []
@@ -796,19 +991,37 @@ def import_drop_dir_scan(*, now=None) -> list[int]:
         for path in sorted(waiting, key=lambda p: p.stat().st_mtime):
             if path.name.startswith(".") or now.timestamp() - path.stat().st_mtime < 60:
                 continue
-            with transaction.atomic():
-                run = import_run_create(
-                    employer=employer,
-                    source=ImportRun.Source.SCHEDULE,
-                    file_name=path.name,
-                    content=path.read_bytes(),
+            try:
+                runs.append(_drop_file_queue(employer=employer, path=path))
+            except Exception:
+                # One file's failure must not keep the other employers' files.
+                logger.exception(
+                    "drop file %s not queued; kept for the next scan", path
                 )
-                archive = folder / "archive" / f"{timezone.localdate():%Y-%m-%d}"
-                archive.mkdir(parents=True, exist_ok=True)
-                path.replace(archive / f"{run.pk}-{path.name}")
-                execute_task.delay_on_commit(run_id=run.pk)
-            runs.append(run.pk)
     return runs
+
+
+@transaction.atomic
+def _drop_file_queue(*, employer: Unit, path: Path) -> int:
+    from members.tasks import import_run_execute as execute_task
+
+    run = import_run_create(
+        employer=employer,
+        source=ImportRun.Source.SCHEDULE,
+        file_name=path.name,
+        content=path.read_bytes(),
+    )
+
+    def archive() -> None:
+        folder = path.parent / "archive" / f"{timezone.localdate():%Y-%m-%d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path.replace(folder / f"{run.pk}-{path.name}")
+
+    # If the move fails, the file is imported again by the next scan, which
+    # changes nothing the first import wrote.
+    transaction.on_commit(archive, robust=True)
+    execute_task.delay_on_commit(run_id=run.pk)
+    return run.pk
 
 
 def import_files_purge(*, now=None) -> dict[str, int]:
@@ -852,10 +1065,55 @@ def import_files_purge(*, now=None) -> dict[str, int]:
     return {"files": files, "held_rows": held_rows}
 
 
+class AlreadyConfirmedError(ValidationError):
+    """The run's file was confirmed already; ``run`` is the run importing it."""
+
+    def __init__(self, run: ImportRun) -> None:
+        super().__init__(_("This file has already been confirmed."))
+        self.run = run
+
+
+def import_run_can_confirm(*, run: ImportRun) -> bool:
+    """Return whether the run is a preview or a stopped run, waiting for a yes."""
+    return run.status == Status.NEEDS_CONFIRMATION or (
+        run.dry_run and run.status == Status.PREVIEWED
+    )
+
+
 @transaction.atomic
 def import_run_confirm(*, run: ImportRun, user: User) -> ImportRun:
-    """Queue a real run of a previewed (or stopped) run's stored file."""
-    content = (Path(settings.MEDIA_ROOT) / run.stored_file).read_bytes()
+    """Queue a real run of a previewed (or stopped) run's stored file, once.
+
+    The previewed run's row stays locked until the new run is committed, so
+    of two confirmations at once (two clicks, two tabs) the second waits,
+    then finds the first one's run and raises AlreadyConfirmedError.
+    """
+    require_unit_in_scope(user, run.employer)
+    run = (
+        ImportRun.objects.select_for_update(of=("self",))
+        .select_related("employer")
+        .get(pk=run.pk)
+    )
+    if not import_run_can_confirm(run=run):
+        raise ValidationError(_("Only a preview or a stopped run can be confirmed."))
+    later = (
+        ImportRun.objects.filter(
+            employer_id=run.employer_id,
+            file_sha256=run.file_sha256,
+            dry_run=False,
+            created_at__gte=run.created_at,
+        )
+        .exclude(pk=run.pk)
+        .exclude(status__in=[Status.REFUSED, Status.FAILED])
+        .order_by("-created_at")
+        .first()
+    )
+    if later is not None:
+        raise AlreadyConfirmedError(later)
+    try:
+        content = (Path(settings.MEDIA_ROOT) / run.stored_file).read_bytes()
+    except OSError as error:
+        raise ValidationError(_FILE_GONE) from error
     confirmed = import_run_create(
         employer=run.employer,
         source=ImportRun.Source.UPLOAD,
@@ -869,3 +1127,60 @@ def import_run_confirm(*, run: ImportRun, user: User) -> ImportRun:
 
     execute_task.delay_on_commit(run_id=confirmed.pk)
     return confirmed
+
+
+_FILE_GONE = gettext_lazy("The stored file of this run is gone: upload it again.")
+
+
+def import_run_requeue_refusal(*, run: ImportRun) -> str:
+    """Return why the run cannot be run again ("" if it can)."""
+    if run.status == Status.FAILED or import_run_abandoned(run=run):
+        return ""
+    return _(
+        "Only a failed run, or one whose worker stopped responding, can be run again."
+    )
+
+
+@transaction.atomic
+def import_run_requeue(*, run: ImportRun, user: User) -> ImportRun:
+    """Queue a failed (or abandoned) run again; it resumes where it stopped.
+
+    The rows its batches wrote are planned again against the register as it
+    now is, so nothing is written twice.
+    """
+    require_unit_in_scope(user, run.employer)
+    run = ImportRun.objects.select_for_update(of=("self",)).get(pk=run.pk)
+    refusal = import_run_requeue_refusal(run=run)
+    if refusal:
+        raise ValidationError(refusal)
+    if (
+        not run.stored_file
+        or not (Path(settings.MEDIA_ROOT) / run.stored_file).is_file()
+    ):
+        raise ValidationError(_FILE_GONE)
+    previous = {"requeued_from": run.status, "message": run.message}
+    run.status = Status.QUEUED
+    run.message = ""
+    run.finished_at = run.duration_ms = None
+    run.claim, run.claimed_at, run.heartbeat_at = "", None, None
+    run.save(
+        update_fields=[
+            "status",
+            "message",
+            "finished_at",
+            "duration_ms",
+            "claim",
+            "claimed_at",
+            "heartbeat_at",
+        ]
+    )
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.IMPORT,
+        obj=run,
+        detail={**previous, "rows_done": run.rows_done, "file_sha256": run.file_sha256},
+    )
+    from members.tasks import import_run_execute as execute_task
+
+    execute_task.delay_on_commit(run_id=run.pk)
+    return run
