@@ -453,6 +453,7 @@ class DeliveryRecordForm(forms.Form):
         label=_("amount (VND)"),
         required=False,
         min_value=0,
+        max_value=services.AMOUNT_MAX,
         help_text=_("Empty: the listed amount."),
     )
     note = forms.CharField(label=_("note"), max_length=255, required=False)

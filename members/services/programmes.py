@@ -64,6 +64,8 @@ TEMPLATE_FIELDS = (
     "amount",
     "extra_amount",
 )
+# The largest amount of đồng an amount column (PositiveBigIntegerField) holds.
+AMOUNT_MAX = 2**63 - 1
 # Rows changed by a refresh beyond which PostgreSQL's statistics are renewed.
 ANALYZE_AFTER = 5_000
 _COLUMNS = (
