@@ -453,6 +453,7 @@ class DeliveryRecordForm(forms.Form):
         label=_("amount (VND)"),
         required=False,
         min_value=0,
+        max_value=services.AMOUNT_MAX,
         help_text=_("Empty: the listed amount."),
     )
     note = forms.CharField(label=_("note"), max_length=255, required=False)
@@ -564,7 +565,7 @@ class ProgrammeEligibilityAdmin(ScopedModelAdmin):
             given=given,
             initial={"delivered_on": timezone.localdate()},
         )
-        overruns = []
+        overruns = None
         if applying and form.is_valid():
             data = form.cleaned_data
             try:
@@ -603,11 +604,9 @@ class ProgrammeEligibilityAdmin(ScopedModelAdmin):
                         _("%(count)d recorded over budget.") % {"count": len(over)},
                     )
                 return None
-        elif given and rows and len({row.programme_id for row in rows}) == 1:
-            overruns = services.programme_budget_check(
-                programme=rows[0].programme,
-                additions=[(row.unit.path, row.amount) for row in rows],
-            )
+        preview = services.programme_deliveries_preview(
+            eligibilities=rows, outcome=outcome
+        )
         context = {
             **self.admin_site.each_context(request),
             "title": _("Record deliveries as given")
@@ -616,8 +615,8 @@ class ProgrammeEligibilityAdmin(ScopedModelAdmin):
             "opts": self.model._meta,
             "rows": rows,
             "form": form,
-            "overruns": overruns,
-            "total": sum(row.amount for row in rows) if given else 0,
+            "overruns": preview.overruns if overruns is None else overruns,
+            "total": preview.total,
             "action": request.POST.get("action", ""),
             "select_across": request.POST.get("select_across", "0"),
         }

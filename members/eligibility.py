@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -65,6 +66,7 @@ FIELDS = {
 }
 _YES = {"yes", "co", "true", "1", "x"}
 _NO = {"no", "khong", "false", "0"}
+_YEARS_TEXT = re.compile(r"[0-9]{1,4}")
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ def rule_parse(data: dict) -> Rule:
     """
     field, operator = data.get("field"), data.get("operator")
     raw = str(data.get("value", "") or "").strip()
-    spec = FIELDS.get(field)
+    spec = FIELDS.get(field) if isinstance(field, str) else None
     if spec is None:
         raise ValidationError({"field": _("Choose a register field.")})
     if operator not in spec.operators:
@@ -112,8 +114,16 @@ def rule_parse(data: dict) -> Rule:
         )
     if not raw:
         raise ValidationError({"value": _("Enter a value.")})
+    try:
+        # PostgreSQL refuses text holding NUL: the unit lookup below would crash.
+        ProhibitNullCharactersValidator()(raw)
+    except ValidationError as error:
+        raise ValidationError({"value": error.error_list}) from None
     if spec.kind == YEARS:
-        if not raw.isdigit() or int(raw) > MAX_YEARS:
+        # ASCII digits only: str.isdigit also accepts a superscript two, which
+        # int() refuses, and Arabic-Indic or full-width digits; and a short
+        # string, as int() refuses more than 4,300 digits.
+        if not _YEARS_TEXT.fullmatch(raw) or int(raw) > MAX_YEARS:
             raise ValidationError({"value": _("Enter a whole number of years.")})
         return Rule(field, operator, int(raw))
     if spec.kind == YES_NO:
@@ -162,11 +172,20 @@ def rules_parse(rules: Iterable) -> list[Rule]:
 
 
 def years_before(day: date, years: int) -> date:
-    """Return the same day ``years`` earlier; 29 February becomes the 28th."""
+    """Return the same day ``years`` earlier; 29 February becomes the 28th.
+
+    Before year 1 it is 01/01/0001: an age band "from 32767 years" (any small
+    integer is accepted) then holds nobody instead of failing the refresh.
+    """
+    year = day.year - years
+    if year < date.min.year:
+        return date.min
+    if year > date.max.year:
+        return date.max
     try:
-        return day.replace(year=day.year - years)
+        return day.replace(year=year)
     except ValueError:
-        return day.replace(year=day.year - years, day=28)
+        return day.replace(year=year, day=28)
 
 
 def age_on(born: date | None, day: date) -> int | None:

@@ -12,8 +12,11 @@ from django.utils.translation import gettext_lazy as _
 CCCD_PROVINCES = frozenset(f"{code:03d}" for code in range(1, 97))
 
 _NON_DIGITS = re.compile(r"[\s.\-()]")
+# [0-9], not \d: \d also matches the digits of other scripts (Arabic-Indic,
+# full-width), which would be stored as they came.
+_CCCD = re.compile(r"[0-9]{12}")
 # Mobile (03, 05, 07, 08, 09 + 8 digits) and fixed lines (02 + 9 digits).
-_PHONE = re.compile(r"^0(?:[35789]\d{8}|2\d{9})$")
+_PHONE = re.compile(r"0(?:[35789][0-9]{8}|2[0-9]{9})")
 
 
 def national_id_clean(
@@ -26,7 +29,7 @@ def national_id_clean(
     birth or gender is known, they must agree.
     """
     digits = _NON_DIGITS.sub("", str(value or ""))
-    if not re.fullmatch(r"\d{12}", digits):
+    if not _CCCD.fullmatch(digits):
         raise ValidationError(
             _("A national ID (CCCD) has exactly 12 digits."), code="cccd_length"
         )

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -40,7 +41,6 @@ from members.models import (
     birthday_key,
     relatives_allowed_q,
 )
-from members.scope import subtree_q
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,25 @@ def _care_officers() -> Iterator[tuple[int, Unit]]:
         yield role.user_id, role.unit
 
 
+def _care_officers_by_unit() -> dict[str, list[int]]:
+    """Return the ids of the care officers of grassroots unions and groups, by path."""
+    officers: dict[str, list[int]] = {}
+    for officer_id, unit in _care_officers():
+        officers.setdefault(unit.path, []).append(officer_id)
+    return officers
+
+
+def _officers_over(officers: dict[str, list[int]], path: str) -> list[int]:
+    """Return the care officers whose unit is the unit at ``path`` or above it."""
+    return list(
+        dict.fromkeys(
+            officer_id
+            for lineage in Unit.lineage_paths(path)
+            for officer_id in officers.get(lineage, ())
+        )
+    )
+
+
 @reminder(
     name="care.birthday",
     label=gettext_lazy("Birthdays of members and relatives tomorrow"),
@@ -129,36 +148,45 @@ def _care_officers() -> Iterator[tuple[int, Unit]]:
     crontab={"minute": "0", "hour": "8"},
 )
 def care_birthdays(*, today: date) -> Iterator[ReminderTarget]:
-    """Tell care officers of members' and relatives' birthdays tomorrow."""
+    """Tell care officers of members' and relatives' birthdays tomorrow.
+
+    Three queries whatever the number of officers: the officers, then the
+    members and the relatives born on the day, each handed to the officers
+    of its unit and the units above.
+    """
     tomorrow = today + timedelta(days=1)
     keys = [birthday_key(tomorrow)]
     if tomorrow.month == 3 and tomorrow.day == 1 and not calendar.isleap(tomorrow.year):
         keys.append(229)  # born on 29 February: celebrated on 1 March
-    for officer_id, unit in _care_officers():
-        members = Member.objects.filter(
-            subtree_q(Member, unit),
-            status=Member.Status.ACTIVE,
-            birthday_key__in=keys,
-        ).only("pk", "full_name")
-        for member in members:
+    officers = _care_officers_by_unit()
+    if not officers:
+        return
+    members = (
+        Member.objects.filter(status=Member.Status.ACTIVE, birthday_key__in=keys)
+        .values_list("pk", "full_name", "unit__path")
+        .order_by("pk")
+    )
+    for member_id, name, path in members:
+        for officer_id in _officers_over(officers, path):
             yield ReminderTarget(
                 recipient_id=officer_id,
-                dedupe_key=f"care-birthday:member:{member.pk}:{tomorrow}:{officer_id}",
-                title=_("Birthday tomorrow: %(name)s") % {"name": member.full_name},
+                dedupe_key=f"care-birthday:member:{member_id}:{tomorrow}:{officer_id}",
+                title=_("Birthday tomorrow: %(name)s") % {"name": name},
                 body=_("%(name)s, a member of your union, has a birthday on %(date)s.")
-                % {"name": member.full_name, "date": f"{tomorrow:%d/%m/%Y}"},
-                link=reverse("admin:members_member_change", args=[member.pk]),
+                % {"name": name, "date": f"{tomorrow:%d/%m/%Y}"},
+                link=reverse("admin:members_member_change", args=[member_id]),
             )
-        relatives = (
-            Relative.objects.filter(
-                subtree_q(Relative, unit),
-                member__status=Member.Status.ACTIVE,
-                birthday_key__in=keys,
-            )
-            .filter(relatives_allowed_q())
-            .select_related("member")
+    relatives = (
+        Relative.objects.filter(
+            relatives_allowed_q(),
+            member__status=Member.Status.ACTIVE,
+            birthday_key__in=keys,
         )
-        for relative in relatives:
+        .select_related("member__unit")
+        .order_by("pk")
+    )
+    for relative in relatives:
+        for officer_id in _officers_over(officers, relative.member.unit.path):
             yield ReminderTarget(
                 recipient_id=officer_id,
                 dedupe_key=(
@@ -184,18 +212,29 @@ def care_birthdays(*, today: date) -> Iterator[ReminderTarget]:
     crontab={"minute": "30", "hour": "8"},
 )
 def care_cases_unvisited(*, today: date) -> Iterator[ReminderTarget]:
-    """Tell care officers about open cases nobody visited in CARE_UNVISITED_DAYS."""
+    """Tell care officers about open cases nobody visited in CARE_UNVISITED_DAYS.
+
+    Two queries whatever the number of officers and cases: the officers, then
+    the open cases whose last visit (or opening, if none) is older, which the
+    index on (status, last_visit_on) finds.
+    """
     days = settings.CARE_UNVISITED_DAYS
     since = today - timedelta(days=days)
-    for officer_id, unit in _care_officers():
-        cases = CareCase.objects.filter(
-            subtree_q(CareCase, unit),
-            status=CareCase.Status.OPEN,
-        ).select_related("member")
-        for case in cases:
-            last = case.last_visit_on or case.opened_on
-            if last >= since:
-                continue
+    officers = _care_officers_by_unit()
+    if not officers:
+        return
+    cases = (
+        CareCase.objects.filter(status=CareCase.Status.OPEN)
+        .filter(
+            Q(last_visit_on__lt=since)
+            | Q(last_visit_on__isnull=True, opened_on__lt=since)
+        )
+        .select_related("member__unit")
+        .order_by("pk")
+    )
+    for case in cases:
+        last = case.last_visit_on or case.opened_on
+        for officer_id in _officers_over(officers, case.member.unit.path):
             yield ReminderTarget(
                 recipient_id=officer_id,
                 # A new visit changes the key, so the next lapse is told again.

@@ -85,6 +85,15 @@ class DataRightsRequest(models.Model):
         verbose_name_plural = _("data-rights requests")
         ordering = ["-received_at", "-pk"]
         indexes = [models.Index(fields=["status", "complete_by"])]
+        constraints = [
+            # One open request of a kind a member: two sent at the same moment
+            # (a double tap, two tabs) cannot both pass the service's check.
+            models.UniqueConstraint(
+                fields=["member", "kind"],
+                condition=Q(status__in=["received", "acknowledged"]),
+                name="data_rights_request_one_open",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk}"

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -95,10 +95,41 @@ def data_rights_request_submit(
         complete_by=complete_by,
         submitted_by=actor,
     )
-    request.full_clean()
-    request.save()
+    # The check above refused an open request of the kind; one stored since
+    # is the database's to catch (the constraint), and answers this one.
+    request.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            request.save()
+    except IntegrityError:
+        first = _open_request_sent_meanwhile(request)
+        if first is None:
+            raise
+        return first
     _audit(request, actor, "received")
     return request
+
+
+def _open_request_sent_meanwhile(
+    request: DataRightsRequest,
+) -> DataRightsRequest | None:
+    """Return the open request of the kind stored since the check, with these details.
+
+    The unique constraint made this insert wait for the other one to commit
+    (two tabs, a double tap): the member's request is that one, and what
+    this one said is added to it rather than lost.
+    """
+    first = (
+        DataRightsRequest.objects.select_for_update()
+        .filter(
+            member=request.member, kind=request.kind, status__in=DataRightsRequest.OPEN
+        )
+        .first()
+    )
+    if first is not None and request.details and request.details not in first.details:
+        first.details = "\n\n".join(filter(None, [first.details, request.details]))
+        first.save(update_fields=["details"])
+    return first
 
 
 def _locked(request: DataRightsRequest, actor: User | None) -> DataRightsRequest:

@@ -64,6 +64,8 @@ TEMPLATE_FIELDS = (
     "amount",
     "extra_amount",
 )
+# The largest amount of đồng an amount column (PositiveBigIntegerField) holds.
+AMOUNT_MAX = 2**63 - 1
 # Rows changed by a refresh beyond which PostgreSQL's statistics are renewed.
 ANALYZE_AFTER = 5_000
 _COLUMNS = (
@@ -440,6 +442,47 @@ def programme_budget_check(
     return overruns
 
 
+@dataclass(frozen=True)
+class DeliveriesPreview:
+    """What recording deliveries would pay, and the budgets it would exceed."""
+
+    total: int
+    overruns: list[BudgetOverrun]
+
+
+def _delivery_amounts(
+    rows: list[ProgrammeEligibility], *, outcome: str, amount: int | None
+) -> dict[int, int]:
+    """Return each row's amount: the listed one or ``amount``; nothing if declined."""
+    if outcome != ProgrammeDelivery.Outcome.GIVEN:
+        return {row.pk: 0 for row in rows}
+    return {row.pk: row.amount if amount is None else amount for row in rows}
+
+
+def programme_deliveries_preview(
+    *,
+    eligibilities: list[ProgrammeEligibility],
+    outcome: str,
+    amount: int | None = None,
+) -> DeliveriesPreview:
+    """Return what recording these rows would pay and which budgets it would exceed.
+
+    Records nothing: shown before staff confirm. The budgets are checked when
+    the rows are of one programme, the only recording allowed.
+    """
+    amounts = _delivery_amounts(eligibilities, outcome=outcome, amount=amount)
+    overruns = []
+    if (
+        outcome == ProgrammeDelivery.Outcome.GIVEN
+        and len({row.programme_id for row in eligibilities}) == 1
+    ):
+        overruns = programme_budget_check(
+            programme=eligibilities[0].programme,
+            additions=[(row.unit.path, amounts[row.pk]) for row in eligibilities],
+        )
+    return DeliveriesPreview(total=sum(amounts.values()), overruns=overruns)
+
+
 @transaction.atomic
 def programme_deliveries_record(
     *,
@@ -501,15 +544,11 @@ def programme_deliveries_record(
         raise ValidationError(
             _("Already recorded, never twice: %(names)s.") % {"names": ", ".join(names)}
         )
-    given = outcome == ProgrammeDelivery.Outcome.GIVEN
     if amount is not None and len(rows) > 1:
         raise ValidationError(
             {"amount": _("Change the amount for one beneficiary at a time.")}
         )
-    amounts = {
-        row.pk: ((row.amount if amount is None else amount) if given else 0)
-        for row in rows
-    }
+    amounts = _delivery_amounts(rows, outcome=outcome, amount=amount)
     overruns = programme_budget_check(
         programme=programme,
         additions=[(row.unit.path, amounts[row.pk]) for row in rows],

@@ -427,12 +427,42 @@ def test_staff_see_the_events_of_their_units_and_of_their_units_staff(client, tr
 
 
 def test_officers_read_the_trail_through_their_role(client, tree, make_user):
+    """The role alone opens the trail, and only its entries of the role's units."""
     viewer = make_user("chidoc@example.vn", "Chỉ Đọc")
     services.staff_role_grant(
         user=viewer, unit=tree.vnpt_hn, role=StaffRole.Role.OFFICER
     )
+    about_own = audit_record(
+        actor=tree.sector_officer, action=Action.VIEW, obj=tree.own_member
+    )
+    by_own_staff = audit_record(
+        actor=tree.grassroots_officer, action=Action.EXPORT, detail={"x": 1}
+    )
+    about_sibling = audit_record(
+        actor=tree.sector_officer, action=Action.VIEW, obj=tree.sibling.member
+    )
+    about_cousin = audit_record(
+        actor=tree.vtc_officer, action=Action.VIEW, obj=tree.cousin.member
+    )
+    by_sibling_staff = audit_record(
+        actor=tree.sibling_officer, action=Action.EXPORT, detail={"x": 2}
+    )
     client.force_login(viewer)
 
-    response = client.get(reverse("admin:members_auditevent_changelist"))
+    listed = client.get(reverse("admin:members_auditevent_changelist"))
 
-    assert response.status_code == 200
+    shown = {event.pk for event in listed.context["cl"].result_list}
+    assert {about_own.pk, by_own_staff.pk} <= shown
+    assert not {about_sibling.pk, about_cousin.pk, by_sibling_staff.pk} & shown
+    # Each entry listed is about the Hà Nội union's subtree or by its staff.
+    assert all(
+        any(
+            unit is not None and unit.path.startswith(tree.vnpt_hn.path)
+            for unit in (event.unit, event.actor_unit)
+        )
+        for event in listed.context["cl"].result_list
+    )
+    change = "admin:members_auditevent_change"
+    assert client.get(reverse(change, args=[about_own.pk])).status_code == 200
+    for hidden in (about_sibling, about_cousin, by_sibling_staff):
+        assert client.get(reverse(change, args=[hidden.pk])).status_code == 302

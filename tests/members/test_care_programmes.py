@@ -679,6 +679,24 @@ def test_budgets_are_checked_in_one_query_however_many_there_are(
     ]
 
 
+def test_a_preview_tells_the_total_and_the_budgets_exceeded_and_records_nothing(
+    tree, budgeted
+):
+    rows = hanoi_rows(budgeted)[:2]
+
+    given = services.programme_deliveries_preview(eligibilities=rows, outcome=GIVEN)
+    declined = services.programme_deliveries_preview(
+        eligibilities=rows, outcome=DECLINED
+    )
+
+    assert given.total == 600_000
+    assert [(o.budget.unit_id, o.adding, o.over) for o in given.overruns] == [
+        (tree.vnpt_hn.pk, 600_000, 100_000)
+    ]
+    assert (declined.total, declined.overruns) == (0, [])
+    assert not ProgrammeDelivery.objects.exists()
+
+
 def test_recording_in_the_admin_warns_of_the_budget_and_needs_confirmation(
     client, tree, budgeted
 ):

@@ -1,6 +1,7 @@
 """Members' data rights: download, requests and their deadlines, erasure, consents."""
 
 import json
+import threading
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,9 +9,12 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Sum
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from members import services
 from members.models import (
@@ -28,6 +32,7 @@ from members.models import (
 from members.reminders_privacy import data_rights_requests_due
 from members.selectors import care_radar
 from members.selectors_privacy import my_consents
+from members.services import data_rights
 from members.services.data_rights import (
     consent_give,
     consent_withdraw,
@@ -40,7 +45,7 @@ from members.services.data_rights import (
 )
 from members.services.erasure import erased_name, member_erase
 from members.services.notifications import notify
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, require_service
 from tests.members.factories import make_account, make_staff, make_union_tree
 
 pytestmark = pytest.mark.django_db
@@ -165,6 +170,115 @@ def test_a_correction_needs_details_and_a_second_one_waits_for_the_first(
 
     assert "kind" in again.context["form"].errors
     assert DataRightsRequest.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_of_a_kind_at_the_same_moment_store_one(monkeypatch, own_user):
+    """Two tabs send a request of a kind at once; the database keeps one.
+
+    Both threads are held until each has found no open request of the kind,
+    then both insert: the partial unique constraint makes the second wait for
+    the first, and the second is answered with the first request, not an
+    error, its details added to the first's. PostgreSQL only: SQLite runs
+    write transactions one at a time.
+    """
+    require_service(
+        connection.vendor == "postgresql", "two writers at once need PostgreSQL"
+    )
+    member = Member.objects.get(user=own_user)
+    both_checked = threading.Barrier(2, timeout=10)
+    check = data_rights.data_rights_request_check
+
+    def check_then_wait(**kwargs):
+        check(**kwargs)
+        both_checked.wait()
+
+    monkeypatch.setattr(data_rights, "data_rights_request_check", check_then_wait)
+    sent, errors = [], []
+
+    def send(details):
+        try:
+            sent.append(
+                data_rights_request_submit(
+                    member=member, kind=Kind.ERASURE, details=details, actor=own_user
+                )
+            )
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=send, args=(details,))
+        for details in ("Xoá số điện thoại cũ.", "Xoá cả địa chỉ cũ.")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+
+    assert errors == []
+    stored = DataRightsRequest.objects.get(member=member, kind=Kind.ERASURE)
+    assert [request.pk for request in sent] == [stored.pk, stored.pk]
+    # What the second one said is kept with the first.
+    assert "Xoá số điện thoại cũ." in stored.details
+    assert "Xoá cả địa chỉ cũ." in stored.details
+    assert (
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.DATA_REQUEST, object_id=str(stored.pk)
+        ).count()
+        == 1
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_closes_the_duplicates_stored_before_the_constraint(tree):
+    executor = MigrationExecutor(connection)
+    (migration,) = [
+        key
+        for key in executor.loader.graph.nodes
+        if key[0] == "members" and key[1].endswith("_data_rights_request_open_unique")
+    ]
+    (before,) = executor.loader.graph.node_map[migration].parents
+    executor.migrate([before.key])
+    received = timezone.now()
+    deadlines = dict(
+        zip(("acknowledge_by", "complete_by"), request_deadlines(received), strict=True)
+    )
+
+    def stored(member, kind, details, status=Status.RECEIVED, minutes=0):
+        return DataRightsRequest.objects.create(
+            member=member,
+            kind=kind,
+            details=details,
+            status=status,
+            received_at=received + timedelta(minutes=minutes),
+            **deadlines,
+        )
+
+    first = stored(tree.own_member, Kind.CORRECTION, "Sai ngày sinh.")
+    twin = stored(tree.own_member, Kind.CORRECTION, "Sai cả số CCCD.", minutes=1)
+    again = stored(tree.own_member, Kind.CORRECTION, "Sai ngày sinh.", minutes=2)
+    other_kind = stored(tree.own_member, Kind.ACCESS, "")
+    closed = stored(tree.own_member, Kind.CORRECTION, "Cũ.", Status.DONE, minutes=-60)
+    other_member = stored(tree.sibling.member, Kind.CORRECTION, "Sai tên.")
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    first.refresh_from_db()
+    assert first.status == Status.RECEIVED
+    assert first.details == "Sai ngày sinh.\n\nSai cả số CCCD."
+    for duplicate in (twin, again):
+        duplicate.refresh_from_db()
+        assert duplicate.status == Status.DONE
+        assert f"#{first.pk}" in duplicate.response
+        assert duplicate.closed_at is not None
+    for untouched in (other_kind, other_member):
+        untouched.refresh_from_db()
+        assert untouched.status == Status.RECEIVED
+    closed.refresh_from_db()
+    assert (closed.status, closed.details) == (Status.DONE, "Cũ.")
 
 
 def test_nobody_files_a_request_for_another_member(tree, own_user):

@@ -12,6 +12,7 @@ from django_celery_beat.models import PeriodicTask
 
 from members import services
 from members.models import Member, Notification, StaffRole, Unit, User
+from members.reminders import care_birthdays, care_cases_unvisited
 from members.services.notifications import reminder_run
 from members.tasks import reminder_due
 from tests.members.factories import (
@@ -292,6 +293,95 @@ def test_closed_case_is_never_told(tree):
         reminder_run(kind="care.case_unvisited", today=OPENED + timedelta(days=day))
 
     assert received("care.case_unvisited") == set()
+
+
+def more_officers_and_cases(tree, *, count: int) -> None:
+    """Add care officers and open cases, stale and visited, across the units."""
+    for n in range(count):
+        unit = (tree.hanoi, tree.hanoi_group, tree.hcm)[n % 3]
+        make_staff(
+            email=f"chamlo.them{n}@example.vn",
+            name=f"Cán bộ thêm {n}",
+            unit=unit,
+            role=CARE,
+        )
+        member = make_member(unit=unit, full_name=f"Đoàn Viên Ốm {n}")
+        make_care_case(member=member, summary=f"Nằm viện {n}", opened_on=OPENED)
+        make_care_case(
+            member=member,
+            summary=f"Đã thăm {n}",
+            opened_on=OPENED,
+            visits=(OPENED + timedelta(days=10),),
+        )
+
+
+@pytest.mark.usefixtures("case_clock")
+def test_unvisited_cases_are_found_in_two_queries_however_many_officers_and_cases(
+    tree, django_assert_num_queries
+):
+    today = OPENED + timedelta(days=20)
+    stale = make_care_case(
+        member=make_member(unit=tree.hanoi_group, full_name="Lê Văn Gãy Chân"),
+        summary="Tai nạn",
+        opened_on=OPENED,
+    )
+    make_care_case(
+        member=make_member(unit=tree.hcm, full_name="Võ Văn Mới"),
+        summary="Mới nhập viện",
+        opened_on=today - timedelta(days=2),
+    )
+
+    # The officers with their units, then the open cases with no recent visit.
+    with django_assert_num_queries(2):
+        targets = list(care_cases_unvisited(today=today))
+    assert {(t.recipient_id, t.dedupe_key) for t in targets} == {
+        (o.pk, unvisited_key(stale, OPENED, o))
+        for o in (tree.hanoi_care, tree.group_care)
+    }
+
+    more_officers_and_cases(tree, count=6)
+    with django_assert_num_queries(2):
+        targets = list(care_cases_unvisited(today=today))
+    # Six officers see the group (three there, three in Hà Nội above it), three
+    # see Hà Nội, three HCM: three stale cases in the group, two in each other.
+    assert len(targets) == 3 * 6 + 2 * 3 + 2 * 3
+    assert not any("Đã thăm" in t.body or "Mới nhập" in t.body for t in targets)
+
+
+def test_birthdays_are_found_in_three_queries_however_many_officers(
+    tree, django_assert_num_queries
+):
+    in_group = make_member(
+        unit=tree.hanoi_group,
+        full_name="Lê Thị Bích",
+        gender=Member.Gender.FEMALE,
+        date_of_birth=date(1979, 6, 15),
+    )
+    spouse = make_relative(
+        member=in_group, full_name="Trần Văn Hoà", date_of_birth=date(1978, 6, 15)
+    )
+    today = date(2025, 6, 14)
+
+    # The officers, the members, the relatives.
+    with django_assert_num_queries(3):
+        targets = list(care_birthdays(today=today))
+    on = date(2025, 6, 15)
+    assert {(t.recipient_id, t.dedupe_key) for t in targets} == {
+        (o.pk, birthday_key(person, pk, on, o))
+        for o in (tree.hanoi_care, tree.group_care)
+        for person, pk in (("member", in_group.pk), ("relative", spouse.pk))
+    }
+
+    for n in range(6):
+        make_staff(
+            email=f"chamlo.them{n}@example.vn",
+            name=f"Cán bộ thêm {n}",
+            unit=(tree.hanoi, tree.hanoi_group, tree.hcm)[n % 3],
+            role=CARE,
+        )
+    with django_assert_num_queries(3):
+        targets = list(care_birthdays(today=today))
+    assert len(targets) == 2 * (2 + 4)
 
 
 # Weekly digest -------------------------------------------------------------
