@@ -48,7 +48,7 @@ def duplicates_close(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0010_audit_and_data_rights'),
+        ('members', '0011_import_run_claim'),
     ]
 
     operations = [
