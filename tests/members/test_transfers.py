@@ -19,6 +19,7 @@ from members.models import (
     HrmDepartment,
     HrmProfile,
     ImportChange,
+    ImportHeldRow,
     ImportRun,
     Member,
     Notification,
@@ -75,7 +76,7 @@ def file_with_cccd_of(member: Member, code: str = "HN-0001") -> str:
     return HEADER + f"{code},Người Lạ Mặt,{born},{gender},{member.national_id},,HN01\n"
 
 
-def run_import(tree, content: str, *, by) -> ImportRun:
+def run_import(tree, content: str, *, by, confirmed: bool = False) -> ImportRun:
     """Import a file for employer A, as the worker does for a confirmed upload."""
     run = import_run_create(
         employer=reloaded(tree.vnpt_hn),
@@ -83,6 +84,7 @@ def run_import(tree, content: str, *, by) -> ImportRun:
         file_name="nhan-su-hn.csv",
         content=content.encode("utf-8-sig"),
         started_by=by,
+        confirmed=confirmed,
     )
     return import_run_execute(run_id=run.pk)
 
@@ -419,3 +421,38 @@ def test_pending_transfers_of_earlier_imports_wait_for_the_sending_unit(
     assert imported.proposer_side == "receiving"
     offered.refresh_from_db()
     assert offered.proposer_side == "sending"
+
+
+# A held row fixed into a transfer ---------------------------------------------------
+
+
+def test_fixing_a_held_row_into_a_transfer_shows_nothing_of_the_other_member(
+    client, tree
+):
+    canary = tree.sibling
+    content = file_with_cccd_of(canary.member).replace(",,HN01", ",sai@,HN01")
+    # Confirmed: one bad row of one is beyond the safety limit.
+    run = run_import(tree, content, by=tree.grassroots_officer, confirmed=True)
+    held = ImportHeldRow.objects.get(run=run)
+    client.force_login(tree.grassroots_officer)
+    fix_url = reverse("admin:members_importheldrow_fix", args=[held.pk])
+    form = client.get(fix_url).context["fix_form"]
+    data = {name: held.values.get(header, "") for name, header in form.headers.items()}
+    data[next(n for n, h in form.headers.items() if h == "Email")] = ""
+
+    response = client.post(fix_url, {**data, "_fix": "1"}, follow=True)
+
+    transfer = Transfer.objects.get(member=canary.member)
+    assert (transfer.state, transfer.proposer_side) == ("pending", "receiving")
+    assert [level for level, _text in messages_of(response)] == ["success"]
+    assert leaked(tree, str(messages_of(response))) == []
+    assert leaked(tree, response.content.decode()) == []
+    held_page = admin_url(ImportHeldRow, "change", held.pk)
+    assert leaked(tree, page(client, held_page)) == []
+    assert leaked(tree, page(client, fix_url)) == []
+    assert (
+        leaked(tree, page(client, admin_url(ImportHeldRow, "history", held.pk))) == []
+    )
+    # The sending unit still decides.
+    with pytest.raises(PermissionDenied):
+        services.transfer_confirm(transfer=transfer, actor=tree.grassroots_officer)
