@@ -43,6 +43,11 @@ from members.scoped_admin import (
     action_run_each,
 )
 from members.selectors import RADAR_LIMIT, care_radar, member_search_q
+from members.services.transfers import (
+    transfer_deciding_side,
+    transfer_member_label,
+    transfers_with_member_known,
+)
 
 # Accounts -------------------------------------------------------------------
 
@@ -635,19 +640,50 @@ class TransferForm(forms.ModelForm):
 
 @admin.register(Transfer)
 class TransferAdmin(ScopedModelAdmin):
+    """Both sides see a transfer; the service decides who acts and who knows whom."""
+
     form = TransferForm
-    list_display = ("member", "from_unit", "to_unit", "transfer_on", "state")
+    list_display = (
+        "member_shown",
+        "from_unit_shown",
+        "to_unit",
+        "transfer_on",
+        "state",
+        "waiting_for",
+    )
     list_filter = ("state",)
     list_select_related = ("member", "from_unit", "to_unit")
     autocomplete_fields = ("member",)
     # The receiving unit may lie outside the sender's subtree: that is a transfer.
     unscoped_fields = ("to_unit",)
     actions = ("confirm_transfers", "reject_transfers", "cancel_transfers")
+    shown_fields = (
+        "member_shown",
+        "from_unit_shown",
+        "to_unit",
+        "transfer_on",
+        "reason",
+        "state",
+        "proposer_side",
+        "waiting_for",
+        "requested_by",
+        "decided_by",
+        "decided_at",
+    )
+
+    def get_queryset(self, request):
+        return transfers_with_member_known(
+            super().get_queryset(request), user=request.user
+        )
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False
-        return queryset.filter(member_search_q(search_term, prefix="member__")), False
+        # Only members the user may know are searched for: no name oracle.
+        queryset = queryset.filter(
+            member_search_q(search_term, prefix="member__"), member_known=True
+        )
+        return queryset, False
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "to_unit":
@@ -656,10 +692,27 @@ class TransferAdmin(ScopedModelAdmin):
             ).order_by("path")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_fields(self, request, obj=None):
         if obj is None:
-            return ()
-        return ("member", "from_unit", "to_unit", "transfer_on", "reason", "state")
+            return ("member", "to_unit", "transfer_on", "reason")
+        return self.shown_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.shown_fields
+
+    @admin.display(description=_("member"))
+    def member_shown(self, obj):
+        return transfer_member_label(obj)
+
+    @admin.display(description=_("from unit"))
+    def from_unit_shown(self, obj):
+        return obj.from_unit if obj.member_known else _("another unit")
+
+    @admin.display(description=_("waiting for"))
+    def waiting_for(self, obj):
+        if obj.state != Transfer.State.PENDING:
+            return "—"
+        return Transfer.Side(transfer_deciding_side(obj)).label
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -671,21 +724,21 @@ class TransferAdmin(ScopedModelAdmin):
             reason=obj.reason,
             actor=request.user,
         )
-        # The admin logs and names the new transfer by obj, which needs from_unit.
+        # The admin logs and names the new transfer by obj, which needs its pk.
         obj.pk, obj.from_unit = transfer.pk, transfer.from_unit
 
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Confirm the selected transfers (receiving unit)"))
+    @admin.action(description=_("Confirm the selected transfers (release or accept)"))
     def confirm_transfers(self, request, queryset):
         action_run_each(request, queryset, services.transfer_confirm, as_="transfer")
 
-    @admin.action(description=_("Reject the selected transfers (receiving unit)"))
+    @admin.action(description=_("Refuse the selected transfers (the other unit)"))
     def reject_transfers(self, request, queryset):
         action_run_each(request, queryset, services.transfer_reject, as_="transfer")
 
-    @admin.action(description=_("Cancel the selected transfers (sending unit)"))
+    @admin.action(description=_("Withdraw the selected transfers (their proposer)"))
     def cancel_transfers(self, request, queryset):
         action_run_each(request, queryset, services.transfer_cancel, as_="transfer")
 

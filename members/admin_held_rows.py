@@ -10,15 +10,18 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import BooleanField, Case, Q, Value, When
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from members.forms_imports import HeldRowDismissForm, HeldRowFixForm
 from members.models import ImportHeldRow
+from members.scope import staff_unit_paths, unit_in_scope
 from members.scoped_admin import ScopedModelAdmin
 from members.services.hrm_review import (
     held_row_columns,
@@ -52,7 +55,7 @@ class ImportHeldRowAdmin(ScopedModelAdmin):
         "reason",
         "values_display",
         "status",
-        "member",
+        "member_shown",
         "resolved_by",
         "resolved_at",
         "resolution_note",
@@ -67,12 +70,22 @@ class ImportHeldRowAdmin(ScopedModelAdmin):
             f"{key}: {value}" for key, value in obj.values.items() if value
         )
 
+    @admin.display(description=_("member"))
+    def member_shown(self, obj):
+        if obj.member_id is None:
+            return "-"
+        if not obj.member_known:
+            return _("A member of another unit")
+        url = reverse("admin:members_member_change", args=[obj.member_id])
+        return format_html('<a href="{}">{}</a>', url, obj.member)
+
     def get_queryset(self, request):
-        return (
+        queryset = (
             super()
             .get_queryset(request)
             .select_related("run__employer", "member", "resolved_by")
         )
+        return queryset.annotate(member_known=_member_known(request.user))
 
     def has_add_permission(self, request):
         return False
@@ -160,13 +173,21 @@ class ImportHeldRowAdmin(ScopedModelAdmin):
                         user=request.user,
                         hrm=hrm,
                     )
-                    message = gettext(
-                        "Row %(row)s fixed and imported: %(code)s %(name)s."
-                    ) % {
-                        "row": row.row_number,
-                        "code": member.employee_code,
-                        "name": member.full_name,
-                    }
+                    if unit_in_scope(request.user, member.unit):
+                        message = gettext(
+                            "Row %(row)s fixed and imported: %(code)s %(name)s."
+                        ) % {
+                            "row": row.row_number,
+                            "code": member.employee_code,
+                            "name": member.full_name,
+                        }
+                    else:
+                        # A transfer asked for: the other unit has not released
+                        # the member, so nothing of them is shown (see transfers).
+                        message = gettext(
+                            "Row %(row)s fixed: its CCCD belongs to a member of "
+                            "another unit; a transfer waits for that unit."
+                        ) % {"row": row.row_number}
                     self._log(request, row, message)
             except ValidationError as error:
                 fix_form.add_row_errors(error)
@@ -237,6 +258,19 @@ class ImportHeldRowAdmin(ScopedModelAdmin):
         return TemplateResponse(
             request, "admin/members/importheldrow/dismiss.html", context
         )
+
+
+def _member_known(user):
+    """Return whether the member a row landed on is in the user's scope."""
+    paths = staff_unit_paths(user)
+    if paths is None:
+        return Value(True, output_field=BooleanField())
+    q = Q(member__isnull=True)
+    for unit_path in paths:
+        q |= Q(member__unit__path__startswith=unit_path)
+    return Case(
+        When(q, then=Value(True)), default=Value(False), output_field=BooleanField()
+    )
 
 
 def _run_url(row: ImportHeldRow) -> str:

@@ -9,10 +9,20 @@ from members.models.units import Unit
 
 
 class Transfer(models.Model):
-    """A member moving to another unit, confirmed by the receiving unit."""
+    """A member moving to another unit: one side proposes, the other confirms.
+
+    The sending unit releases a member the receiving unit asked for (an HRM
+    file that brought the member's CCCD); the receiving unit accepts a member
+    the sending unit offered. Who may act on which side is decided in
+    members.services.transfers.
+    """
+
+    class Side(models.TextChoices):
+        SENDING = "sending", _("The sending unit")
+        RECEIVING = "receiving", _("The receiving unit")
 
     class State(models.TextChoices):
-        PENDING = "pending", _("Waiting for the receiving unit")
+        PENDING = "pending", _("Waiting for the other unit")
         CONFIRMED = "confirmed", _("Confirmed")
         REJECTED = "rejected", _("Rejected")
         CANCELLED = "cancelled", _("Cancelled")
@@ -46,6 +56,13 @@ class Transfer(models.Model):
         _("state"), max_length=16, choices=State.choices, default=State.PENDING
     )
     reason = models.CharField(_("reason"), max_length=255, blank=True)
+    proposer_side = models.CharField(
+        _("proposed by"),
+        max_length=16,
+        choices=Side.choices,
+        default=Side.SENDING,
+        editable=False,
+    )
     requested_by = models.ForeignKey(
         User,
         verbose_name=_("requested by"),
@@ -82,4 +99,8 @@ class Transfer(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.member}: {self.from_unit} → {self.to_unit}"
+        # No member and no sending unit: the receiving side may not know them yet.
+        return _("Transfer %(number)s to %(unit)s") % {
+            "number": self.pk or "",
+            "unit": self.to_unit,
+        }

@@ -56,6 +56,7 @@ from members.scope import require_unit_in_scope
 from members.services.audit import audit_record
 from members.services.notifications import batched, notify
 from members.services.register import member_normalise
+from members.services.transfers import transfers_awaiting_notify
 
 logger = logging.getLogger(__name__)
 
@@ -811,19 +812,31 @@ def _store_departments(run: ImportRun, plan: Plan) -> None:
 
 
 def _apply_transfers(run: ImportRun, plan: Plan) -> None:
+    """Propose the file's transfers from the receiving side; count what was written.
+
+    The sending unit (or an officer above both) must release each member
+    (members.services.transfers). The members are locked first, as
+    ``transfer_request`` locks its member, so a member given a pending transfer
+    meanwhile is skipped here, not proposed twice; the run's count is the
+    transfers it wrote, not the rows that asked for one.
+    """
     today = timezone.localdate()
-    pending = set(
-        Transfer.objects.filter(
-            member_id__in=[t[1] for t in plan.transfers],
-            state=Transfer.State.PENDING,
-        ).values_list("member_id", flat=True)
-    )
-    members = Member.objects.in_bulk([t[1] for t in plan.transfers])
+    pks = sorted({t[1] for t in plan.transfers})
+    members, pending = {}, set()
+    for chunk in batched(pks, 2000):
+        locked = Member.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+        members.update((member.pk, member) for member in locked)
+        pending.update(
+            Transfer.objects.filter(
+                member_id__in=chunk, state=Transfer.State.PENDING
+            ).values_list("member_id", flat=True)
+        )
     transfers = []
     for _row, pk, to_unit, to_employer, code in plan.transfers:
         member = members[pk]
         if pk in pending or (member.unit_id == to_unit and not to_employer):
             continue
+        pending.add(pk)
         transfers.append(
             Transfer(
                 member=member,
@@ -833,10 +846,11 @@ def _apply_transfers(run: ImportRun, plan: Plan) -> None:
                 to_employee_code=code,
                 transfer_on=today,
                 reason=_("Proposed by the HRM file %(file)s") % {"file": run.file_name},
+                proposer_side=Transfer.Side.RECEIVING,
                 requested_by=run.started_by,
             )
         )
-    Transfer.objects.bulk_create(transfers, ignore_conflicts=True)
+    Transfer.objects.bulk_create(transfers, batch_size=1000)
     ImportChange.objects.bulk_create(
         [
             ImportChange(
@@ -844,12 +858,19 @@ def _apply_transfers(run: ImportRun, plan: Plan) -> None:
                 action=ImportChange.Action.TRANSFER,
                 member=t.member,
                 employee_code=t.to_employee_code or t.member.employee_code,
-                full_name=t.member.full_name,
+                # Another employer's member: their name is not the file's to show.
+                full_name="" if t.to_employer_id else t.member.full_name,
                 changes={"to_unit": t.to_unit_id, "to_employer": t.to_employer_id},
             )
             for t in transfers
-        ]
+        ],
+        batch_size=1000,
     )
+    run.count_transfers = ImportChange.objects.filter(
+        run=run, action=ImportChange.Action.TRANSFER
+    ).count()
+    run.save(update_fields=["count_transfers"])
+    transfers_awaiting_notify(transfers=transfers)
 
 
 def _apply_absent(run: ImportRun, plan: Plan, today: date) -> None:

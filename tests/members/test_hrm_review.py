@@ -522,10 +522,11 @@ def test_the_fix_view_reads_a_fixed_number_of_queries(
     # Fixed: the view's 7; the row locked, newer runs and the profile; the
     # plan's departments, members and CCCDs (one query each, whatever the
     # register's size); the member's unit, the member, its change, the member
-    # read back; the row saved; two history entries; and 6 savepoint commands.
+    # read back; the row saved; two history entries; 6 savepoint commands; and
+    # the member's unit, for whether the message may name them.
     for model in (ImportHeldRow, ImportRun):
         ContentType.objects.get_for_model(model)  # cached, as in production
-    with django_assert_num_queries(26):
+    with django_assert_num_queries(27):
         response = officer.post(url, data)
     assert response.status_code == 302
 
