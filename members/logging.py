@@ -25,6 +25,7 @@ _PHONE = re.compile(r"(?<![\d+])(?:\+84|84|0)(?:[ .\-]?\d){9,10}(?!\d)")
 _CANDIDATE = re.compile(r"\d(?:[ .\-]?\d){9}")
 CCCD_MASK = "[CCCD]"
 PHONE_MASK = "[SĐT]"
+EMAIL_MASK = "[email]"
 # Keys of a structure whose values are personal data whatever they look like.
 PERSONAL_KEYS = frozenset(
     {"national_id", "cccd", "phone", "email", "full_name", "date_of_birth"}

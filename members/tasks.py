@@ -127,7 +127,33 @@ def retention_run() -> list[int]:
 
 @shared_task(acks_late=True, ignore_result=True)
 def import_files_purge() -> dict:
-    """Delete stored HRM files past their retention (nightly)."""
+    """Delete stored HRM files past their retention, and any no run uses (nightly).
+
+    Erasures still waiting for their files (a message lost, an import that
+    ran for a day) are carried out first.
+    """
+    from members.services.erasure_imports import (
+        import_files_erase_pending,
+        import_files_unreferenced_delete,
+    )
     from members.services.hrm_import import import_files_purge
 
-    return import_files_purge()
+    import_files_erase_pending()
+    purged = import_files_purge()
+    purged["unreferenced"] = import_files_unreferenced_delete()
+    return purged
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=144)
+def import_files_erase(self) -> dict:
+    """Rewrite the stored HRM files holding people just erased (queued on commit).
+
+    Files an import is reading are retried every 10 minutes for a day; the
+    nightly purge takes any left after that.
+    """
+    from members.services.erasure_imports import import_files_erase_pending
+
+    done = import_files_erase_pending()
+    if done.get("busy") or done.get("waiting"):
+        raise self.retry(countdown=60 if done.get("busy") else 600)
+    return done

@@ -28,6 +28,11 @@ Reading a file::
                                     #   "national_id", code="cccd_length", ...)]
         record.valid                # no errors
     hrm.total_rows, hrm.blank_rows  # set once a pass has reached the end
+    hrm.rows()       # every row from row 1 as its cells (a workbook's from
+                     # its first used column, hrm.column_offset)
+
+``members.hrm.redaction`` rewrites a file without one person's rows and
+cells, for their erasure.
 
 ``read_hrm_file(source, *, file_name="", profile=None, max_bytes=50 MB)``
 takes a path, a Django UploadedFile or a binary file object. Before anything

@@ -145,6 +145,7 @@ class HrmFile:
         self.sheet_name: str = sheet.name if sheet is not None else ""
         self.delimiter = delimiter
         self.header_row = layout.header_row
+        self.column_offset = layout.column_offset
         self.columns: dict[str, Column] = layout.columns
         self.headers: tuple[str, ...] = layout.headers
         self.row_count = row_count
@@ -181,6 +182,13 @@ class HrmFile:
         Returns None when the row holds nothing in any mapped column.
         """
         return _RowCleaner(self._layout, self._profile)(cells, row_number)
+
+    def rows(self) -> Iterator[Sequence[Any]]:
+        """Yield every row from row 1 as its cells, typed as the reader gets them.
+
+        A workbook's rows start at its first used column (``column_offset``).
+        """
+        return self._rows()
 
     def _rows(self) -> Iterator[Sequence[Any]]:
         if self.kind == "xlsx":

@@ -8,6 +8,7 @@ from members.models.imports import (
     HrmDepartment,
     HrmProfile,
     ImportChange,
+    ImportFileErasure,
     ImportHeldRow,
     ImportRun,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "HrmDepartment",
     "HrmProfile",
     "ImportChange",
+    "ImportFileErasure",
     "ImportHeldRow",
     "ImportRun",
     "Member",

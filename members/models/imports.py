@@ -139,6 +139,14 @@ class ImportRun(models.Model):
     file_sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
     file_size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
     stored_file = models.CharField(max_length=500, editable=False)
+    # When an erasure rewrote the stored copy without a person: from then on
+    # it no longer matches file_sha256 and file_size, which are the received file's.
+    stored_redacted_at = models.DateTimeField(
+        _("personal data erased from the stored copy"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
     dry_run = models.BooleanField(_("dry run"), default=False)
     confirmed = models.BooleanField(
         _("confirmed despite the safety limits"), default=False
@@ -283,3 +291,35 @@ class ImportChange(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()}: {self.employee_code}"
+
+
+class ImportFileErasure(models.Model):
+    """A person erased whose rows the stored HRM files must still lose.
+
+    The erasure clears the database at once; rewriting the files, which may
+    take a minute, is left to a task (members.services.erasure_imports).
+    The person's identifiers wait here only as keyed hashes (marks): the row
+    goes once every file is rewritten.
+    """
+
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    # The runs whose files may hold the person, and the rows known to be theirs.
+    runs = models.JSONField(default=list)
+    rows = models.JSONField(default=dict)  # {run id: [row numbers]}
+    codes = models.JSONField(default=dict)  # {employer id: [marks of codes]}
+    digits = models.JSONField(default=list)  # marks of CCCD and phone forms
+    emails = models.JSONField(default=list)  # marks of e-mail addresses
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stored-file erasure")
+        verbose_name_plural = _("stored-file erasures")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self._meta.verbose_name} #{self.pk}"

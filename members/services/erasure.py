@@ -5,8 +5,11 @@ national ID, phone, e-mail, card number, employee code (so that an HRM file
 cannot tie the row to the person again), position, the day and month of the
 dates of birth and hire, the relatives, the free text of care cases, visits,
 consultations, transfers and requests, the person's own notifications, the
-names in staff notifications linking to the person's records, the import
-history's values, and the login account's identity (deactivated, renamed, no
+person in staff notifications linking to their records and their CCCD, phone
+and e-mail in any other, the person's rows in the stored HRM files (by a
+task, see ``members.services.erasure_imports``), held rows and the import
+history's values, Django's admin log (the records' names and change
+messages), and the login account's identity (deactivated, renamed, no
 password, no e-mail addresses, no authenticator, no login-failure records).
 
 What stays, as the law lets or requires: the row and its unit, gender, birth
@@ -16,24 +19,34 @@ accounts), consents and data-rights requests without their text (proof of
 how the person's rights were handled), and the audit trail.
 """
 
+import json
 import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
+from functools import reduce
+from operator import or_
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q, Value
-from django.db.models.functions import Replace
+from django.db.models import Model, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from members.hrm.redaction import DIGIT_RUN, digit_forms
+from members.logging import CCCD_MASK, EMAIL_MASK, PHONE_MASK
 from members.models import (
     AuditEvent,
     CareCase,
     CareVisit,
+    Consent,
     ConsultationRequest,
     DataRightsRequest,
     ImportChange,
@@ -42,12 +55,14 @@ from members.models import (
     Notification,
     NotificationPreference,
     ProgrammeDelivery,
+    Relative,
     Transfer,
     User,
 )
 from members.scope import require_unit_in_scope
 from members.selectors_privacy import left_on_guess, retention_due, retention_undated
 from members.services.audit import audit_record
+from members.services.erasure_imports import imports_erase
 from members.services.staff import staff_role_revoke
 from members.text import fold
 
@@ -64,36 +79,171 @@ def _year_only(value: date | None) -> date | None:
     return date(value.year, 1, 1) if value else None
 
 
+@dataclass(frozen=True)
+class Trace:
+    """The erased person's identifiers as they were, and a text rid of them.
+
+    Every text gets the CCCD, phones and e-mails masked, and the name written
+    with the employee code ("Name (CODE)", "CODE Name") replaced, wherever it
+    is: these identify the person alone. The name and the code alone are
+    replaced only in texts about the person's own records (``names``,
+    ``codes``), so that a namesake's keep theirs.
+    """
+
+    pseudonym: str
+    code: str
+    names: dict[str, str]  # the person's and relatives' names -> pseudonyms
+    codes: frozenset[str]
+    national_ids: tuple[str, ...]
+    phones: tuple[str, ...]
+    emails: tuple[str, ...]
+    _patterns: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def pairs(self) -> dict[str, str]:
+        """Return the name-with-code forms the portal writes, and their pseudonyms."""
+        name = next(iter(self.names), "")
+        pairs = {}
+        for code in self.codes if name else ():
+            pairs[f"{name} ({code})"] = f"{self.pseudonym} ({self.code})"
+            pairs[f"{code} {name}"] = f"{self.code} {self.pseudonym}"
+        return pairs
+
+    def needles(self) -> list[str]:
+        """Return the exact texts that identify the person alone, for a search.
+
+        Non-ASCII ones also as JSON escapes them (Django's admin log messages).
+        """
+        texts = [*self.national_ids, *self.emails, *self.pairs]
+        texts += [p for phone in self.phones for p in (phone, "+84" + phone[1:])]
+        escaped = [json.dumps(text)[1:-1] for text in texts if not text.isascii()]
+        return [text for text in texts + escaped if text]
+
+    def scrub(self, text: str, *, names: bool = False, codes: bool = False) -> str:
+        """Return the text without the person's identifiers (see the class)."""
+        if not text:
+            return text
+        text = self._sub("pairs", self.pairs, text, boundary=r"\w")
+        masks = {
+            form: CCCD_MASK
+            for n in self.national_ids
+            for form in digit_forms(national_id=n)
+        } | {form: PHONE_MASK for p in self.phones for form in digit_forms(phone=p)}
+        text = DIGIT_RUN.sub(
+            lambda m: masks.get(re.sub(r"\D", "", m.group()), m.group()), text
+        )
+        emails = dict.fromkeys(self.emails, EMAIL_MASK)
+        text = self._sub("emails", emails, text, boundary="")
+        if names:
+            text = self._sub("names", self.names, text, boundary=r"\w")
+        if codes:
+            text = self._sub(
+                "codes", dict.fromkeys(self.codes, self.code), text, boundary=r"[\w-]"
+            )
+        return text
+
+    def scrub_json(self, text: str, **kwargs) -> str:
+        """Scrub a JSON text's strings (an admin log message), or a plain text."""
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return self.scrub(text, **kwargs)
+        if not isinstance(data, list | dict):
+            return self.scrub(text, **kwargs)
+        return json.dumps(self._walk(data, kwargs))
+
+    def _walk(self, value, kwargs):
+        if isinstance(value, str):
+            return self.scrub(value, **kwargs)
+        if isinstance(value, list):
+            return [self._walk(item, kwargs) for item in value]
+        if isinstance(value, dict):
+            return {key: self._walk(item, kwargs) for key, item in value.items()}
+        return value
+
+    def _sub(self, kind: str, table: dict[str, str], text: str, *, boundary: str):
+        table = {key.casefold(): new for key, new in table.items() if key}
+        if not table:
+            return text
+        if kind not in self._patterns:
+            alternation = "|".join(
+                re.escape(key) for key in sorted(table, key=len, reverse=True)
+            )
+            if boundary:
+                alternation = f"(?<!{boundary})(?:{alternation})(?!{boundary})"
+            self._patterns[kind] = re.compile(alternation, re.IGNORECASE)
+        return self._patterns[kind].sub(
+            lambda m: table.get(m.group().casefold(), m.group()), text
+        )
+
+
+def _trace(member: Member, *, pseudonym: str, code: str, relative_name: str) -> Trace:
+    """Return the person's identifiers, read before anything of them is erased."""
+    relatives = list(member.relatives.values_list("full_name", "phone"))
+    codes = {member.employee_code}
+    codes |= set(
+        ImportChange.objects.filter(member=member).values_list(
+            "employee_code", flat=True
+        )
+    )
+    codes |= set(
+        Transfer.objects.filter(member=member).values_list(
+            "to_employee_code", flat=True
+        )
+    )
+    emails = [member.email]
+    if member.user_id is not None:
+        emails += [member.user.email]
+        emails += member.user.emailaddress_set.values_list("email", flat=True)
+    return Trace(
+        pseudonym=pseudonym,
+        code=code,
+        names={
+            member.full_name: pseudonym,
+            **{name: relative_name for name, _phone in relatives if name},
+        },
+        codes=frozenset(c for c in codes if c and c != code),
+        national_ids=tuple(filter(None, [member.national_id])),
+        phones=tuple(filter(None, [member.phone, *(p for _n, p in relatives)])),
+        emails=tuple(sorted({e.casefold() for e in emails if e})),
+    )
+
+
 @transaction.atomic
 def member_erase(*, member: Member, actor: User | None, reason: str) -> Member:
     """De-identify a member (see the module's docstring); erasing twice is a no-op.
 
     ``reason`` is "request" or "retention", recorded in the audit trail.
+    The stored HRM files lose the person in a task queued on commit
+    (``members.services.erasure_imports``).
     """
     member = (
         Member.objects.select_for_update(of=("self",))
-        .select_related("unit")
+        .select_related("unit", "user")
         .get(pk=member.pk)
     )
     require_unit_in_scope(actor, member.unit)
     if member.erased_at is not None:
         return member
     pseudonym = erased_name(member.pk)
-    old_national_id = member.national_id
-    relative_names = list(member.relatives.values_list("full_name", flat=True))
-    counts = {"relatives": len(relative_names)}
-
-    # Names given in deliveries outlive the relatives they named.
+    code = f"XOA-{member.pk}"
     with translation.override(settings.LANGUAGE_CODE):
         relative_name = _("Relative of %(name)s") % {"name": pseudonym}
+        erased_text = _("(erased)")
+    trace = _trace(member, pseudonym=pseudonym, code=code, relative_name=relative_name)
+    records = _records_of(member)
+    counts = {"relatives": len(records[Relative])}
+    imports = imports_erase(member=member, trace=trace)
+    records[ImportHeldRow] = imports.pop("held")
+    counts.update(imports)
+
+    # Names given in deliveries outlive the relatives they named.
     deliveries = ProgrammeDelivery.objects.filter(member=member)
     deliveries.filter(relative__isnull=True).update(beneficiary_name=pseudonym)
     deliveries.filter(relative__isnull=False).update(beneficiary_name=relative_name)
     deliveries.update(note="")
     member.relatives.all().delete()
 
-    with translation.override(settings.LANGUAGE_CODE):
-        erased_text = _("(erased)")
     CareCase.objects.filter(member=member).update(summary=erased_text, details="")
     CareVisit.objects.filter(case__member=member).update(note="")
     ConsultationRequest.objects.filter(member=member).update(
@@ -101,18 +251,8 @@ def member_erase(*, member: Member, actor: User | None, reason: str) -> Member:
     )
     Transfer.objects.filter(member=member).update(reason="", to_employee_code="")
     DataRightsRequest.objects.filter(member=member).update(details="", response="")
-    code = f"XOA-{member.pk}"
-    ImportChange.objects.filter(member=member).update(
-        employee_code=code, full_name=pseudonym, changes={}
-    )
-    held = Q(member=member)
-    if old_national_id:
-        held |= Q(values__icontains=old_national_id)
-    ImportHeldRow.objects.filter(held).update(values={}, code="")
-    _staff_notifications_rename(
-        member,
-        {member.full_name: pseudonym, **dict.fromkeys(relative_names, relative_name)},
-    )
+    counts["notifications"] = _notifications_scrub(member, trace)
+    counts["admin_log"] = _admin_log_scrub(trace, records)
 
     member.full_name = pseudonym
     member.full_name_folded = fold(pseudonym)
@@ -142,12 +282,28 @@ def member_erase(*, member: Member, actor: User | None, reason: str) -> Member:
     return member
 
 
-def _staff_notifications_rename(member: Member, names: dict[str, str]) -> None:
-    """Replace the person's and relatives' names in staff notifications about them.
+def _records_of(member: Member) -> dict[type[Model], list]:
+    """Return the ids of the person's records whose admin log entries are theirs."""
+    records = {
+        Member: [member.pk],
+        User: [member.user_id] if member.user_id else [],
+        Relative: Relative.objects.filter(member=member),
+        CareCase: CareCase.objects.filter(member=member),
+        CareVisit: CareVisit.objects.filter(case__member=member),
+        ConsultationRequest: ConsultationRequest.objects.filter(member=member),
+        DataRightsRequest: DataRightsRequest.objects.filter(member=member),
+        Transfer: Transfer.objects.filter(member=member),
+        ProgrammeDelivery: ProgrammeDelivery.objects.filter(member=member),
+        Consent: Consent.objects.filter(member=member),
+    }
+    return {
+        model: ids if isinstance(ids, list) else list(ids.values_list("pk", flat=True))
+        for model, ids in records.items()
+    }
 
-    Only notifications linking to the person's records are touched, so that a
-    namesake's reminders keep their names.
-    """
+
+def _notification_links(member: Member) -> list[str]:
+    """Return the admin links of the person's records that notifications carry."""
     links = [reverse("admin:members_member_change", args=[member.pk])]
     related = (
         ("admin:members_carecase_change", CareCase.objects.filter(member=member)),
@@ -164,13 +320,67 @@ def _staff_notifications_rename(member: Member, names: dict[str, str]) -> None:
         links += [
             reverse(name, args=[pk]) for pk in queryset.values_list("pk", flat=True)
         ]
-    about = Notification.objects.filter(link__in=links)
-    for old, new in names.items():
-        if old:
-            about.filter(Q(title__contains=old) | Q(body__contains=old)).update(
-                title=Replace("title", Value(old), Value(new)),
-                body=Replace("body", Value(old), Value(new)),
+    return links
+
+
+def _notifications_scrub(member: Member, trace: Trace) -> int:
+    """Take the person out of notifications' texts; return how many changed.
+
+    Notifications linking to the person's records lose the person's and
+    relatives' names and codes as well; a namesake's reminders keep theirs.
+    """
+    links = set(_notification_links(member))
+    found = Q(link__in=links) | _mentioning(("title", "body"), trace.needles())
+    changed = 0
+    for notification in Notification.objects.filter(found).iterator():
+        own = notification.link in links
+        title = trace.scrub(notification.title, names=own, codes=own)[:255]
+        body = trace.scrub(notification.body, names=own, codes=own)
+        if (title, body) != (notification.title, notification.body):
+            Notification.objects.filter(pk=notification.pk).update(
+                title=title, body=body
             )
+            changed += 1
+    return changed
+
+
+def _admin_log_scrub(trace: Trace, records: dict[type[Model], list]) -> int:
+    """Take the person out of Django's admin log ("Recent actions", histories).
+
+    An entry about one of the person's records gets the record's name and
+    code replaced too; any other entry loses what identifies the person alone.
+    """
+    own: set[tuple[int, str]] = set()
+    for model, ids in records.items():
+        content_type = ContentType.objects.get_for_model(model)
+        own |= {(content_type.pk, str(pk)) for pk in ids}
+    about = [
+        Q(
+            content_type_id=content_type,
+            object_id__in=[o for c, o in own if c == content_type],
+        )
+        for content_type in {c for c, _o in own}
+    ]
+    found = reduce(or_, about, Q(pk__in=[])) | _mentioning(
+        ("object_repr", "change_message"), trace.needles()
+    )
+    changed = 0
+    for entry in LogEntry.objects.filter(found).iterator():
+        mine = (entry.content_type_id, entry.object_id) in own
+        object_repr = trace.scrub(entry.object_repr, names=mine, codes=mine)
+        message = trace.scrub_json(entry.change_message, names=mine, codes=mine)
+        if (object_repr, message) != (entry.object_repr, entry.change_message):
+            LogEntry.objects.filter(pk=entry.pk).update(
+                object_repr=object_repr[:200], change_message=message
+            )
+            changed += 1
+    return changed
+
+
+def _mentioning(fields: Iterable[str], needles: Iterable[str]) -> Q:
+    """Return the filter of rows whose fields contain any of the texts."""
+    found = [Q(**{f"{name}__icontains": text}) for text in needles for name in fields]
+    return reduce(or_, found, Q(pk__in=[]))
 
 
 def _account_erase(user: User, *, pseudonym: str) -> None:
