@@ -9,6 +9,7 @@ escapes it), employee code, CCCD, phone and e-mail: none may remain.
 """
 
 import base64
+import hashlib
 import io
 import json
 import logging
@@ -280,17 +281,19 @@ def test_erasure_leaves_no_trace_in_the_database_media_logs_or_redis(
     tree, make_xlsx, make_csv, console_log, task_queue
 ):
     officer = tree.grassroots_officer
-    workbook = make_xlsx(
-        [
-            VN_HEADERS,
-            *(other_row(i) for i in range(1, 13)),
-            person_row(),
-            *(other_row(i) for i in range(13, 25)),
-            other_row(25, **{"Số CCCD": "12345"}),  # held: a bad CCCD
-        ],
-        name="nhansu_vnpt_thang6.xlsx",
-    )
-    call_command("import_hrm", str(workbook), employer="VNPT", dry_run=True)
+    rows = [
+        VN_HEADERS,
+        *(other_row(i) for i in range(1, 13)),
+        person_row(),
+        *(other_row(i) for i in range(13, 25)),
+        other_row(25, **{"Số CCCD": "12345"}),  # held: a bad CCCD
+    ]
+    workbook = make_xlsx(rows, name="nhansu_vnpt_thang6.xlsx")
+    # A preview of the same people in another file, never imported since: it
+    # can still be confirmed after the erasure (a preview of the workbook could
+    # not, once the workbook itself is imported).
+    previewed = make_csv(rows, name="nhansu_vnpt_thang6.csv")
+    call_command("import_hrm", str(previewed), employer="VNPT", dry_run=True)
     preview = ImportRun.objects.latest("pk")
     call_command("import_hrm", str(workbook), employer="VNPT")
     first = ImportRun.objects.latest("pk")
@@ -331,7 +334,7 @@ def test_erasure_leaves_no_trace_in_the_database_media_logs_or_redis(
     assert CODE in claim_held.reason
     others_before = {
         run.pk: others(Path(settings.MEDIA_ROOT) / run.stored_file, run)
-        for run in (first, claimed, second)
+        for run in (preview, first, claimed, second)
     }
 
     # An officer edits the member in the admin: Django's log keeps "Name (CODE)".
@@ -449,10 +452,14 @@ def test_erasure_leaves_no_trace_in_the_database_media_logs_or_redis(
             del kept[OTHER_CODE], expected[OTHER_CODE]
         assert kept == expected
     preview.refresh_from_db()
-    assert preview.stored_file == first.stored_file
-    assert (first.file_sha256, first.file_size) == (
-        preview.file_sha256,
-        workbook.stat().st_size,
+    assert preview.stored_redacted_at is not None
+    assert (
+        others(Path(settings.MEDIA_ROOT) / preview.stored_file, preview)
+        == (others_before[preview.pk])
+    )
+    assert (preview.file_sha256, preview.file_size) == (
+        hashlib.sha256(previewed.read_bytes()).hexdigest(),
+        previewed.stat().st_size,
     )  # the received file's, as the audit trail has them
     upper = Client()
     upper.force_login(tree.upper_officer)
