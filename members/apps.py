@@ -126,7 +126,9 @@ class MembersConfig(AppConfig):
         release = {
             "name": "notifications:release-held",
             "task": "members.tasks.deliveries_release",
-            "every": 300,
+            # Every minute: deliveries the broker refused, or a dead worker
+            # left claimed, go out within two minutes (members.tasks).
+            "every": 60,
             "description": _("Sends e-mail held for quiet hours or stranded."),
         }
         drop_dir = {
