@@ -177,6 +177,8 @@ class MembersConfig(AppConfig):
 
         post_migrate.connect(_install_role_groups)
         _privacy_ready()
+        # check --deploy: the portal's database role cannot destroy the audit trail.
+        from members import checks  # noqa: F401
 
 
 def _privacy_ready():
