@@ -126,7 +126,9 @@ class MembersConfig(AppConfig):
         release = {
             "name": "notifications:release-held",
             "task": "members.tasks.deliveries_release",
-            "every": 300,
+            # Every minute: deliveries the broker refused, or a dead worker
+            # left claimed, go out within two minutes (members.tasks).
+            "every": 60,
             "description": _("Sends e-mail held for quiet hours or stranded."),
         }
         drop_dir = {
@@ -175,6 +177,8 @@ class MembersConfig(AppConfig):
 
         post_migrate.connect(_install_role_groups)
         _privacy_ready()
+        # check --deploy: the portal's database role cannot destroy the audit trail.
+        from members import checks  # noqa: F401
 
 
 def _privacy_ready():

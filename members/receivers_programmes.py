@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from members.enqueue import enqueue
 from members.models import (
     CareCase,
     CareProgramme,
@@ -43,8 +44,11 @@ class _Batch:
             return
         from members.tasks import programmes_refresh_members
 
+        # A broker that is down is logged; the nightly refresh catches up.
         for start in range(0, len(ids), CHUNK):
-            programmes_refresh_members.delay(member_ids=ids[start : start + CHUNK])
+            chunk = ids[start : start + CHUNK]
+            if not enqueue(programmes_refresh_members, member_ids=chunk):
+                return
 
 
 def refresh_after_commit(member_id: int) -> None:
@@ -106,6 +110,6 @@ def _import_finished(sender, instance, raw=False, update_fields=None, **kwargs):
         if _programmes_exist():
             from members.tasks import programmes_refresh_unit
 
-            programmes_refresh_unit.delay(unit_id=employer_id)
+            enqueue(programmes_refresh_unit, unit_id=employer_id)
 
     transaction.on_commit(queue)

@@ -19,10 +19,12 @@ def reminder_due(*, kind: str) -> dict:
 
 
 # A chunk stops taking new messages after SEND_BUDGET seconds and hands the
-# rest to a new task; the hard limit stays under STRANDED_AFTER, so the sweeper
-# never takes back a chunk whose worker is still sending.
-SEND_BUDGET = 240
-SEND_TIME_LIMIT = int(notifications.STRANDED_AFTER.total_seconds() * 0.8)
+# rest to a new task; at the hard limit its worker is killed. The sweeper takes
+# back claims older than the hard limit, so it never takes a chunk whose worker
+# is still sending, and the chunk of a dead worker goes out within two minutes
+# (the limit, then the next sweep a minute later).
+SEND_TIME_LIMIT = int(notifications.CLAIM_TIME_LIMIT.total_seconds())
+SEND_BUDGET = SEND_TIME_LIMIT // 2
 
 
 @shared_task(
@@ -41,7 +43,7 @@ def deliveries_send(self, *, delivery_ids: list[int]) -> dict:
         deadline=time.monotonic() + SEND_BUDGET,
     )
     if result["released"]:
-        deliveries_send.delay(delivery_ids=result["released"])
+        notifications.deliveries_queue(delivery_ids=result["released"])
     if result["failed"] and not final:
         countdown = RETRY_DELAYS[self.request.retries]
         notifications.deliveries_retry_later(

@@ -89,6 +89,32 @@ def superuser(db) -> User:
     return user
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _test_flush_empties_the_audit_trail():
+    """Let Django's test flush empty the audit table, which refuses TRUNCATE.
+
+    After each transactional test the flush truncates every table; the audit
+    table's trigger (migration 0012) refuses that, as it must in production.
+    The test database's role (a superuser) runs the flush with PostgreSQL's
+    session_replication_role = replica, under which no trigger fires, for
+    that one transaction.
+    """
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    flush_sql = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, **options):
+        statements = flush_sql(self, style, tables, **options)
+        if statements:
+            return ["SET LOCAL session_replication_role = replica", *statements]
+        return statements
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
+    yield
+    patch.undo()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Start every test with empty rate-limit counters and heartbeats."""

@@ -195,8 +195,15 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # Redis redelivers an unacknowledged task after this long: longer than any task.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Redis redelivers an unacknowledged task after this long: longer than
+        # any task.
+        "visibility_timeout": 2 * 3600,
+        # A broker that does not answer fails a publish in seconds, instead of
+        # holding the web request that queued the task (kombu waits forever).
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # A worker that has not reported for this long is shown as down on /healthz.
 WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=120)
@@ -205,6 +212,10 @@ WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=120)
 
 # EMAIL_URL is smtp://user:password@host:587/?tls=True (or smtps://, consolemail://).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Seconds an SMTP server may keep a socket operation waiting (Django's default
+# waits forever): a hung server fails the send, which is retried with backoff,
+# instead of holding a chunk until its 60 s hard time limit (members.tasks).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL",
     default="Công đoàn Thông tin và Truyền thông <no-reply@localhost>",

@@ -2,9 +2,9 @@
 
 Rows are written by ``members.services.audit.audit_record`` only and never
 change: the model and its queryset refuse updates and deletes, the admin
-offers neither, and the database refuses them too (a trigger of migration
-0010: UPDATE and DELETE on PostgreSQL, UPDATE on SQLite, where Django's own
-test flush deletes rows).
+offers neither, and the database refuses them too (triggers of migrations
+0010 and 0012: UPDATE, DELETE and TRUNCATE on PostgreSQL, UPDATE on SQLite,
+where Django's own test flush deletes rows).
 """
 
 from django.contrib.contenttypes.models import ContentType

@@ -45,7 +45,7 @@ class NotificationDelivery(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
-        HELD = "held", _("Held for quiet hours")
+        HELD = "held", _("Held for quiet hours or a queue outage")
         SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")

@@ -8,8 +8,10 @@ delivery row per channel and, after commit, hands the delivery ids in chunks to
 (status ``sending``) in one short transaction, then marks each row sent by a
 committed UPDATE right after its channel took the message, so a retried or
 redelivered task skips what was sent and resends at most the one message a
-dead worker was handing over; ``deliveries_release`` requeues held, stranded
-and abandoned deliveries.
+dead worker was handing over. ``deliveries_release``, every minute, requeues
+deliveries held for quiet hours or because the broker was down, those whose
+message the broker lost, and those claimed by a worker past the chunk's hard
+time limit (dead, then).
 """
 
 import logging
@@ -28,6 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from members.channels import channel_get, channels_enabled
+from members.enqueue import enqueue
 from members.models import (
     Notification,
     NotificationDelivery,
@@ -39,7 +42,12 @@ from members.reminders import ReminderTarget, reminder_get
 logger = logging.getLogger(__name__)
 
 DELIVERY_CHUNK = 200
+# A delivery handed to the broker and still waiting this long after was lost
+# by it (a queue can take minutes to drain: 82,000 e-mails took up to 336 s).
 STRANDED_AFTER = timedelta(minutes=10)
+# The hard time limit of a chunk's task (members.tasks.SEND_TIME_LIMIT): its
+# worker is killed then, so a claim older than this has nobody sending it.
+CLAIM_TIME_LIMIT = timedelta(seconds=60)
 Status = NotificationDelivery.Status
 
 
@@ -60,11 +68,31 @@ def quiet_until(now: datetime) -> datetime | None:
     return wake + timedelta(days=1) if local.hour >= start else wake
 
 
-def _enqueue(delivery_ids: list[int]) -> None:
+def deliveries_queue(*, delivery_ids: list[int]) -> int:
+    """Hand deliveries to the broker in chunks; return how many it took.
+
+    Never raises: when the broker fails, the chunk it refused and the rest
+    are held, due at once, and the next sweep (``deliveries_release``) hands
+    them over once the broker is back.
+    """
     from members.tasks import deliveries_send
 
+    queued = 0
     for chunk in batched(delivery_ids, DELIVERY_CHUNK):
-        deliveries_send.delay(delivery_ids=list(chunk))
+        if not enqueue(deliveries_send, delivery_ids=chunk):
+            deliveries_hold_for_sweep(delivery_ids=delivery_ids[queued:])
+            break
+        queued += len(chunk)
+    return queued
+
+
+def deliveries_hold_for_sweep(*, delivery_ids: list[int]) -> None:
+    """Leave deliveries the broker did not take to the next sweep."""
+    now = timezone.now()
+    for chunk in batched(delivery_ids, 1000):
+        NotificationDelivery.objects.filter(pk__in=chunk, status=Status.PENDING).update(
+            status=Status.HELD, not_before=now
+        )
 
 
 @transaction.atomic
@@ -123,7 +151,7 @@ def notifications_store(
             notification__in=fresh, status=Status.PENDING
         ).values_list("pk", flat=True)
     )
-    transaction.on_commit(lambda: _enqueue(pending))
+    transaction.on_commit(lambda: deliveries_queue(delivery_ids=pending))
     return len(fresh)
 
 
@@ -282,7 +310,7 @@ def deliveries_send(
         if released:
             NotificationDelivery.objects.filter(
                 pk__in=released, status=Status.SENDING, claim=claim
-            ).update(status=Status.PENDING, claim="", claimed_at=None)
+            ).update(status=Status.PENDING, claim="", claimed_at=None, not_before=now)
     return {**counts, "failed": failed, "released": released}
 
 
@@ -309,33 +337,35 @@ def deliveries_retry_later(*, delivery_ids: list[int], at: datetime) -> None:
 
 
 def deliveries_release(*, now: datetime | None = None) -> int:
-    """Requeue deliveries whose quiet hours ended and those stranded in the queue."""
+    """Hand to the broker what waits for the sweeper; return how many it took.
+
+    That is: deliveries held for quiet hours that have ended, or because the
+    broker was down when they were stored; deliveries handed over more than
+    STRANDED_AFTER ago and still waiting (the broker lost the message); and
+    deliveries claimed longer ago than a chunk's hard time limit, whose worker
+    died (the one message it was handing over may have gone, the rest did
+    not). Each is marked handed over now, so the next sweep, a minute later,
+    leaves it to the queue instead of queueing it again.
+    """
     now = now or timezone.now()
     stale = now - STRANDED_AFTER
-    due = NotificationDelivery.objects.filter(status=Status.HELD, not_before__lte=now)
+    due = Q(status=Status.HELD, not_before__lte=now)
     # A delivery waiting for its retry is left to it until that is long overdue.
-    stranded = NotificationDelivery.objects.filter(
-        status=Status.PENDING, created_at__lt=stale
-    ).exclude(not_before__gte=stale)
-    ids = list(due.values_list("pk", flat=True))
-    ids += list(stranded.values_list("pk", flat=True))
-    # Claimed by a worker that died (a task never runs that long: its time
-    # limit is under STRANDED_AFTER); the one message it was handing over may
-    # have gone out, the rest did not.
-    abandoned = NotificationDelivery.objects.filter(
-        status=Status.SENDING, claimed_at__lt=stale
-    )
+    lost = Q(status=Status.PENDING, created_at__lt=stale) & ~Q(not_before__gte=stale)
+    abandoned = Q(status=Status.SENDING, claimed_at__lt=now - CLAIM_TIME_LIMIT)
     with transaction.atomic():
-        abandoned_ids = list(
-            abandoned.select_for_update(skip_locked=True).values_list("pk", flat=True)
+        # Rows a worker is claiming right now are its own: skipped.
+        ids = list(
+            NotificationDelivery.objects.select_for_update(skip_locked=True)
+            .filter(due | lost | abandoned)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-        NotificationDelivery.objects.filter(pk__in=abandoned_ids).update(
-            status=Status.PENDING, claim="", claimed_at=None
-        )
-    ids += abandoned_ids
-    if ids:
-        _enqueue(ids)
-    return len(ids)
+        for chunk in batched(ids, 1000):
+            NotificationDelivery.objects.filter(pk__in=chunk).update(
+                status=Status.PENDING, not_before=now, claim="", claimed_at=None
+            )
+    return deliveries_queue(delivery_ids=ids) if ids else 0
 
 
 @transaction.atomic
@@ -343,9 +373,9 @@ def deliveries_retry(*, deliveries: Iterable[NotificationDelivery]) -> int:
     """Give failed deliveries another round (an admin action)."""
     ids = [d.pk for d in deliveries if d.status == Status.FAILED]
     NotificationDelivery.objects.filter(pk__in=ids).update(
-        status=Status.PENDING, not_before=None
+        status=Status.PENDING, not_before=timezone.now()
     )
-    transaction.on_commit(lambda: _enqueue(ids))
+    transaction.on_commit(lambda: deliveries_queue(delivery_ids=ids))
     return len(ids)
 
 

@@ -478,7 +478,7 @@ def test_retry_requeues_the_selected_failed_deliveries(
     client.force_login(superuser)
 
     with (
-        mock.patch("members.tasks.deliveries_send.delay") as delay,
+        mock.patch("members.tasks.deliveries_send.apply_async") as publish,
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = client.post(
@@ -499,8 +499,8 @@ def test_retry_requeues_the_selected_failed_deliveries(
         Status.PENDING,
         Status.SENT,
     )
-    delay.assert_called_once()
-    assert sorted(delay.call_args.kwargs["delivery_ids"]) == sorted(
+    publish.assert_called_once()
+    assert sorted(publish.call_args.kwargs["kwargs"]["delivery_ids"]) == sorted(
         [first.pk, second.pk]
     )
     messages = [str(m) for m in response.context["messages"]]
@@ -518,7 +518,7 @@ def test_staff_retry_only_their_own_failed_deliveries(staff_client, tree):
     mine = failed(note(tree.grassroots_officer, "1"))
     theirs = failed(note(tree.sibling_officer, "1"))
 
-    with mock.patch("members.tasks.deliveries_send.delay"):
+    with mock.patch("members.tasks.deliveries_send.apply_async"):
         staff_client.post(
             reverse("admin:members_notificationdelivery_changelist"),
             {

@@ -9,6 +9,7 @@ import os
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from celery.concurrency.asynpool import AsynPool
 from celery.states import SUCCESS
 from django.core import mail
 from django.db import connection
+from django.utils import timezone
 from kombu.utils.url import maybe_sanitize_url
 
 from members.models import Notification, NotificationDelivery
@@ -215,3 +217,68 @@ def test_pool_child_killed_mid_chunk_sends_nothing_twice_and_loses_nothing(
     )
     assert len(lines) == 50
     assert set(deliveries.values_list("attempts", flat=True)) == {1}
+
+
+def test_deliveries_stranded_by_a_dead_worker_go_out_within_two_minutes(
+    broadcast, recipients, smtp, tmp_path, monkeypatch
+):
+    """A prefork child dies after 20 of 50 e-mails and the broker keeps the chunk.
+
+    When the whole worker node goes, Redis gives its unacknowledged message
+    back only after the visibility timeout (hours); here the worker is told
+    not to requeue a lost task, which leaves the same 30 deliveries claimed
+    and nobody sending them. The sweeper runs every minute (its clock
+    simulated here, from the kill): a claim older than the chunk's hard time
+    limit has no live worker, so the first sweep past it hands the 30 back and
+    the worker sends them, 2 minutes after the kill at the latest.
+    """
+    require_service(
+        redis_reachable(REDIS_TEST_URL),
+        f"Redis is not reachable at {maybe_sanitize_url(REDIS_TEST_URL)}",
+    )
+    from members.services.notifications import deliveries_release
+
+    users = recipients(50)
+    kind = broadcast(users)
+    script = FakeSMTP.script = DyingSMTPScript(tmp_path, die_after=20)
+    monkeypatch.setattr(
+        AsynPool, "timers", property(lambda pool: {pool.maintain_pool: 0.25})
+    )
+    app = app_for_broker(
+        REDIS_TEST_URL, REDIS_TEST_URL, task_reject_on_worker_lost=False
+    )
+    deliveries = NotificationDelivery.objects.filter(notification__kind=kind)
+    sweeps = []
+    try:
+        with worker_running(
+            app, "prefork", pool="prefork", concurrency=1, worker_lost_wait=0
+        ):
+            app.tasks[REMINDER_DUE].delay(kind=kind)
+            wait_for(script.death.exists)
+            killed = timezone.now()
+            wait_for(
+                lambda: (
+                    not deliveries.filter(status=Status.PENDING).exists()
+                    and deliveries.filter(status=Status.SENDING).count() == 30
+                )
+            )
+            for minute in (1, 2):
+                released = deliveries_release(now=killed + timedelta(minutes=minute))
+                sweeps.append((minute, released))
+                if released:
+                    wait_for(
+                        lambda: deliveries.filter(status=Status.SENT).count() == 50
+                    )
+                    break
+        queue_delete(app)
+    finally:
+        app.close()
+
+    assert sweeps[-1][1] == 30, sweeps
+    assert sweeps[-1][0] <= 2
+    assert Counter(deliveries.values_list("status", flat=True)) == {Status.SENT: 50}
+    lines = script.lines()
+    assert Counter(key for _pid, key in lines) == Counter(
+        deliveries.values_list("notification__dedupe_key", flat=True)
+    )
+    assert len(lines) == 50

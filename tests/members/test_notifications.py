@@ -5,11 +5,15 @@ import re
 import threading
 from collections import Counter
 from datetime import date, datetime, timedelta
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from members.models import (
     Member,
@@ -48,6 +52,7 @@ def local(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
 
 
 DAY = date(2025, 3, 10)  # a Monday
+SWEEP_EVERY = timedelta(minutes=1)
 
 
 @pytest.fixture(autouse=True)
@@ -202,9 +207,10 @@ def test_worker_killed_mid_chunk_sends_nothing_twice_and_loses_nothing(
     acknowledges late and is rejected on worker loss (redelivery: the same
     task id takes its claim back at once); or, when the broker holds it back
     (Redis restores an unacknowledged message only after its visibility
-    timeout) or lost it, because ``deliveries_release`` hands rows claimed
-    longer than STRANDED_AFTER ago back to the queue (sweeper); or both, one
-    after the other.
+    timeout) or lost it, because ``deliveries_release``, every minute, hands
+    rows claimed longer ago than the chunk's hard time limit back to the queue
+    (sweeper): the stranded 30 go out within two minutes of the kill; or
+    both, one after the other.
     """
     users = recipients(50)
     kind = broadcast(users)
@@ -213,17 +219,19 @@ def test_worker_killed_mid_chunk_sends_nothing_twice_and_loses_nothing(
     reminder_due.delay(kind=kind)
     with pytest.raises(WorkerLost):
         task_queue.work()
+    killed = timezone.now()
 
     assert statuses(kind) == {Status.SENT: 20, Status.SENDING: 30}
     assert task_queue.names() == [DELIVERIES_SEND]  # unacknowledged
     if recovery != "redelivery":
         held_back = task_queue.drop()
-        time_machine.shift(STRANDED_AFTER - timedelta(seconds=1))
-        assert notifications.deliveries_release() == 0  # not abandoned yet
-        time_machine.shift(timedelta(seconds=2))
-        deliveries_release.delay()
-        task_queue.work()
+        for _minute in (1, 2):  # the sweeps of the next two minutes
+            time_machine.shift(SWEEP_EVERY)
+            deliveries_release.delay()
+            task_queue.work()
+        assert timezone.now() - killed <= timedelta(minutes=2)
         if recovery == "sweeper-then-redelivery":
+            assert statuses(kind) == {Status.SENT: 50}
             task_queue.redeliver(held_back)
     task_queue.work()
 
@@ -287,8 +295,54 @@ def test_a_chunk_past_its_time_budget_hands_the_rest_to_a_new_task(
 def test_a_sending_task_ends_before_the_sweeper_would_take_its_chunk_back():
     from members.tasks import SEND_BUDGET, deliveries_send
 
-    assert deliveries_send.time_limit > SEND_BUDGET
-    assert deliveries_send.time_limit < STRANDED_AFTER.total_seconds()
+    hard_limit = timedelta(seconds=deliveries_send.time_limit)
+    assert hard_limit > timedelta(seconds=SEND_BUDGET)
+    # A chunk's claim expires and the next sweep comes within two minutes.
+    assert hard_limit + SWEEP_EVERY <= timedelta(minutes=2)
+
+
+@pytest.mark.django_db
+def test_a_claim_older_than_the_chunks_hard_time_limit_is_released_by_the_next_sweep(
+    task_queue, broadcast, recipients, smtp, time_machine
+):
+    """A worker killed for good leaves its chunk claimed; the broker never resends.
+
+    The task is killed at its hard time limit, so a claim older than that has
+    no live worker: the next sweep hands the rows back. A younger one may
+    still be sending and is left alone.
+    """
+    from members.tasks import deliveries_send
+
+    users = recipients(5)
+    kind = broadcast(users)
+    smtp.die_after = 2
+    reminder_due.delay(kind=kind)
+    with pytest.raises(WorkerLost):
+        task_queue.work()
+    task_queue.drop()  # the broker holds the message back (visibility timeout)
+    assert statuses(kind) == {Status.SENT: 2, Status.SENDING: 3}
+
+    time_machine.shift(timedelta(seconds=deliveries_send.time_limit))
+    assert notifications.deliveries_release() == 0  # its worker may be alive
+    time_machine.shift(timedelta(seconds=1))
+    assert notifications.deliveries_release() == 3
+    assert statuses(kind) == {Status.SENT: 2, Status.PENDING: 3}
+    task_queue.work()
+
+    assert statuses(kind) == {Status.SENT: 5}
+    assert smtp.counts() == Counter(keys(kind))
+
+
+@pytest.mark.django_db
+def test_the_sweeper_is_scheduled_every_minute():
+    call_command("setup_schedules", "--reset", stdout=StringIO())
+
+    release = PeriodicTask.objects.get(task="members.tasks.deliveries_release")
+    assert (release.interval.every, release.interval.period) == (
+        SWEEP_EVERY.total_seconds(),
+        IntervalSchedule.SECONDS,
+    )
+    assert release.enabled
 
 
 # Quiet hours ---------------------------------------------------------------
@@ -568,7 +622,8 @@ def test_smtp_failure_is_retried_with_backoff_for_the_failed_ids_only(
     with task_queue.committing():
         assert notifications.deliveries_retry(deliveries=deliveries(kind)) == 1
     failed.refresh_from_db()
-    assert (failed.status, failed.not_before) == (Status.PENDING, None)
+    # Marked handed over now: the sweeper leaves it to the queue for a while.
+    assert (failed.status, failed.not_before) == (Status.PENDING, timezone.now())
     assert task_queue.ready[-1].kwargs == {"delivery_ids": [failed.pk]}
     task_queue.work()
 

@@ -437,4 +437,4 @@ def test_setup_schedules_installs_the_care_reminders_in_vietnam_time():
         assert str(crontab.timezone) == "Asia/Ho_Chi_Minh"
     release = PeriodicTask.objects.get(name="notifications:release-held")
     assert release.task == "members.tasks.deliveries_release"
-    assert release.interval.every == 300
+    assert release.interval.every == 60

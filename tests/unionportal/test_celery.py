@@ -54,7 +54,7 @@ def redis_reachable(url: str) -> bool:
 
 def app_for_broker(broker_url: str, result_backend: str, **options) -> Celery:
     """A fresh app configured like the portal's but on another broker."""
-    app = Celery("unionportal-test", set_as_current=False)
+    app = Celery("unionportal-test", set_as_current=False, task_cls=portal_app.task_cls)
     app.config_from_object("django.conf:settings", namespace="CELERY")
     app.conf.update(
         broker_url=broker_url,
