@@ -127,13 +127,12 @@ def asking_member(settings):
     return member
 
 
-def ask_for_consultation(member) -> tuple[int, float]:
-    """Post the consultation form as the member; return the status and seconds."""
+def ask_for_consultation(member) -> int:
+    """Post the consultation form as the member; return the status."""
     client = Client(raise_request_exception=False)
     client.force_login(member.user)
-    # The form first, as a member would: the timing is the POST's own.
+    # The form first, as a member would.
     assert client.get(reverse("members:consultation_add")).status_code == 200
-    started = time.monotonic()
     response = client.post(
         reverse("members:consultation_add"),
         {
@@ -143,7 +142,7 @@ def ask_for_consultation(member) -> tuple[int, float]:
             "preferred_times": "Tối thứ Ba",
         },
     )
-    return response.status_code, time.monotonic() - started
+    return response.status_code
 
 
 def request_deliveries():
@@ -165,11 +164,9 @@ def test_a_request_saved_while_the_broker_is_down_is_answered_and_mailed_later(
     """
     redis_server.stop()
 
-    status, seconds = ask_for_consultation(asking_member)
+    status = ask_for_consultation(asking_member)
 
     assert status == 302, "the saved request must not answer with an error"
-    # A refused connection fails at once: one quick retry, no hanging request.
-    assert seconds < 1.0
     assert ConsultationRequest.objects.filter(member=asking_member).count() == 1
     assert Notification.objects.filter(kind="consultation.requested").count() == 2
     assert Counter(request_deliveries().values_list("status", flat=True)) == {
@@ -186,7 +183,7 @@ def test_deliveries_the_broker_refused_go_out_at_the_first_sweep_after_it_is_bac
         "a worker thread writes while the test reads: PostgreSQL only",
     )
     redis_server.stop()
-    status, _seconds = ask_for_consultation(asking_member)
+    status = ask_for_consultation(asking_member)
     assert status == 302
     # A sweep while the broker is still down hands nothing over, loses nothing.
     assert notifications.deliveries_release() == 0
@@ -227,16 +224,13 @@ def test_an_hrm_file_uploaded_while_the_broker_is_down_is_kept_and_answered(
     client.force_login(tree.upper_officer)
     redis_server.stop()
 
-    started = time.monotonic()
     with path.open("rb") as handle:
         response = client.post(
             reverse("admin:members_importrun_upload"),
             {"employer": tree.vnpt.pk, "file": handle},
         )
-    seconds = time.monotonic() - started
 
     assert response.status_code == 302
-    assert seconds < 1.0
     run = ImportRun.objects.get()
     assert (run.status, run.dry_run) == (ImportRun.Status.QUEUED, True)
     assert run.stored_file
