@@ -81,7 +81,6 @@ class Plan:
     transfers: list = field(default_factory=list)  # (row, pk, to_unit, employer, code)
     absent: list = field(default_factory=list)  # member pks
     unmapped: dict = field(default_factory=dict)  # department code -> name
-    invalid: int = 0
 
     def counts(self) -> dict[str, int]:
         return {
@@ -219,7 +218,6 @@ def _plan(
             first = record.errors[0]
             reason = "; ".join(e.reason for e in record.errors)
             _held(plan, record, first.column, first.code, reason)
-            plan.invalid += 1
             continue
         if len(rows_of_code[code]) > 1:
             rows = rows_of_code[code]
@@ -231,7 +229,6 @@ def _plan(
                 _("Employee code %(code)s appears in rows %(rows)s of this file.")
                 % {"code": code, "rows": ", ".join(rows)},
             )
-            plan.invalid += 1
             continue
         national_id = values.get("national_id")
         if national_id and ids[national_id] > 1:
@@ -243,7 +240,6 @@ def _plan(
                 _("CCCD %(id)s appears in more than one row of this file.")
                 % {"id": national_id},
             )
-            plan.invalid += 1
             continue
         department = values.get("department_code", "")
         mapped = departments.get(department)
@@ -358,7 +354,9 @@ def _plan_existing(
     digest = _hash(record.values)
     if member[_UNIT] != unit_id and unit_id is not None:
         plan.transfers.append((record.row_number, member[_PK], unit_id, None, ""))
-    if digest == member[_HASH]:
+    # A row the register already matches may still carry a status the member
+    # never took (imports once created leavers as active): compare it too.
+    if digest == member[_HASH] and not _status_change(record.values, member[_STATUS]):
         # Back in the file after being missing: only the flag is lifted.
         flagged = member[_ABSENT_SINCE] is not None
         plan.unchanged.append((member[_PK], digest if flagged else None))
@@ -385,13 +383,28 @@ def _plan_updates(plan: Plan, changed: list) -> None:
                     if new in ("", None) and member[member_field] in ("", None):
                         continue
                     changes[member_field] = [member[member_field], new]
-            status = STATUS_EFFECT.get(values.get("employment_status"))
-            if status and member["status"] == Member.Status.ACTIVE:
+            status = _status_change(values, member["status"])
+            if status:
                 changes["status"] = [member["status"], status]
             if changes:
                 plan.updated.append((record.row_number, pk, changes, values, digest))
             else:
                 plan.unchanged.append((pk, digest))
+
+
+def _status_change(values: dict, current: str) -> str:
+    """Return the union status the employer's status moves a member to, or "".
+
+    Only an active member follows the file: a member who left the union, or
+    whose membership staff changed, keeps the status staff gave them.
+    """
+    status = STATUS_EFFECT.get(values.get("employment_status"), "")
+    return status if status and current == Member.Status.ACTIVE else ""
+
+
+def _new_status(values: dict) -> str:
+    """Return a new member's union status: the file's if they left or retired."""
+    return STATUS_EFFECT.get(values.get("employment_status"), Member.Status.ACTIVE)
 
 
 def _json(value):
@@ -412,6 +425,7 @@ def _apply_batch(run: ImportRun, batch: list, today: date) -> None:
                 employee_code=values["employee_code"],
                 unit=units[unit_id],
                 hrm_hash=_hash(values),
+                status=_new_status(values),
                 **{
                     MEMBER_FIELDS[f]: v
                     for f, v in values.items()
@@ -471,6 +485,8 @@ def _apply_batch(run: ImportRun, batch: list, today: date) -> None:
             names.add("full_name_folded")
         if touched & {"date_of_birth"}:
             names.add("birthday_key")
+        if touched & {"status"}:
+            names.add("left_on")  # set by member_normalise
         rows_update(Member, list(members.values()), sorted(names))
     rows_insert(ImportChange, changes)
 
@@ -549,11 +565,15 @@ def import_run_execute(*, run_id: int, batch_size: int = 2000) -> ImportRun:
 
 
 def _over_limits(run: ImportRun, plan: Plan) -> str:
-    if plan.data_rows and plan.invalid / plan.data_rows > INVALID_SHARE:
+    # Every held row counts, whatever held it: a file whose rows mostly clash
+    # with the register is as suspect as one whose cells are wrong.
+    held = len(plan.held)
+    if plan.data_rows and held / plan.data_rows > INVALID_SHARE:
         return _(
-            "%(invalid)s of %(rows)s rows are invalid (more than 5%%): nothing was "
-            "written. Check the file, or confirm to import the valid rows."
-        ) % {"invalid": plan.invalid, "rows": plan.data_rows}
+            "%(held)s of %(rows)s rows cannot be imported as they are (more than "
+            "5%%): nothing was written. Check the held rows below and correct the "
+            "file, or confirm to import the other rows."
+        ) % {"held": held, "rows": plan.data_rows}
     active = Member.objects.filter(
         employer=run.employer, status=Member.Status.ACTIVE
     ).count()

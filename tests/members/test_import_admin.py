@@ -14,10 +14,11 @@ from members.models import HrmDepartment, HrmProfile, ImportHeldRow, ImportRun, 
 from members.services.hrm_import import import_run_execute
 from tests.conftest import require_service
 from tests.members.factories import make_union_tree, national_id_for
+from tests.members.hrm.builders import SHARED_HRM
 
 pytestmark = pytest.mark.django_db
 
-SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "hrm"
+SAMPLES = SHARED_HRM
 HEADER = "Mã NV,Họ và tên,Ngày sinh,Giới tính,Số CCCD,Email,Mã đơn vị\n"
 Status = ImportRun.Status
 
