@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -159,9 +159,32 @@ def _collector_paused():
             gc.enable()
 
 
+class Held(NamedTuple):
+    """A row the plan holds: where, why, the file's cells and whose row it is."""
+
+    row: int
+    column: str
+    code: str
+    reason: str
+    raw: dict | None
+    employee_code: str
+    full_name: str
+
+
 def _held(plan: Plan, record: HrmRecord, column: str, code: str, reason: str):
     # A valid record read without its cells (a duplicate) gets them later.
-    plan.held.append((record.row_number, column, code, str(reason), record.raw))
+    values = record.values
+    plan.held.append(
+        Held(
+            record.row_number,
+            column,
+            code,
+            str(reason),
+            record.raw,
+            values.get("employee_code") or "",
+            values.get("full_name") or "",
+        )
+    )
 
 
 def _held_raw_fill(plan: Plan, hrm) -> None:
@@ -171,7 +194,7 @@ def _held_raw_fill(plan: Plan, hrm) -> None:
     taken, an unmapped department) lack them; a file without such rows is
     not read again.
     """
-    missing = {held[0] for held in plan.held if held[4] is None}
+    missing = {held.row for held in plan.held if held.raw is None}
     if not missing:
         return
     raw = {
@@ -180,9 +203,46 @@ def _held_raw_fill(plan: Plan, hrm) -> None:
         if record.row_number in missing
     }
     plan.held = [
-        (row, column, code, reason, values if values is not None else raw[row])
-        for row, column, code, reason, values in plan.held
+        held if held.raw is not None else held._replace(raw=raw[held.row])
+        for held in plan.held
     ]
+
+
+def held_row_identity(*, employee_code: str, code: str, values: dict | None) -> str:
+    """Return which row of an employer's files a held row is, file after file.
+
+    A row with an employee code is that employee's row held for that reason,
+    whatever its row number and other cells in the next file; a row without
+    one is known by its cells. Two rows of one file with one identity (two
+    rows of a duplicated code) are told apart by ``held_row_identities``.
+    """
+    if employee_code:
+        key = f"code\x1f{employee_code}\x1f{code}"
+    else:
+        cells = "\x1f".join(f"{k}\x1e{v}" for k, v in sorted((values or {}).items()))
+        key = f"row\x1f{code}\x1f{cells}"
+    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+
+
+def held_row_identities(held: list[Held]) -> list[str]:
+    """Return the identity of each held row of one file, in file order.
+
+    The n-th row of a file sharing an identity with rows above it gets the
+    identity with its ordinal, the same in every file that repeats them.
+    """
+    seen: Counter = Counter()
+    identities = []
+    for row in held:
+        identity = held_row_identity(
+            employee_code=row.employee_code, code=row.code, values=row.raw
+        )
+        seen[identity] += 1
+        if seen[identity] > 1:
+            identity = hashlib.blake2b(
+                f"{identity}#{seen[identity]}".encode(), digest_size=16
+            ).hexdigest()
+        identities.append(identity)
+    return identities
 
 
 def _plan(
@@ -608,21 +668,79 @@ def _summary(run: ImportRun) -> str:
 
 
 def _store_held(run: ImportRun, plan: Plan) -> None:
-    ImportHeldRow.objects.bulk_create(
-        [
-            ImportHeldRow(
-                run=run,
-                row_number=row,
-                column=column[:255],
-                code=code,
-                reason=reason,
-                values=raw,
-            )
-            for row, column, code, reason, raw in plan.held
-        ],
-        batch_size=1000,
-        ignore_conflicts=True,
+    """Keep the rows the run held: queued for review once each, or as its preview.
+
+    A run that will write (no dry run, within the safety limits or confirmed)
+    queues them, and a row already open for the employer moves to this run
+    with its latest cells rather than being queued again. A dry run or a run
+    stopped at the limits keeps them as its own, to show, never queued.
+    """
+    rows = [
+        ImportHeldRow(
+            run=run,
+            employer_id=run.employer_id,
+            identity=identity,
+            row_number=held.row,
+            column=held.column[:255],
+            code=held.code,
+            reason=held.reason,
+            values=held.raw or {},
+            employee_code=held.employee_code[:64],
+            full_name=held.full_name[:255],
+        )
+        for held, identity in zip(
+            plan.held, held_row_identities(plan.held), strict=True
+        )
+    ]
+    if run.dry_run or (not run.confirmed and _over_limits(run, plan)):
+        for row in rows:
+            row.status = ImportHeldRow.Status.PREVIEW
+        ImportHeldRow.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        return
+    for chunk in batched(rows, 1000):
+        _held_rows_queue(run, chunk)
+
+
+_HELD_LATEST = (
+    "run",
+    "row_number",
+    "column",
+    "code",
+    "reason",
+    "values",
+    "employee_code",
+    "full_name",
+)
+
+
+def _held_rows_queue(run: ImportRun, rows: list[ImportHeldRow]) -> None:
+    """Queue held rows, moving the employer's open entries of the same rows here."""
+    open_rows = ImportHeldRow.objects.filter(
+        employer_id=run.employer_id, status=ImportHeldRow.Status.OPEN
     )
+    by_identity = {row.identity: row for row in rows}
+    existing = list(
+        open_rows.select_for_update(of=("self",)).filter(identity__in=by_identity)
+    )
+    _held_rows_move(existing, by_identity)
+    met = {entry.identity for entry in existing}
+    new = [row for row in rows if row.identity not in met]
+    ImportHeldRow.objects.bulk_create(new, ignore_conflicts=True)
+    if new:
+        # A run of the same employer queued some of them meanwhile (its insert
+        # won the unique index): they move to this run all the same.
+        taken = open_rows.filter(identity__in=[row.identity for row in new]).exclude(
+            run=run
+        )
+        _held_rows_move(list(taken.select_for_update(of=("self",))), by_identity)
+
+
+def _held_rows_move(entries: list[ImportHeldRow], latest: dict) -> None:
+    for entry in entries:
+        row = latest[entry.identity]
+        for name in _HELD_LATEST:
+            setattr(entry, name, getattr(row, name))
+    ImportHeldRow.objects.bulk_update(entries, _HELD_LATEST, batch_size=1000)
 
 
 def _store_preview(run: ImportRun, plan: Plan) -> None:
