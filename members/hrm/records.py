@@ -33,7 +33,7 @@ from members.hrm.headers import (
     layout_build,
 )
 from members.hrm.profiles import MappingProfile, profile_coerce
-from members.hrm.refusals import render
+from members.hrm.refusals import FileRefused, render
 from members.hrm.values import (
     GENDER_ALIASES,
     STATUS_ALIASES,
@@ -208,8 +208,34 @@ def read_hrm_file(
     index = alias_index(profile.aliases, profile.ignore)
     fixed = profile.header_row is not None
     if checked.kind == "xlsx":
-        return _xlsx_read(checked, profile=profile, index=index, fixed=fixed)
-    return _csv_read(checked, profile=profile, index=index, fixed=fixed)
+        hrm = _xlsx_read(checked, profile=profile, index=index, fixed=fixed)
+    else:
+        hrm = _csv_read(checked, profile=profile, index=index, fixed=fixed)
+    _rows_required(hrm)
+    return hrm
+
+
+def _rows_required(hrm: "HrmFile") -> None:
+    """Refuse a file whose header row has no employee below it.
+
+    Such a file would otherwise run as a file of nobody: for an employer that
+    sends full files, every member would look missing from it. Reading stops
+    at the first row with data, so a real file costs one row more.
+    """
+    first = None
+    if hrm.row_count > 0:
+        with contextlib.closing(hrm.records()) as records:
+            first = next(records, None)
+    if first is None:
+        raise FileRefused(
+            _(
+                "%(name)s has its headers in row %(row)s but no employee in the "
+                "rows below: export the file again from the HRM system, with the "
+                "employees' rows."
+            ),
+            code="no_rows",
+            params={"name": hrm.file_name, "row": hrm.header_row},
+        )
 
 
 def _xlsx_read(

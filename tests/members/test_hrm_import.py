@@ -799,3 +799,21 @@ def test_rows_held_for_a_colleagues_cccd_count_toward_the_safety_limit(org, make
     assert register(org.vnpt) == before
     held = ImportHeldRow.objects.filter(run=stopped)
     assert set(held.values_list("code", flat=True)) == {"national_id_taken"}
+
+
+def test_a_file_of_headers_alone_is_refused_and_flags_nobody_missing(org, make_csv):
+    run_command(make_csv(rows_for(5), name="v1.csv"))
+
+    with pytest.raises(CommandError):
+        run_command(make_csv(rows_for(0), name="rong.csv"))
+
+    run = ImportRun.objects.order_by("-pk").first()
+    assert (run.status, run.total_rows) == (ImportRun.Status.REFUSED, 0)
+    assert run.message == translated(
+        "%(name)s has its headers in row %(row)s but no employee in the rows "
+        "below: export the file again from the HRM system, with the employees' "
+        "rows.",
+        name="rong.csv",
+        row=1,
+    )
+    assert not Member.objects.filter(hrm_absent_since__isnull=False).exists()
