@@ -163,14 +163,21 @@ class HrmFile:
         """
         clean = _RowCleaner(self._layout, self._profile)
         total = blank = 0
-        rows = itertools.islice(self._rows(), self.header_row, None)
-        for row_number, cells in enumerate(rows, start=self.header_row + 1):
-            record = clean(cells, row_number, keep_valid_cells)
-            if record is None:
-                blank += 1
-                continue
-            total += 1
-            yield record
+        source = self._rows()
+        rows = itertools.islice(source, self.header_row, None)
+        try:
+            for row_number, cells in enumerate(rows, start=self.header_row + 1):
+                record = clean(cells, row_number, keep_valid_cells)
+                if record is None:
+                    blank += 1
+                    continue
+                total += 1
+                yield record
+        finally:
+            # A pass left early (the first record only) lets go of the file now,
+            # while a caller's handle is still open, not when collected.
+            if hasattr(source, "close"):
+                source.close()
         self.total_rows, self.blank_rows = total, blank
 
     def record_from_cells(

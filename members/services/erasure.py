@@ -108,7 +108,9 @@ def member_erase(*, member: Member, actor: User | None, reason: str) -> Member:
     held = Q(member=member)
     if old_national_id:
         held |= Q(values__icontains=old_national_id)
-    ImportHeldRow.objects.filter(held).update(values={}, code="")
+    ImportHeldRow.objects.filter(held).update(
+        values={}, code="", full_name="", employee_code=""
+    )
     _staff_notifications_rename(
         member,
         {member.full_name: pseudonym, **dict.fromkeys(relative_names, relative_name)},

@@ -648,6 +648,9 @@ def _over_limits(run: ImportRun, plan: Plan) -> str:
 
 def _summary(run: ImportRun) -> str:
     counts = (run.count_new, run.count_updated, run.count_absent, run.count_transfers)
+    if run.dry_run:
+        # Read in a notification, away from the page that says "preview".
+        return _preview_summary(run, changes=any(counts))
     if not any(counts):
         return _(
             "Nothing changed: the register already matches this file "
@@ -657,6 +660,27 @@ def _summary(run: ImportRun) -> str:
         "%(new)s new, %(updated)s updated, %(unchanged)s unchanged, %(held)s held "
         "for review, %(absent)s missing from the file, %(transfers)s transfers "
         "proposed."
+    ) % {
+        "new": run.count_new,
+        "updated": run.count_updated,
+        "unchanged": run.count_unchanged,
+        "held": run.count_held,
+        "absent": run.count_absent,
+        "transfers": run.count_transfers,
+    }
+
+
+def _preview_summary(run: ImportRun, *, changes: bool) -> str:
+    if not changes:
+        return _(
+            "Preview, nothing written: the register already matches this file "
+            "(%(held)s rows would be held for review)."
+        ) % {"held": run.count_held}
+    return _(
+        "Preview, nothing written: the file would add %(new)s members, update "
+        "%(updated)s and leave %(unchanged)s unchanged; %(held)s rows would be "
+        "held for review, %(absent)s members are missing from it and "
+        "%(transfers)s transfers would be proposed. Confirm to import it."
     ) % {
         "new": run.count_new,
         "updated": run.count_updated,
@@ -980,11 +1004,12 @@ def import_files_purge(*, now=None) -> dict[str, int]:
         if path.exists():
             path.unlink()
             files += 1
+    # The code and name shown beside a held row are the file's values too.
     held_rows = (
         ImportHeldRow.objects.filter(run__created_at__lt=cutoff)
         .exclude(status=ImportHeldRow.Status.OPEN)
-        .exclude(values={})
-        .update(values={})
+        .exclude(values={}, full_name="", employee_code="")
+        .update(values={}, full_name="", employee_code="")
     )
     logger.info("import files purged: %s files, %s held rows", files, held_rows)
     return {"files": files, "held_rows": held_rows}

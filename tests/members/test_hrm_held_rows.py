@@ -360,3 +360,21 @@ def test_the_migration_merges_copies_into_the_latest_and_keeps_resolved_ones(tre
     latest = done_run(tree.vnpt, *MONTH, name="t3.csv")
     assert [entry[3] for entry in open_entries(tree.vnpt)] == [latest.pk] * 2
     assert set(left.filter(status=Held.OPEN).values_list("pk", flat=True)) == entries
+
+
+@pytest.mark.django_db
+def test_erasing_a_member_clears_their_code_and_name_from_held_rows(tree):
+    from members.services.erasure import member_erase
+
+    done_run(tree.vnpt, *MONTH)
+    entry = ImportHeldRow.objects.get(employee_code="NV7001", status=Held.OPEN)
+    member = held_row_fix(
+        row=entry,
+        values=values_with(entry, **{"Ngày sinh": "28/02/1980"}),
+        user=tree.upper_officer,
+    )
+
+    member_erase(member=member, actor=tree.upper_officer, reason="Yêu cầu xoá")
+
+    entry.refresh_from_db()
+    assert (entry.employee_code, entry.full_name, entry.values) == ("", "", {})

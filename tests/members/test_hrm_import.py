@@ -679,7 +679,11 @@ def test_stored_files_and_resolved_held_cells_go_after_their_retention(
     assert again.stored_file == shared.stored_file
     dismissed.refresh_from_db()
     still_open.refresh_from_db()
-    assert dismissed.values == {}
+    assert (dismissed.values, dismissed.employee_code, dismissed.full_name) == (
+        {},
+        "",
+        "",
+    )
     assert dismissed.reason  # the row, column and reason stay
     assert still_open.values["Mã NV"] == "NV00005"  # still to review
     assert {old.status, shared.status, again.status} == {ImportRun.Status.DONE}
@@ -817,3 +821,31 @@ def test_a_file_of_headers_alone_is_refused_and_flags_nobody_missing(org, make_c
         row=1,
     )
     assert not Member.objects.filter(hrm_absent_since__isnull=False).exists()
+
+
+def test_a_preview_says_what_the_file_would_do_not_what_it_did(org, make_csv):
+    path = make_csv(rows_for(20, {4: {"Số CCCD": "123"}}))
+    run = import_run_create(
+        employer=org.vnpt,
+        source=ImportRun.Source.UPLOAD,
+        file_name=path.name,
+        content=path.read_bytes(),
+        dry_run=True,
+    )
+
+    run = import_run_execute(run_id=run.pk)
+
+    assert run.status == ImportRun.Status.PREVIEWED
+    assert run.message == translated(
+        "Preview, nothing written: the file would add %(new)s members, update "
+        "%(updated)s and leave %(unchanged)s unchanged; %(held)s rows would be "
+        "held for review, %(absent)s members are missing from it and "
+        "%(transfers)s transfers would be proposed. Confirm to import it.",
+        new=19,
+        updated=0,
+        unchanged=0,
+        held=1,
+        absent=0,
+        transfers=0,
+    )
+    assert not Member.objects.exists()
