@@ -378,3 +378,19 @@ def test_erasing_a_member_clears_their_code_and_name_from_held_rows(tree):
 
     entry.refresh_from_db()
     assert (entry.employee_code, entry.full_name, entry.values) == ("", "", {})
+
+
+@pytest.mark.django_db
+def test_an_earlier_runs_page_says_where_its_rows_went(officer, tree):
+    first = done_run(tree.vnpt, *MONTH, name="t1.csv")
+    latest = done_run(tree.vnpt, *MONTH, name="t2.csv")
+
+    earlier = officer.get(run_url(first)).content.decode()
+    newest = officer.get(run_url(latest)).content.decode()
+
+    assert (
+        "2 dòng bị giữ lại trong lần nhập này đã gặp lại ở một lần nhập sau" in earlier
+    )
+    assert html.escape("Trần Thị Ngày Sai") not in earlier
+    assert html.escape("Trần Thị Ngày Sai") in newest
+    assert "đã gặp lại" not in newest
