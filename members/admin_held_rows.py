@@ -24,33 +24,55 @@ from members.models import ImportHeldRow
 from members.scope import staff_unit_paths, unit_in_scope
 from members.scoped_admin import ScopedModelAdmin
 from members.services.hrm_review import (
-    held_row_columns,
+    held_row_dismiss,
     held_row_fix,
-    held_row_unfixable_reason,
+    held_row_review,
     held_rows_dismiss_with_note,
-    held_rows_file,
 )
 
 HeldStatus = ImportHeldRow.Status
 
 
+class HeldStatusFilter(admin.SimpleListFilter):
+    """The queue by status; without a choice, every entry but previews' rows."""
+
+    title = _("status")
+    parameter_name = "status__exact"
+
+    def lookups(self, request, model_admin):
+        return HeldStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(status=self.value())
+        # Previews' rows are shown on their run's page, never queued for review,
+        # unless that run's rows are asked for.
+        if "run__id__exact" in request.GET:
+            return queryset
+        return queryset.exclude(status=HeldStatus.PREVIEW)
+
+
 @admin.register(ImportHeldRow)
 class ImportHeldRowAdmin(ScopedModelAdmin):
+    # What failed and whose row it is; every cell is on the row's own page.
     list_display = (
         "row_number",
-        "run",
+        "employee_code",
+        "full_name",
         "column",
         "reason",
-        "values_display",
         "status",
-        "resolved_by",
+        "run",
     )
-    list_filter = ("status",)
-    list_select_related = ("run", "resolved_by")
-    search_fields = ("code", "reason", "column")
+    list_display_links = ("row_number", "employee_code", "full_name")
+    list_filter = (HeldStatusFilter,)
+    list_select_related = ("run",)
+    search_fields = ("employee_code", "full_name", "code", "reason", "column")
     fields = (
         "run",
         "row_number",
+        "employee_code",
+        "full_name",
         "column",
         "reason",
         "values_display",
@@ -131,47 +153,35 @@ class ImportHeldRowAdmin(ScopedModelAdmin):
         posted = request.POST if request.method == "POST" else None
         dismissing = posted is not None and "_dismiss" in posted
         dismiss_form = HeldRowDismissForm(posted if dismissing else None)
-        if dismissing and row.status == HeldStatus.OPEN and dismiss_form.is_valid():
-            message = gettext("Row %(row)s dismissed: %(note)s") % {
-                "row": row.row_number,
-                "note": dismiss_form.cleaned_data["note"],
-            }
+        if dismissing and dismiss_form.is_valid():
+            note = dismiss_form.cleaned_data["note"]
             try:
+                # The dismissal and its history entries land together.
                 with transaction.atomic():
-                    held_rows_dismiss_with_note(
-                        rows=ImportHeldRow.objects.filter(pk=row.pk),
-                        user=request.user,
-                        note=dismiss_form.cleaned_data["note"],
-                    )
+                    row = held_row_dismiss(row=row, user=request.user, note=note)
+                    message = gettext("Row %(row)s dismissed: %(note)s") % {
+                        "row": row.row_number,
+                        "note": row.resolution_note,
+                    }
                     self._log(request, row, message)
             except ValidationError as error:
                 dismiss_form.add_error(None, error)
             else:
                 messages.success(request, message)
                 return redirect(_run_url(row))
-        # Read once: the stored file gives the form its columns and the fix its layout.
-        unfixable = held_row_unfixable_reason(row=row)
-        hrm, columns, file_error = None, [], ""
-        if not unfixable:
-            try:
-                hrm = held_rows_file(run=row.run)
-            except ValidationError as error:
-                file_error = " ".join(error.messages)
-            else:
-                columns = held_row_columns(hrm=hrm)
+        review = held_row_review(row=row)
         fix_form = HeldRowFixForm(
-            None if dismissing else posted, columns=columns, original=row.values
+            None if dismissing else posted, columns=review.columns, original=row.values
         )
         fixing = posted is not None and not dismissing
-        if fixing and not (unfixable or file_error) and fix_form.is_valid():
+        if fixing and review.fixable and fix_form.is_valid():
             try:
-                # The fix and its history entries land together.
                 with transaction.atomic():
                     member = held_row_fix(
                         row=row,
                         values=fix_form.row_values(),
                         user=request.user,
-                        hrm=hrm,
+                        hrm=review.hrm,
                     )
                     if unit_in_scope(request.user, member.unit):
                         message = gettext(
@@ -201,13 +211,14 @@ class ImportHeldRowAdmin(ScopedModelAdmin):
             "subtitle": None,
             "row": row,
             "original": row,
-            "unfixable": unfixable,
-            "file_error": file_error,
+            "unfixable": review.unfixable,
+            "file_error": review.file_error,
             "fix_form": fix_form,
-            "fix_rows": _fix_rows(fix_form, columns, row),
-            "original_values": [(k, v) for k, v in row.values.items()],
+            "fix_rows": _fix_rows(fix_form, review.columns, row),
+            "original_values": list(row.values.items()),
             "dismiss_form": dismiss_form,
-            "is_open": row.status == HeldStatus.OPEN,
+            "is_open": review.dismissable,
+            "is_preview": row.status == HeldStatus.PREVIEW,
             "has_view_permission": True,
         }
         return TemplateResponse(

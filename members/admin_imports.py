@@ -67,6 +67,8 @@ HELD_PER_PAGE = 50
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 Status = ImportRun.Status
 IN_PROGRESS = {Status.QUEUED, Status.RUNNING}
+# Finished having read every row and written none (held rows not queued).
+WROTE_NOTHING = {Status.PREVIEWED, Status.NEEDS_CONFIRMATION}
 
 
 # Shared pieces ----------------------------------------------------------------
@@ -284,6 +286,10 @@ class ImportRunAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("progress"))
     def progress_display(self, obj):
+        if obj.status in WROTE_NOTHING:
+            return _("checked, nothing written")
+        if obj.status in {Status.REFUSED, Status.FAILED} and not obj.rows_done:
+            return "—"
         return f"{obj.progress}%"
 
     @admin.display(description=_("duration"), ordering="duration_ms")
@@ -350,6 +356,8 @@ class ImportRunAdmin(ScopedModelAdmin):
         run = self._run_or_404(request, object_id)
         held = Paginator(run.held_rows.order_by("row_number"), HELD_PER_PAGE)
         held_page = held.get_page(request.GET.get("held_page"))
+        # Rows a later run met again moved to it (one entry a bad row).
+        held_elsewhere = max(0, run.count_held - held.count)
         changes = Paginator(
             run.changes.select_related("member").order_by("action", "row_number", "pk"),
             CHANGES_PER_PAGE,
@@ -375,6 +383,8 @@ class ImportRunAdmin(ScopedModelAdmin):
             "stopped": run.status == Status.NEEDS_CONFIRMATION,
             "failed": run.status in {Status.REFUSED, Status.FAILED},
             "held_page": held_page,
+            "held_elsewhere": held_elsewhere if run.status == Status.DONE else 0,
+            "wrote_nothing": run.status in WROTE_NOTHING,
             "changes_page": changes_page,
             "change_rows": _change_rows(changes_page.object_list),
             "can_confirm": can_confirm,

@@ -10,6 +10,7 @@ import contextlib
 import csv
 import hashlib
 import io
+import logging
 import os
 import struct
 import tempfile
@@ -25,10 +26,14 @@ import defusedxml  # noqa: F401
 import python_calamine
 from django.core.files import File
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from members.hrm.refusals import FileRefused
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # A workbook holds a few dozen parts; thousands are a zip bomb's many copies.
@@ -50,7 +55,23 @@ _ZIP64_LOCATOR = b"PK\x06\x07"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _XLSX_PARTS = ("[content_types].xml", "xl/workbook.xml")
 
-_filesize = lazy(filesizeformat, str)
+
+def _size_beside(size: int, other: int) -> str:
+    """Return a size as staff read it, precisely enough to differ from ``other``.
+
+    "1.0 GB, more than 1.0 GB" says nothing: when the rounded sizes read
+    alike, both are given in bytes.
+    """
+    text = filesizeformat(size)
+    if size == other or text != filesizeformat(other):
+        return text
+    return ngettext("%(size)s byte", "%(size)s bytes", size) % {
+        "size": number_format(size, force_grouping=True)
+    }
+
+
+# Lazy: a refusal renders in the language active when it is read.
+_size_text = lazy(_size_beside, str)
 
 
 @dataclass
@@ -105,7 +126,11 @@ def file_check(
     if checked.size > max_bytes:
         raise _too_large(name, checked.size, max_bytes)
     if checked.size == 0:
-        raise FileRefused(_("%(name)s is empty."), code="empty", params={"name": name})
+        raise FileRefused(
+            _("%(name)s is empty: export the file again from the HRM system."),
+            code="empty",
+            params={"name": name},
+        )
     head, checked.sha256 = _head_and_hash(checked)
     if checked.kind == "xlsx":
         _xlsx_check(checked, head)
@@ -147,7 +172,7 @@ def _size(checked: CheckedFile) -> int:
             return checked.path.stat().st_size
         except OSError as error:
             raise FileRefused(
-                _("%(name)s cannot be opened."),
+                _("%(name)s cannot be opened: upload it again."),
                 code="unreadable",
                 params={"name": checked.file_name},
             ) from error
@@ -157,9 +182,16 @@ def _size(checked: CheckedFile) -> int:
 
 def _too_large(name: str, size: int, limit: int) -> FileRefused:
     return FileRefused(
-        _("%(name)s is %(size)s; files up to %(limit)s can be imported."),
+        _(
+            "%(name)s is %(size)s; files up to %(limit)s can be imported. Export "
+            "only the columns the union needs, or split the file by department."
+        ),
         code="too_large",
-        params={"name": name, "size": _filesize(size), "limit": _filesize(limit)},
+        params={
+            "name": name,
+            "size": _size_text(size, limit),
+            "limit": _size_text(limit, size),
+        },
     )
 
 
@@ -210,13 +242,14 @@ def _xlsx_check(checked: CheckedFile, head: bytes) -> None:
         raise FileRefused(
             _(
                 "%(name)s would unpack to %(size)s, more than the %(limit)s a "
-                "workbook may; it is refused as a possible zip bomb."
+                "workbook may; it is refused as a possible zip bomb. Export the "
+                "file again from the HRM system."
             ),
             code="zip_bomb",
             params={
                 "name": name,
-                "size": _filesize(unpacked),
-                "limit": _filesize(MAX_UNPACKED_BYTES),
+                "size": _size_text(unpacked, MAX_UNPACKED_BYTES),
+                "limit": _size_text(MAX_UNPACKED_BYTES, unpacked),
             },
         )
     for info in infos:
@@ -227,7 +260,7 @@ def _xlsx_check(checked: CheckedFile, head: bytes) -> None:
                 _(
                     "A part of %(name)s is compressed %(ratio)s to 1, far beyond "
                     "what spreadsheet data compresses; it is refused as a possible "
-                    "zip bomb."
+                    "zip bomb. Export the file again from the HRM system."
                 ),
                 code="zip_bomb",
                 params={
@@ -279,7 +312,8 @@ def _zip_bomb_entries(name: str, count: int) -> FileRefused:
     return FileRefused(
         _(
             "%(name)s holds %(count)s parts, where a workbook holds at most "
-            "%(limit)s; it is refused as a possible zip bomb."
+            "%(limit)s; it is refused as a possible zip bomb. Export the file "
+            "again from the HRM system."
         ),
         code="zip_bomb",
         params={"name": name, "count": count, "limit": MAX_ZIP_ENTRIES},
@@ -290,7 +324,8 @@ def _not_xlsx(name: str) -> FileRefused:
     return FileRefused(
         _(
             "%(name)s is named .xlsx but is not an Excel workbook (it may be "
-            "damaged, or another file renamed)."
+            "damaged, or another file renamed). Export it again from the HRM "
+            "system as an Excel Workbook (.xlsx) or a CSV file."
         ),
         code="not_xlsx",
         params={"name": name},
@@ -349,10 +384,16 @@ def csv_rows(checked: CheckedFile, *, delimiter: str) -> Iterator[list[str]]:
         except UnicodeDecodeError:
             raise _not_text(checked.file_name) from None
         except csv.Error as error:
+            # The csv module's English says little to staff; it goes to the log.
+            logger.info("%s is malformed CSV: %s", checked.file_name, error)
             raise FileRefused(
-                _("%(name)s cannot be read as CSV: %(detail)s."),
+                _(
+                    "%(name)s cannot be read as CSV: a cell is far too long, or a "
+                    "quotation mark is left open. Open it in Excel and save it "
+                    'again as "CSV UTF-8" or as an Excel Workbook (.xlsx).'
+                ),
                 code="csv_malformed",
-                params={"name": checked.file_name, "detail": str(error)},
+                params={"name": checked.file_name},
             ) from None
         finally:
             # Leave the caller's handle open; ours closes with the with block.
@@ -431,8 +472,43 @@ def xlsx_row_count(sheet: python_calamine.CalamineSheet) -> int:
 
 
 def _unreadable(name: str, error: Exception) -> FileRefused:
+    """Return the refusal of a workbook calamine could not read, said for staff.
+
+    calamine's own message (English, about XML or zip internals) goes to the
+    log; staff read what happened and what to do.
+    """
+    detail = str(error) or type(error).__name__
+    logger.info("%s unreadable by calamine: %s", name, detail)
+    if "entity" in detail:
+        # Excel writes no DTD; an entity reference is a crafted file.
+        return FileRefused(
+            _(
+                "%(name)s holds XML entity references, which Excel never writes: "
+                "the file may have been tampered with, and is refused. Export it "
+                "again from the HRM system, or open it in Excel and save it as an "
+                "Excel Workbook (.xlsx)."
+            ),
+            code="unreadable",
+            params={"name": name},
+        )
+    if "declared" in detail and "size" in detail:
+        # A part inflating past the size its zip directory declares slipped
+        # by the directory checks: damaged, or forged to look small.
+        return FileRefused(
+            _(
+                "A part of %(name)s unpacks to more than the file's own index "
+                "says: the file is damaged or forged, and is refused as a "
+                "possible zip bomb. Export it again from the HRM system."
+            ),
+            code="zip_bomb",
+            params={"name": name},
+        )
     return FileRefused(
-        _("%(name)s cannot be read as an Excel workbook (%(detail)s)."),
+        _(
+            "%(name)s cannot be read as an Excel workbook: it may be damaged. "
+            "Open it in Excel and save it again as an Excel Workbook (.xlsx), or "
+            "export it again from the HRM system."
+        ),
         code="unreadable",
-        params={"name": name, "detail": str(error) or type(error).__name__},
+        params={"name": name},
     )

@@ -333,7 +333,8 @@ def _refuse_fixed_row(header: HeaderRow | None, *, file_name: str) -> FileRefuse
         return FileRefused(
             _(
                 "%(name)s is shorter than the header row set in the employer's "
-                "mapping profile."
+                "mapping profile: correct the header row in the profile, or "
+                "check that this is the right file."
             ),
             code="unknown_layout",
             params={"name": file_name},
@@ -341,7 +342,8 @@ def _refuse_fixed_row(header: HeaderRow | None, *, file_name: str) -> FileRefuse
     return FileRefused(
         _(
             "Row %(row)s of %(name)s, the header row set in the employer's mapping "
-            "profile, has the columns %(found)s but no column for %(missing)s."
+            "profile, has the columns %(found)s but no column for %(missing)s. "
+            "Correct the header row in the profile, or the file's headers."
         ),
         code="unknown_layout",
         params={

@@ -33,7 +33,7 @@ from members.hrm.headers import (
     layout_build,
 )
 from members.hrm.profiles import MappingProfile, profile_coerce
-from members.hrm.refusals import render
+from members.hrm.refusals import FileRefused, render
 from members.hrm.values import (
     GENDER_ALIASES,
     STATUS_ALIASES,
@@ -164,14 +164,21 @@ class HrmFile:
         """
         clean = _RowCleaner(self._layout, self._profile)
         total = blank = 0
-        rows = itertools.islice(self._rows(), self.header_row, None)
-        for row_number, cells in enumerate(rows, start=self.header_row + 1):
-            record = clean(cells, row_number, keep_valid_cells)
-            if record is None:
-                blank += 1
-                continue
-            total += 1
-            yield record
+        source = self._rows()
+        rows = itertools.islice(source, self.header_row, None)
+        try:
+            for row_number, cells in enumerate(rows, start=self.header_row + 1):
+                record = clean(cells, row_number, keep_valid_cells)
+                if record is None:
+                    blank += 1
+                    continue
+                total += 1
+                yield record
+        finally:
+            # A pass left early (the first record only) lets go of the file now,
+            # while a caller's handle is still open, not when collected.
+            if hasattr(source, "close"):
+                source.close()
         self.total_rows, self.blank_rows = total, blank
 
     def record_from_cells(
@@ -216,8 +223,34 @@ def read_hrm_file(
     index = alias_index(profile.aliases, profile.ignore)
     fixed = profile.header_row is not None
     if checked.kind == "xlsx":
-        return _xlsx_read(checked, profile=profile, index=index, fixed=fixed)
-    return _csv_read(checked, profile=profile, index=index, fixed=fixed)
+        hrm = _xlsx_read(checked, profile=profile, index=index, fixed=fixed)
+    else:
+        hrm = _csv_read(checked, profile=profile, index=index, fixed=fixed)
+    _rows_required(hrm)
+    return hrm
+
+
+def _rows_required(hrm: "HrmFile") -> None:
+    """Refuse a file whose header row has no employee below it.
+
+    Such a file would otherwise run as a file of nobody: for an employer that
+    sends full files, every member would look missing from it. Reading stops
+    at the first row with data, so a real file costs one row more.
+    """
+    first = None
+    if hrm.row_count > 0:
+        with contextlib.closing(hrm.records()) as records:
+            first = next(records, None)
+    if first is None:
+        raise FileRefused(
+            _(
+                "%(name)s has its headers in row %(row)s but no employee in the "
+                "rows below: export the file again from the HRM system, with the "
+                "employees' rows."
+            ),
+            code="no_rows",
+            params={"name": hrm.file_name, "row": hrm.header_row},
+        )
 
 
 def _xlsx_read(

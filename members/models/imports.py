@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models.accounts import User
@@ -184,7 +185,13 @@ class ImportRun(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self):
-        return f"{self.file_name} ({self.created_at:%d/%m/%Y %H:%M})"
+        # The time as staff read it on the page: local, not UTC.
+        created = timezone.localtime(self.created_at) if self.created_at else None
+        return (
+            f"{self.file_name} ({created:%d/%m/%Y %H:%M})"
+            if created
+            else self.file_name
+        )
 
     @property
     def progress(self) -> int:
@@ -195,20 +202,39 @@ class ImportRun(models.Model):
 
 
 class ImportHeldRow(models.Model):
-    """A row an import could not take, with where and why, for staff to review."""
+    """A row an import could not take, with where and why, for staff to review.
+
+    A bad row is one entry until it is fixed or dismissed: every run that
+    meets it again (same employer, same ``identity``) moves the open entry to
+    itself, with the row's latest cells. Previews and runs stopped at the
+    safety limits keep their held rows as ``PREVIEW``, shown on the run's
+    page but never queued for review.
+    """
 
     class Status(models.TextChoices):
         OPEN = "open", _("To review")
         FIXED = "fixed", _("Fixed")
         DISMISSED = "dismissed", _("Dismissed")
+        PREVIEW = "preview", _("Preview only, not queued")
 
     run = models.ForeignKey(
         ImportRun,
         verbose_name=_("import run"),
         on_delete=models.CASCADE,
         related_name="held_rows",
+        help_text=_("The latest import that met this row."),
     )
+    employer = models.ForeignKey(
+        Unit,
+        verbose_name=_("employer"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    # Which row of the employer's files this is (hrm_import.held_row_identity).
+    identity = models.CharField(max_length=64, editable=False)
     row_number = models.PositiveIntegerField(_("row"))
+    employee_code = models.CharField(_("employee code"), max_length=64, blank=True)
+    full_name = models.CharField(_("full name"), max_length=255, blank=True)
     column = models.CharField(_("column"), max_length=255, blank=True)
     reason = models.TextField(_("reason"))
     code = models.CharField(max_length=64, blank=True)
@@ -244,6 +270,11 @@ class ImportHeldRow(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["run", "row_number"], name="held_row_once_per_run"
+            ),
+            models.UniqueConstraint(
+                fields=["employer", "identity"],
+                condition=models.Q(status="open"),
+                name="held_row_open_once",
             ),
         ]
 

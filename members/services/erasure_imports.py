@@ -203,6 +203,7 @@ def _held_rows_erase(
         ):
             theirs.append(row.pk)
             row.values, row.code = {}, ""
+            row.employee_code, row.full_name = "", ""
             row.reason = trace.scrub(row.reason, names=True, codes=True)
             changed.append(row)
             continue
@@ -212,7 +213,9 @@ def _held_rows_erase(
             row.values, row.reason = values, reason
             changed.append(row)
     ImportHeldRow.objects.bulk_update(
-        changed, ["values", "code", "reason"], batch_size=500
+        changed,
+        ["values", "code", "reason", "employee_code", "full_name"],
+        batch_size=500,
     )
     return theirs
 

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -92,7 +92,6 @@ class Plan:
     transfers: list = field(default_factory=list)  # (row, pk, to_unit, employer, code)
     absent: list = field(default_factory=list)  # member pks
     unmapped: dict = field(default_factory=dict)  # department code -> name
-    invalid: int = 0
 
     def counts(self) -> dict[str, int]:
         return {
@@ -171,9 +170,32 @@ def _collector_paused():
             gc.enable()
 
 
+class Held(NamedTuple):
+    """A row the plan holds: where, why, the file's cells and whose row it is."""
+
+    row: int
+    column: str
+    code: str
+    reason: str
+    raw: dict | None
+    employee_code: str
+    full_name: str
+
+
 def _held(plan: Plan, record: HrmRecord, column: str, code: str, reason: str):
     # A valid record read without its cells (a duplicate) gets them later.
-    plan.held.append((record.row_number, column, code, str(reason), record.raw))
+    values = record.values
+    plan.held.append(
+        Held(
+            record.row_number,
+            column,
+            code,
+            str(reason),
+            record.raw,
+            values.get("employee_code") or "",
+            values.get("full_name") or "",
+        )
+    )
 
 
 def _held_raw_fill(plan: Plan, hrm) -> None:
@@ -183,7 +205,7 @@ def _held_raw_fill(plan: Plan, hrm) -> None:
     taken, an unmapped department) lack them; a file without such rows is
     not read again.
     """
-    missing = {held[0] for held in plan.held if held[4] is None}
+    missing = {held.row for held in plan.held if held.raw is None}
     if not missing:
         return
     raw = {
@@ -192,9 +214,46 @@ def _held_raw_fill(plan: Plan, hrm) -> None:
         if record.row_number in missing
     }
     plan.held = [
-        (row, column, code, reason, values if values is not None else raw[row])
-        for row, column, code, reason, values in plan.held
+        held if held.raw is not None else held._replace(raw=raw[held.row])
+        for held in plan.held
     ]
+
+
+def held_row_identity(*, employee_code: str, code: str, values: dict | None) -> str:
+    """Return which row of an employer's files a held row is, file after file.
+
+    A row with an employee code is that employee's row held for that reason,
+    whatever its row number and other cells in the next file; a row without
+    one is known by its cells. Two rows of one file with one identity (two
+    rows of a duplicated code) are told apart by ``held_row_identities``.
+    """
+    if employee_code:
+        key = f"code\x1f{employee_code}\x1f{code}"
+    else:
+        cells = "\x1f".join(f"{k}\x1e{v}" for k, v in sorted((values or {}).items()))
+        key = f"row\x1f{code}\x1f{cells}"
+    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+
+
+def held_row_identities(held: list[Held]) -> list[str]:
+    """Return the identity of each held row of one file, in file order.
+
+    The n-th row of a file sharing an identity with rows above it gets the
+    identity with its ordinal, the same in every file that repeats them.
+    """
+    seen: Counter = Counter()
+    identities = []
+    for row in held:
+        identity = held_row_identity(
+            employee_code=row.employee_code, code=row.code, values=row.raw
+        )
+        seen[identity] += 1
+        if seen[identity] > 1:
+            identity = hashlib.blake2b(
+                f"{identity}#{seen[identity]}".encode(), digest_size=16
+            ).hexdigest()
+        identities.append(identity)
+    return identities
 
 
 def _plan(
@@ -230,7 +289,6 @@ def _plan(
             first = record.errors[0]
             reason = "; ".join(e.reason for e in record.errors)
             _held(plan, record, first.column, first.code, reason)
-            plan.invalid += 1
             continue
         if len(rows_of_code[code]) > 1:
             rows = rows_of_code[code]
@@ -242,7 +300,6 @@ def _plan(
                 _("Employee code %(code)s appears in rows %(rows)s of this file.")
                 % {"code": code, "rows": ", ".join(rows)},
             )
-            plan.invalid += 1
             continue
         national_id = values.get("national_id")
         if national_id and ids[national_id] > 1:
@@ -254,7 +311,6 @@ def _plan(
                 _("CCCD %(id)s appears in more than one row of this file.")
                 % {"id": national_id},
             )
-            plan.invalid += 1
             continue
         department = values.get("department_code", "")
         mapped = departments.get(department)
@@ -369,7 +425,9 @@ def _plan_existing(
     digest = _hash(record.values)
     if member[_UNIT] != unit_id and unit_id is not None:
         plan.transfers.append((record.row_number, member[_PK], unit_id, None, ""))
-    if digest == member[_HASH]:
+    # A row the register already matches may still carry a status the member
+    # never took (imports once created leavers as active): compare it too.
+    if digest == member[_HASH] and not _status_change(record.values, member[_STATUS]):
         # Back in the file after being missing: only the flag is lifted.
         flagged = member[_ABSENT_SINCE] is not None
         plan.unchanged.append((member[_PK], digest if flagged else None))
@@ -396,13 +454,28 @@ def _plan_updates(plan: Plan, changed: list) -> None:
                     if new in ("", None) and member[member_field] in ("", None):
                         continue
                     changes[member_field] = [member[member_field], new]
-            status = STATUS_EFFECT.get(values.get("employment_status"))
-            if status and member["status"] == Member.Status.ACTIVE:
+            status = _status_change(values, member["status"])
+            if status:
                 changes["status"] = [member["status"], status]
             if changes:
                 plan.updated.append((record.row_number, pk, changes, values, digest))
             else:
                 plan.unchanged.append((pk, digest))
+
+
+def _status_change(values: dict, current: str) -> str:
+    """Return the union status the employer's status moves a member to, or "".
+
+    Only an active member follows the file: a member who left the union, or
+    whose membership staff changed, keeps the status staff gave them.
+    """
+    status = STATUS_EFFECT.get(values.get("employment_status"), "")
+    return status if status and current == Member.Status.ACTIVE else ""
+
+
+def _new_status(values: dict) -> str:
+    """Return a new member's union status: the file's if they left or retired."""
+    return STATUS_EFFECT.get(values.get("employment_status"), Member.Status.ACTIVE)
 
 
 def _json(value):
@@ -423,6 +496,7 @@ def _apply_batch(run: ImportRun, batch: list, today: date) -> None:
                 employee_code=values["employee_code"],
                 unit=units[unit_id],
                 hrm_hash=_hash(values),
+                status=_new_status(values),
                 **{
                     MEMBER_FIELDS[f]: v
                     for f, v in values.items()
@@ -482,6 +556,8 @@ def _apply_batch(run: ImportRun, batch: list, today: date) -> None:
             names.add("full_name_folded")
         if touched & {"date_of_birth"}:
             names.add("birthday_key")
+        if touched & {"status"}:
+            names.add("left_on")  # set by member_normalise
         rows_update(Member, list(members.values()), sorted(names))
     rows_insert(ImportChange, changes)
 
@@ -703,11 +779,15 @@ def _apply(run: ImportRun, token: str, plan: Plan, batch_size: int) -> None:
 
 
 def _over_limits(run: ImportRun, plan: Plan) -> str:
-    if plan.data_rows and plan.invalid / plan.data_rows > INVALID_SHARE:
+    # Every held row counts, whatever held it: a file whose rows mostly clash
+    # with the register is as suspect as one whose cells are wrong.
+    held = len(plan.held)
+    if plan.data_rows and held / plan.data_rows > INVALID_SHARE:
         return _(
-            "%(invalid)s of %(rows)s rows are invalid (more than 5%%): nothing was "
-            "written. Check the file, or confirm to import the valid rows."
-        ) % {"invalid": plan.invalid, "rows": plan.data_rows}
+            "%(held)s of %(rows)s rows cannot be imported as they are (more than "
+            "5%%): nothing was written. Check the held rows below and correct the "
+            "file, or confirm to import the other rows."
+        ) % {"held": held, "rows": plan.data_rows}
     active = Member.objects.filter(
         employer=run.employer, status=Member.Status.ACTIVE
     ).count()
@@ -722,6 +802,9 @@ def _over_limits(run: ImportRun, plan: Plan) -> str:
 
 def _summary(run: ImportRun) -> str:
     counts = (run.count_new, run.count_updated, run.count_absent, run.count_transfers)
+    if run.dry_run:
+        # Read in a notification, away from the page that says "preview".
+        return _preview_summary(run, changes=any(counts))
     if not any(counts):
         return _(
             "Nothing changed: the register already matches this file "
@@ -741,22 +824,101 @@ def _summary(run: ImportRun) -> str:
     }
 
 
+def _preview_summary(run: ImportRun, *, changes: bool) -> str:
+    if not changes:
+        return _(
+            "Preview, nothing written: the register already matches this file "
+            "(%(held)s rows would be held for review)."
+        ) % {"held": run.count_held}
+    return _(
+        "Preview, nothing written: the file would add %(new)s members, update "
+        "%(updated)s and leave %(unchanged)s unchanged; %(held)s rows would be "
+        "held for review, %(absent)s members are missing from it and "
+        "%(transfers)s transfers would be proposed. Confirm to import it."
+    ) % {
+        "new": run.count_new,
+        "updated": run.count_updated,
+        "unchanged": run.count_unchanged,
+        "held": run.count_held,
+        "absent": run.count_absent,
+        "transfers": run.count_transfers,
+    }
+
+
 def _store_held(run: ImportRun, plan: Plan) -> None:
-    ImportHeldRow.objects.bulk_create(
-        [
-            ImportHeldRow(
-                run=run,
-                row_number=row,
-                column=column[:255],
-                code=code,
-                reason=reason,
-                values=raw,
-            )
-            for row, column, code, reason, raw in plan.held
-        ],
-        batch_size=1000,
-        ignore_conflicts=True,
+    """Keep the rows the run held: queued for review once each, or as its preview.
+
+    A run that will write (no dry run, within the safety limits or confirmed)
+    queues them, and a row already open for the employer moves to this run
+    with its latest cells rather than being queued again. A dry run or a run
+    stopped at the limits keeps them as its own, to show, never queued.
+    """
+    rows = [
+        ImportHeldRow(
+            run=run,
+            employer_id=run.employer_id,
+            identity=identity,
+            row_number=held.row,
+            column=held.column[:255],
+            code=held.code,
+            reason=held.reason,
+            values=held.raw or {},
+            employee_code=held.employee_code[:64],
+            full_name=held.full_name[:255],
+        )
+        for held, identity in zip(
+            plan.held, held_row_identities(plan.held), strict=True
+        )
+    ]
+    if run.dry_run or (not run.confirmed and _over_limits(run, plan)):
+        for row in rows:
+            row.status = ImportHeldRow.Status.PREVIEW
+        ImportHeldRow.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        return
+    for chunk in batched(rows, 1000):
+        _held_rows_queue(run, chunk)
+
+
+_HELD_LATEST = (
+    "run",
+    "row_number",
+    "column",
+    "code",
+    "reason",
+    "values",
+    "employee_code",
+    "full_name",
+)
+
+
+def _held_rows_queue(run: ImportRun, rows: list[ImportHeldRow]) -> None:
+    """Queue held rows, moving the employer's open entries of the same rows here."""
+    open_rows = ImportHeldRow.objects.filter(
+        employer_id=run.employer_id, status=ImportHeldRow.Status.OPEN
     )
+    by_identity = {row.identity: row for row in rows}
+    existing = list(
+        open_rows.select_for_update(of=("self",)).filter(identity__in=by_identity)
+    )
+    _held_rows_move(existing, by_identity)
+    met = {entry.identity for entry in existing}
+    new = [row for row in rows if row.identity not in met]
+    ImportHeldRow.objects.bulk_create(new, ignore_conflicts=True)
+    if new:
+        # A run of the same employer queued some of them meanwhile (its insert
+        # won the unique index): they move to this run all the same.
+        taken = open_rows.filter(identity__in=[row.identity for row in new]).exclude(
+            run=run
+        )
+        _held_rows_move(list(taken.select_for_update(of=("self",))), by_identity)
+
+
+def _held_rows_move(entries: list[ImportHeldRow], latest: dict) -> None:
+    for entry in entries:
+        row = latest[entry.identity]
+        for name in _HELD_LATEST:
+            setattr(entry, name, getattr(row, name))
+    ImportHeldRow.objects.bulk_update(entries, _HELD_LATEST, batch_size=1000)
 
 
 def _store_preview(run: ImportRun, plan: Plan) -> None:
@@ -1076,11 +1238,12 @@ def import_files_purge(*, now=None) -> dict[str, int]:
         if path.exists():
             path.unlink()
             files += 1
+    # The code and name shown beside a held row are the file's values too.
     held_rows = (
         ImportHeldRow.objects.filter(run__created_at__lt=cutoff)
         .exclude(status=ImportHeldRow.Status.OPEN)
-        .exclude(values={})
-        .update(values={})
+        .exclude(values={}, full_name="", employee_code="")
+        .update(values={}, full_name="", employee_code="")
     )
     logger.info("import files purged: %s files, %s held rows", files, held_rows)
     return {"files": files, "held_rows": held_rows}

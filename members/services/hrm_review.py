@@ -92,11 +92,51 @@ def held_rows_unfixable_reason(*, run: ImportRun) -> str:
 
 def held_row_unfixable_reason(*, row: ImportHeldRow) -> str:
     """Return why this held row cannot be fixed in place ("" if it can)."""
+    if row.status == HeldStatus.PREVIEW:
+        return held_rows_unfixable_reason(run=row.run) or _(
+            "This row comes from a run that wrote nothing: fix the rows of the "
+            "import that writes the file."
+        )
     if row.status != HeldStatus.OPEN:
         return _("This row has already been reviewed (%(status)s).") % {
             "status": row.get_status_display().lower()
         }
     return held_rows_unfixable_reason(run=row.run)
+
+
+@dataclass(frozen=True)
+class HeldRowReview:
+    """What staff can do with a held row: fix it (in the file's columns) or not."""
+
+    row: ImportHeldRow
+    unfixable: str  # why it cannot be fixed in place; "" if it can
+    file_error: str  # why its run's stored file cannot be read; "" if it can
+    hrm: HrmFile | None  # the run's file, read once, for held_row_fix
+    columns: list[HeldColumn]
+
+    @property
+    def fixable(self) -> bool:
+        return not (self.unfixable or self.file_error)
+
+    @property
+    def dismissable(self) -> bool:
+        return self.row.status == HeldStatus.OPEN
+
+
+def held_row_review(*, row: ImportHeldRow) -> HeldRowReview:
+    """Return what can be done with a held row, its run's file read once if fixable."""
+    unfixable = held_row_unfixable_reason(row=row)
+    hrm, columns, file_error = None, [], ""
+    if not unfixable:
+        try:
+            hrm = held_rows_file(run=row.run)
+        except ValidationError as error:
+            file_error = " ".join(error.messages)
+        else:
+            columns = held_row_columns(hrm=hrm)
+    return HeldRowReview(
+        row=row, unfixable=unfixable, file_error=file_error, hrm=hrm, columns=columns
+    )
 
 
 def held_rows_file(*, run: ImportRun) -> HrmFile:
@@ -164,8 +204,8 @@ def held_row_fix(
     plan = _plan_row(run, record, profile, headers)
     if plan.held:
         errors: dict[str, list[str]] = {}
-        for _row, column, _code, why, _raw in plan.held:
-            errors.setdefault(column or NON_FIELD_ERRORS, []).append(why)
+        for held in plan.held:
+            errors.setdefault(held.column or NON_FIELD_ERRORS, []).append(held.reason)
         raise ValidationError(errors)
     try:
         with transaction.atomic():
@@ -185,6 +225,36 @@ def held_row_fix(
     row.resolved_at = timezone.now()
     row.save(update_fields=["status", "member", "resolved_by", "resolved_at"])
     return member
+
+
+@transaction.atomic
+def held_row_dismiss(*, row: ImportHeldRow, user: User, note: str) -> ImportHeldRow:
+    """Dismiss one open held row, saying why; return it as dismissed.
+
+    Raises ValidationError (code "not_open") for a row already reviewed or
+    only shown by a preview, with the note's errors as
+    ``held_rows_dismiss_with_note`` raises them, and PermissionDenied for a
+    row outside the user's scope.
+    """
+    require_unit_in_scope(user, row.run.employer)
+    dismissed = held_rows_dismiss_with_note(
+        rows=ImportHeldRow.objects.filter(pk=row.pk), user=user, note=note
+    )
+    if not dismissed:
+        row.refresh_from_db(fields=["status"])
+        if row.status == HeldStatus.PREVIEW:
+            message = _(
+                "This row comes from a run that wrote nothing (a preview, or a "
+                "run stopped at the safety limits): it is not queued for review, "
+                "so there is nothing to dismiss."
+            )
+        else:
+            message = _("This row has already been reviewed (%(status)s).") % {
+                "status": row.get_status_display().lower()
+            }
+        raise ValidationError(message, code="not_open")
+    row.refresh_from_db()
+    return row
 
 
 @transaction.atomic

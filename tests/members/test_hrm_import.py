@@ -484,7 +484,8 @@ def test_a_new_member_of_an_unmapped_department_is_held_unless_a_default_unit(
 ):
     path = make_csv(rows_for(1, {1: {"Mã đơn vị": "DV99"}}))
 
-    held_run = run_command(path)
+    # Its one row held is past the safety limit: confirmed to land the rest.
+    held_run = run_command(path, confirm=True)
 
     assert not Member.objects.exists()
     assert ImportHeldRow.objects.get(run=held_run).code == "department_unmapped"
@@ -564,7 +565,8 @@ def _through_drop_dir(
 def test_the_three_doors_give_identical_results_for_the_same_file(
     org, make_xlsx, monkeypatch, settings, tmp_path, django_capture_on_commit_callbacks
 ):
-    rows = rows_for(40, {11: {"Mã NV": "NV00030"}, 12: {"Mã đơn vị": "DV99"}})
+    # 3 rows of 60 held: at the 5% limit, not past it.
+    rows = rows_for(60, {11: {"Mã NV": "NV00030"}, 12: {"Mã đơn vị": "DV99"}})
     path = make_xlsx(rows)
     outcomes = []
     for door in (_through_command, _through_task, _through_drop_dir):
@@ -588,8 +590,8 @@ def test_the_three_doors_give_identical_results_for_the_same_file(
 
     first, second, third = outcomes
     assert first[0][0] == ImportRun.Status.DONE
-    assert first[0][2] == 37  # 40 rows, 2 duplicates and an unmapped department
-    assert len(first[1]) == 37
+    assert first[0][2] == 57  # 60 rows, 2 duplicates and an unmapped department
+    assert len(first[1]) == 57
     assert first[2] == [
         (12, "duplicate_code"),
         (13, "department_unmapped"),
@@ -687,7 +689,11 @@ def test_stored_files_and_resolved_held_cells_go_after_their_retention(
     assert again.stored_file == shared.stored_file
     dismissed.refresh_from_db()
     still_open.refresh_from_db()
-    assert dismissed.values == {}
+    assert (dismissed.values, dismissed.employee_code, dismissed.full_name) == (
+        {},
+        "",
+        "",
+    )
     assert dismissed.reason  # the row, column and reason stay
     assert still_open.values["Mã NV"] == "NV00005"  # still to review
     assert {old.status, shared.status, again.status} == {ImportRun.Status.DONE}
@@ -705,3 +711,151 @@ def test_no_retention_keeps_every_stored_file(org, make_csv, settings, time_mach
 
     assert import_files_purge() == {"files": 0, "held_rows": 0}
     assert (Path(settings.MEDIA_ROOT) / run.stored_file).exists()
+
+
+# What the employer's status means for the membership -----------------------
+
+LEFT_ROWS = {
+    2: {"Trạng thái": "Đã nghỉ việc"},
+    3: {"Trạng thái": "Terminated"},
+    4: {"Trạng thái": "Nghỉ hưu"},
+    5: {"Trạng thái": "Nghỉ thai sản"},
+}
+
+
+def statuses(employer) -> dict[str, tuple]:
+    return {
+        code: (status, left_on)
+        for code, status, left_on in Member.objects.filter(employer=employer)
+        .order_by("employee_code")
+        .values_list("employee_code", "status", "left_on")
+    }
+
+
+def test_new_members_who_left_or_retired_are_imported_with_that_status(org, make_xlsx):
+    today = timezone.localdate()
+
+    run = run_command(make_xlsx(rows_for(5, LEFT_ROWS)))
+
+    assert run.count_new == 5
+    assert statuses(org.vnpt) == {
+        "NV00001": (Member.Status.ACTIVE, None),
+        "NV00002": (Member.Status.LEFT, today),
+        "NV00003": (Member.Status.LEFT, today),
+        "NV00004": (Member.Status.RETIRED, None),
+        "NV00005": (Member.Status.ACTIVE, None),  # on maternity leave: still a member
+    }
+
+
+def test_a_member_who_left_since_the_last_file_is_updated_with_the_day_they_left(
+    org, make_csv
+):
+    run_command(make_csv(rows_for(40), name="v1.csv"))
+    today = timezone.localdate()
+
+    run = run_command(
+        make_csv(rows_for(40, {7: {"Trạng thái": "Đã nghỉ việc"}}), name="v2.csv")
+    )
+
+    assert (run.count_updated, run.count_unchanged) == (1, 39)
+    assert statuses(org.vnpt)["NV00007"] == (Member.Status.LEFT, today)
+    change = ImportChange.objects.get(run=run, action=ImportChange.Action.UPDATED)
+    assert change.changes["status"] == [Member.Status.ACTIVE, Member.Status.LEFT]
+
+
+def test_reimporting_a_file_corrects_members_it_left_active_though_they_had_left(
+    org, make_xlsx
+):
+    path = make_xlsx(rows_for(5, LEFT_ROWS))
+    run_command(path)
+    # As the import used to leave them: every field as the file says, hash
+    # included, but still active.
+    Member.objects.filter(employer=org.vnpt).update(
+        status=Member.Status.ACTIVE, left_on=None
+    )
+    today = timezone.localdate()
+
+    again = run_command(path)
+
+    assert (again.count_new, again.count_updated, again.count_unchanged) == (0, 3, 2)
+    assert statuses(org.vnpt) == {
+        "NV00001": (Member.Status.ACTIVE, None),
+        "NV00002": (Member.Status.LEFT, today),
+        "NV00003": (Member.Status.LEFT, today),
+        "NV00004": (Member.Status.RETIRED, None),
+        "NV00005": (Member.Status.ACTIVE, None),
+    }
+    # And a third run of the same file has nothing left to correct.
+    third = run_command(path)
+    assert (third.count_updated, third.count_unchanged) == (0, 5)
+
+
+# The safety limits -----------------------------------------------------------
+
+
+def test_rows_held_for_a_colleagues_cccd_count_toward_the_safety_limit(org, make_csv):
+    HrmProfile.objects.create(employer=org.vnpt, full_file=False)
+    run_command(make_csv(rows_for(20), name="v1.csv"))
+    before = register(org.vnpt)
+    # A file of changes: 16 known rows, and four new employees (20%) whose
+    # CCCDs belong to colleagues in the register (not in this file).
+    rows = [VN_HEADERS] + [hrm_row(i) for i in range(5, 21)]
+    for colleague in (1, 2, 3, 4):
+        row = hrm_row(colleague)
+        row[VN_HEADERS.index("Mã NV")] = f"NV{20 + colleague:05d}"
+        rows.append(row)
+
+    stopped = run_command(make_csv(rows, name="v2.csv"))
+
+    assert stopped.status == ImportRun.Status.NEEDS_CONFIRMATION, stopped.message
+    assert stopped.count_held == 4
+    assert "5%" in stopped.message
+    assert register(org.vnpt) == before
+    held = ImportHeldRow.objects.filter(run=stopped)
+    assert set(held.values_list("code", flat=True)) == {"national_id_taken"}
+
+
+def test_a_file_of_headers_alone_is_refused_and_flags_nobody_missing(org, make_csv):
+    run_command(make_csv(rows_for(5), name="v1.csv"))
+
+    with pytest.raises(CommandError):
+        run_command(make_csv(rows_for(0), name="rong.csv"))
+
+    run = ImportRun.objects.order_by("-pk").first()
+    assert (run.status, run.total_rows) == (ImportRun.Status.REFUSED, 0)
+    assert run.message == translated(
+        "%(name)s has its headers in row %(row)s but no employee in the rows "
+        "below: export the file again from the HRM system, with the employees' "
+        "rows.",
+        name="rong.csv",
+        row=1,
+    )
+    assert not Member.objects.filter(hrm_absent_since__isnull=False).exists()
+
+
+def test_a_preview_says_what_the_file_would_do_not_what_it_did(org, make_csv):
+    path = make_csv(rows_for(20, {4: {"Số CCCD": "123"}}))
+    run = import_run_create(
+        employer=org.vnpt,
+        source=ImportRun.Source.UPLOAD,
+        file_name=path.name,
+        content=path.read_bytes(),
+        dry_run=True,
+    )
+
+    run = import_run_execute(run_id=run.pk)
+
+    assert run.status == ImportRun.Status.PREVIEWED
+    assert run.message == translated(
+        "Preview, nothing written: the file would add %(new)s members, update "
+        "%(updated)s and leave %(unchanged)s unchanged; %(held)s rows would be "
+        "held for review, %(absent)s members are missing from it and "
+        "%(transfers)s transfers would be proposed. Confirm to import it.",
+        new=19,
+        updated=0,
+        unchanged=0,
+        held=1,
+        absent=0,
+        transfers=0,
+    )
+    assert not Member.objects.exists()

@@ -29,7 +29,11 @@ from members.services.hrm_import import (
     import_run_create,
     import_run_execute,
 )
-from members.services.hrm_review import held_rows_unfixable_reason
+from members.services.hrm_review import (
+    held_row_dismiss,
+    held_row_review,
+    held_rows_unfixable_reason,
+)
 from tests.members.factories import (
     make_member,
     make_permissions_group,
@@ -445,7 +449,7 @@ def test_rows_of_a_preview_cannot_be_fixed_and_the_pages_say_why(
     assert refused.value.code == "not_fixable"
     assert not Member.objects.filter(employee_code__in=["NV7001", "NV7002"]).exists()
     held.refresh_from_db()
-    assert held.status == Held.OPEN
+    assert held.status == Held.PREVIEW  # shown, never queued for review
 
 
 def test_staff_of_another_employer_can_neither_open_nor_post_the_fix(client, tree):
@@ -576,6 +580,51 @@ def test_dismissing_a_row_from_its_page_records_the_note(officer, tree):
     # A dismissed row is not fixed afterwards.
     with pytest.raises(ValidationError):
         held_row_fix(row=held, values=held.values, user=None)
+
+
+def test_the_review_service_says_what_can_be_done_with_a_row(tree):
+    run = done_run(tree.vnpt, line("NV9101", "Lò Văn Xem", text="30/02/1980"))
+    held = ImportHeldRow.objects.get(run=run)
+    preview = import_run_create(
+        employer=tree.vnpt,
+        source=ImportRun.Source.COMMAND,
+        file_name="xem.csv",
+        content=(HEADER + line("NV9102", "Lò Văn Thử", text="30/02/1980")).encode(),
+        dry_run=True,
+    )
+    import_run_execute(run_id=preview.pk)
+    shown = ImportHeldRow.objects.get(run=preview)
+
+    review = held_row_review(row=held)
+    only_shown = held_row_review(row=shown)
+
+    assert (review.fixable, review.dismissable) == (True, True)
+    assert [column.header for column in review.columns] == HEADER.strip().split(",")
+    assert review.hrm is not None
+    assert (only_shown.fixable, only_shown.dismissable) == (False, False)
+    assert only_shown.unfixable == held_rows_unfixable_reason(run=preview)
+    assert (only_shown.hrm, only_shown.columns) == (None, [])
+
+
+def test_the_dismiss_service_takes_one_open_row_and_refuses_the_rest(tree):
+    run = done_run(tree.vnpt, line("NV9201", "Hà Văn Bỏ", text="30/02/1980"))
+    held = ImportHeldRow.objects.get(run=run)
+
+    with pytest.raises(PermissionDenied):
+        held_row_dismiss(row=held, user=tree.vtc_officer, note="Không rõ")
+    with pytest.raises(ValidationError) as empty:
+        held_row_dismiss(row=held, user=tree.upper_officer, note=" ")
+    assert "note" in empty.value.message_dict
+
+    dismissed = held_row_dismiss(row=held, user=tree.upper_officer, note="Đã nghỉ")
+
+    assert (dismissed.status, dismissed.resolution_note) == (Held.DISMISSED, "Đã nghỉ")
+    assert dismissed.resolved_by == tree.upper_officer
+    with pytest.raises(ValidationError) as again:
+        held_row_dismiss(row=held, user=tree.upper_officer, note="Lần nữa")
+    assert again.value.code == "not_open"
+    held.refresh_from_db()
+    assert held.resolution_note == "Đã nghỉ"
 
 
 def test_an_unmappable_upload_is_refused_at_once_and_recorded(

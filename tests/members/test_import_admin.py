@@ -14,10 +14,11 @@ from members.models import HrmDepartment, HrmProfile, ImportHeldRow, ImportRun, 
 from members.services.hrm_import import import_run_execute
 from tests.conftest import require_service
 from tests.members.factories import make_union_tree, national_id_for
+from tests.members.hrm.builders import SHARED_HRM
 
 pytestmark = pytest.mark.django_db
 
-SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "hrm"
+SAMPLES = SHARED_HRM
 HEADER = "Mã NV,Họ và tên,Ngày sinh,Giới tính,Số CCCD,Email,Mã đơn vị\n"
 Status = ImportRun.Status
 
@@ -228,6 +229,52 @@ def test_progress_of_a_running_import_shows(officer, tree):
     assert "25%" in page(officer, reverse("admin:members_importrun_changelist"))
 
 
+def test_a_finished_preview_says_it_checked_every_row_and_wrote_nothing(
+    officer, tree, profile, queue, tmp_path
+):
+    profile.full_file = False  # a file of changes: nobody is missing from it
+    profile.save()
+    rows = [
+        row(f"NV15{i:02d}", f"Người Xem {i}", date(1980, 1, 1 + i)) for i in range(3)
+    ]
+    upload(officer, tree, csv_file(tmp_path, "xem.csv", *rows))
+    queue.work()
+    run = ImportRun.objects.get()
+    assert (run.status, run.total_rows, run.rows_done) == (Status.PREVIEWED, 3, 0)
+
+    body = page(officer, run_url(run))
+
+    assert "0%" not in body
+    assert "0/3" not in body
+    assert "<progress" not in body
+    assert "Đã kiểm tra cả 3 dòng; chưa ghi gì." in body
+    listing = page(officer, reverse("admin:members_importrun_changelist"))
+    assert "đã kiểm tra, chưa ghi" in listing
+    assert "0%" not in listing
+
+
+def test_a_runs_title_shows_the_time_staff_read_on_the_page(
+    officer, tree, time_machine
+):
+    time_machine.move_to("2025-03-10 20:30:00+00:00", tick=False)
+    run = ImportRun.objects.create(
+        employer=tree.vnpt,
+        source=ImportRun.Source.SCHEDULE,
+        file_name="vnpt-dem.xlsx",
+        file_sha256="0" * 64,
+        stored_file="imports/none.xlsx",
+        status=Status.DONE,
+    )
+
+    body = page(officer, run_url(run))
+
+    # 20:30 UTC is 03:30 the next morning in Vietnam.
+    assert str(run) == "vnpt-dem.xlsx (11/03/2025 03:30)"
+    assert "<title>vnpt-dem.xlsx (11/03/2025 03:30)" in body
+    assert "11/03/2025 03:30" in body.split("</h1>", 1)[1]
+    assert "10/03/2025 20:30" not in body
+
+
 def test_held_rows_download_as_xlsx_with_reasons_and_escaped_formulas(
     officer, tree, profile, queue, tmp_path
 ):
@@ -273,7 +320,11 @@ def test_dismissing_held_rows_asks_why_and_records_who_and_when(
         officer, tree, csv_file(tmp_path, "x.csv", "NV3001,,01/01/1980,Nam,,,DV01\n")
     )
     queue.work()
-    held = ImportHeldRow.objects.get()
+    # A preview queues nothing: its row is to review once the import is confirmed.
+    assert ImportHeldRow.objects.get().status == ImportHeldRow.Status.PREVIEW
+    officer.post(run_url(ImportRun.objects.get(), "confirm"))
+    queue.work()
+    held = ImportHeldRow.objects.get(status=ImportHeldRow.Status.OPEN)
     changelist = reverse("admin:members_importheldrow_changelist")
     action = {"action": "dismiss", ACTION_CHECKBOX_NAME: [held.pk]}
 

@@ -1,9 +1,14 @@
 """Builders of HRM test files: the sample's headers, CSV encodings, crafted zips."""
 
+import os
 import zipfile
 from pathlib import Path
 
-SHARED_HRM = Path(__file__).resolve().parents[3] / ".." / "shared" / "hrm"
+# Beside the repository, or where HRM_SAMPLES_DIR says (a git worktree elsewhere).
+SHARED_HRM = Path(
+    os.environ.get("HRM_SAMPLES_DIR")
+    or Path(__file__).resolve().parents[3] / ".." / "shared" / "hrm"
+)
 
 # One valid row under the sample's Vietnamese headers, for tests that vary one cell.
 VN_HEADERS = [

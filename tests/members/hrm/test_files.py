@@ -152,6 +152,95 @@ def test_empty_file_is_refused(tmp_path):
     assert refused.value.code == "empty"
 
 
+def vi_text(refusal: FileRefused) -> str:
+    with translation.override("vi"):
+        return refusal.text
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+@pytest.mark.parametrize(
+    "below",
+    [
+        [],
+        [[""] * len(VN_HEADERS), ["", "", "", "", "", "", "", "", "", "", "", "", ""]],
+        [["Tổng cộng: 0 nhân viên"]],  # a footer note in the STT column
+    ],
+    ids=["header-only", "blank-rows", "footer-only"],
+)
+def test_a_file_with_headers_and_no_employee_rows_is_refused(
+    make_csv, make_xlsx, kind, below
+):
+    rows = [["Danh sách nhân sự"], [], VN_HEADERS, *below]
+    path = make_csv(rows) if kind == "csv" else make_xlsx(rows)
+
+    with pytest.raises(FileRefused) as refused:
+        read_hrm_file(path)
+
+    assert refused.value.code == "no_rows"
+    text = vi_text(refused.value)
+    assert "dòng 3" in text  # where the headers were found
+    assert "xuất lại" in text  # what to do: export it again
+
+
+def test_oversize_refusal_shows_two_sizes_that_differ(make_csv):
+    path = make_csv([VN_HEADERS, VN_ROW])
+    size = path.stat().st_size
+    path.write_bytes(path.read_bytes() + b" " * (1024 * 1024 - size + 1))
+
+    with pytest.raises(FileRefused) as refused:
+        read_hrm_file(path, max_bytes=1024 * 1024)
+
+    params = refused.value.params
+    with translation.override("vi"):
+        shown, limit = str(params["size"]), str(params["limit"])
+    assert shown != limit
+    assert (shown, limit) == ("1.048.577 byte", "1.048.576 byte")
+
+
+def test_a_zip_directory_just_past_the_unpacked_limit_shows_both_sizes(tmp_path):
+    from members.hrm.files import MAX_UNPACKED_BYTES
+
+    path = crafted_xlsx(tmp_path / "gia.xlsx", shared_strings="<sst/>")
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        others = sum(
+            info.file_size
+            for info in archive.infolist()
+            if info.filename != "xl/sharedStrings.xml"
+        )
+    # The shared strings declare what brings the total one byte past the limit.
+    declared = MAX_UNPACKED_BYTES + 1 - others
+    name = b"xl/sharedStrings.xml"
+    start = 0
+    while (start := data.find(b"PK\x01\x02", start)) >= 0:
+        if data[start + 46 : start + 46 + len(name)] == name:
+            data[start + 24 : start + 28] = struct.pack("<L", declared)
+        start += 4
+    path.write_bytes(bytes(data))
+
+    with pytest.raises(FileRefused) as refused:
+        read_hrm_file(path)
+
+    assert refused.value.code == "zip_bomb"
+    text = vi_text(refused.value)
+    assert "1.073.741.825 byte" in text
+    assert "1.073.741.824 byte" in text
+
+
+def test_a_csv_the_csv_reader_chokes_on_is_refused_in_vietnamese(tmp_path):
+    path = tmp_path / "dai.csv"
+    field = "x" * 200_000  # past the csv module's field limit
+    path.write_text(f"Mã NV,Họ và tên\nNV01,{field}\n", encoding="utf-8")
+
+    with pytest.raises(FileRefused) as refused:
+        list(read_hrm_file(path).records())
+
+    assert refused.value.code == "csv_malformed"
+    text = vi_text(refused.value)
+    assert "field limit" not in text
+    assert "lưu lại" in text  # save it again
+
+
 def test_uploaded_file_and_file_object_read_like_a_path(make_xlsx):
     path = make_xlsx([VN_HEADERS, VN_ROW])
     upload = SimpleUploadedFile("tai-len.xlsx", path.read_bytes())
