@@ -18,11 +18,11 @@ from django.db.models import F
 from django.template.response import TemplateResponse
 from django.urls import include, path
 
-from members.admin import EmployerFilter as EmployerListFilter
-from members.admin import MemberAdmin, UnitSubtreeFilter
+from members.admin.register import EmployerFilter as EmployerListFilter
+from members.admin.register import MemberAdmin, UnitSubtreeFilter
 from members.models import CareCase, Member, Unit
 from members.scope import scoped
-from members.selectors import care_radar
+from members.selectors.register import care_radar
 from unionportal import urls as project_urls
 
 BASELINE = "baseline"

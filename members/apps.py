@@ -78,7 +78,7 @@ class MembersConfig(AppConfig):
             "label": _("Notifications"),
             "icon": "bell",
             "order": 5,
-            "badge": "members.selectors.notifications_unread_count",
+            "badge": "members.selectors.register.notifications_unread_count",
         },
         {
             "url_name": "members:profile",
@@ -117,7 +117,7 @@ class MembersConfig(AppConfig):
             "order": 90,
         },
     ]
-    portal_home_panels = ["members.selectors.member_home_panel"]
+    portal_home_panels = ["members.selectors.register.member_home_panel"]
 
     @property
     def celery_schedules(self) -> list[dict]:
@@ -171,7 +171,7 @@ class MembersConfig(AppConfig):
         # Each app declares its reminder kinds in its own reminders.py.
         autodiscover_modules("reminders")
         # Register changes refresh the care programmes' eligible lists.
-        from members import receivers_programmes  # noqa: F401
+        from members.receivers import programmes  # noqa: F401
 
         post_migrate.connect(_install_role_groups)
         _privacy_ready()
@@ -181,9 +181,10 @@ def _privacy_ready():
     """Connect the audit trail's receivers and the log masking of Celery workers."""
     from celery.signals import after_setup_logger, after_setup_task_logger
 
-    # Import runs are audited when created, whichever door they came in by.
-    from members import receivers_audit  # noqa: F401
     from members.logging import celery_handlers_mask
+
+    # Import runs are audited when created, whichever door they came in by.
+    from members.receivers import audit  # noqa: F401
 
     # A worker replaces the root handlers: national IDs are masked there too.
     after_setup_logger.connect(

@@ -46,7 +46,7 @@ from members.models import (
     User,
 )
 from members.scope import require_unit_in_scope
-from members.selectors_privacy import left_on_guess, retention_due, retention_undated
+from members.selectors.privacy import left_on_guess, retention_due, retention_undated
 from members.services.audit import audit_record
 from members.services.staff import staff_role_revoke
 from members.text import fold
@@ -201,7 +201,7 @@ def retention_left_on_stamp(*, today: date) -> int:
     """Date the members who left without a date; return how many were dated.
 
     An HRM import marks members as left in bulk, without a date: see
-    ``members.selectors_privacy.left_on_guess``.
+    ``members.selectors.privacy.left_on_guess``.
     """
     count = 0
     for member in retention_undated().only("pk").iterator(chunk_size=500):

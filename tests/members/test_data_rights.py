@@ -25,9 +25,9 @@ from members.models import (
     StaffRole,
     User,
 )
-from members.reminders_privacy import data_rights_requests_due
-from members.selectors import care_radar
-from members.selectors_privacy import my_consents
+from members.reminders.privacy import data_rights_requests_due
+from members.selectors.privacy import my_consents
+from members.selectors.register import care_radar
 from members.services.data_rights import (
     consent_give,
     consent_withdraw,

@@ -29,7 +29,7 @@ from openpyxl import load_workbook
 
 from members import services
 from members.models import CareCase, Member, Relative, Unit, User
-from members.selectors_picture import PICTURE_TTL, RegisterPicture, register_picture
+from members.selectors.picture import PICTURE_TTL, RegisterPicture, register_picture
 from tests.conftest import vi
 from tests.members.factories import (
     make_care_case,
@@ -288,7 +288,7 @@ def test_units_roll_up_their_subtrees(tree):
 
 
 def test_the_units_chart_keeps_the_largest_units_when_there_are_many(tree, monkeypatch):
-    monkeypatch.setattr("members.selectors_picture.CHART_ROWS", 1)
+    monkeypatch.setattr("members.selectors.picture.CHART_ROWS", 1)
 
     block = picture_of(user=tree.sector_officer, today=TODAY).block("units")
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from members import services
 from members.models import AuditEvent, ImportChange, ImportRun, Member
-from members.selectors_privacy import retention_report
+from members.selectors.privacy import retention_report
 from members.tasks import retention_run
 from tests.members.factories import make_member, make_union_tree
 

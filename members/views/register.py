@@ -13,15 +13,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from members import services
 from members.ecard import ecard_issue, ecard_qr_svg, ecard_verify
-from members.forms import (
+from members.forms.register import (
     ActivationPasswordForm,
     ActivationRequestForm,
     RelativeForm,
     form_add_service_errors,
 )
 from members.models import Consent, Member, Relative
-from members.selectors import member_for_user, relatives_for_user
-from members.selectors_privacy import consent_in_force
+from members.selectors.privacy import consent_in_force
+from members.selectors.register import member_for_user, relatives_for_user
 from members.services.accounts import ACTIVATION_MAX_AGE
 
 # The member's record as the profile shows it, in this order.

@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from members.forms_imports import HeldRowDismissForm, HeldRowFixForm
+from members.forms.imports import HeldRowDismissForm, HeldRowFixForm
 from members.models import ImportHeldRow
 from members.scoped_admin import ScopedModelAdmin
 from members.services.hrm_review import (

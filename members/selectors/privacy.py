@@ -35,7 +35,7 @@ from members.models import (
     User,
 )
 from members.scope import scoped
-from members.selectors import member_for_user
+from members.selectors.register import member_for_user
 
 
 @dataclass

@@ -220,7 +220,7 @@ def care_cases_unvisited(*, today: date) -> Iterator[ReminderTarget]:
 )
 def care_weekly_digest(*, today: date) -> Iterator[ReminderTarget]:
     """Send each care officer the week's care radar of their unit, once a week."""
-    from members.selectors import care_radar_counts
+    from members.selectors.register import care_radar_counts
 
     year, week, _weekday = today.isocalendar()
     for officer_id, unit in _care_officers():
@@ -242,7 +242,7 @@ def care_weekly_digest(*, today: date) -> Iterator[ReminderTarget]:
 
 # The kinds of care programmes and consultations, and of data-rights requests,
 # live in their own modules.
-from members import (  # noqa: E402, F401
-    reminders_privacy,
-    reminders_programmes,
+from members.reminders import (  # noqa: E402, F401
+    privacy,
+    programmes,
 )

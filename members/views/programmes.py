@@ -11,10 +11,10 @@ from django.views.decorators.http import (
     require_POST,
 )
 
-from members.forms import form_add_service_errors
-from members.forms_programmes import ConsultationRequestForm
-from members.selectors import member_for_user
-from members.selectors_programmes import my_consultations, my_programmes
+from members.forms.consultations import ConsultationRequestForm
+from members.forms.register import form_add_service_errors
+from members.selectors.programmes import my_consultations, my_programmes
+from members.selectors.register import member_for_user
 from members.services.consultations import (
     OPEN_STATUSES,
     consultation_cancel,

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
 from members import services
-from members.admin_picture import RegisterPictureAdminMixin
-from members.admin_privacy import (
+from members.admin.picture import RegisterPictureAdminMixin
+from members.admin.privacy import (
     AuditedChangeViewMixin,
     MemberAuditMixin,
     RetentionListFilter,
@@ -42,7 +42,7 @@ from members.scoped_admin import (
     ScopedTabularInline,
     action_run_each,
 )
-from members.selectors import RADAR_LIMIT, care_radar, member_search_q
+from members.selectors.register import RADAR_LIMIT, care_radar, member_search_q
 
 # Accounts -------------------------------------------------------------------
 
@@ -688,10 +688,3 @@ class TransferAdmin(ScopedModelAdmin):
     @admin.action(description=_("Cancel the selected transfers (sending unit)"))
     def cancel_transfers(self, request, queryset):
         action_run_each(request, queryset, services.transfer_cancel, as_="transfer")
-
-
-from members import (  # noqa: E402, F401
-    admin_imports,
-    admin_notifications,
-    admin_programmes,
-)

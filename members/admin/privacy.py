@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import AuditEvent, DataRightsRequest, Unit
 from members.scoped_admin import ScopedModelAdmin, action_run_each
-from members.selectors import member_search_q
-from members.selectors_privacy import retention_due, retention_undated
+from members.selectors.privacy import retention_due, retention_undated
+from members.selectors.register import member_search_q
 from members.services.audit import audit_record
 from members.services.data_rights import (
     data_rights_request_acknowledge,

@@ -26,7 +26,7 @@ from django.urls import path, reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from members.forms_imports import (
+from members.forms.imports import (
     DepartmentUnitForm,
     HrmDepartmentForm,
     HrmProfileForm,
@@ -482,8 +482,3 @@ class ImportRunAdmin(ScopedModelAdmin):
 
     def _run_url(self, run: ImportRun) -> str:
         return reverse("admin:members_importrun_change", args=[run.pk])
-
-
-# Held rows: members.admin_held_rows (registered on import) ---------------------
-
-from members import admin_held_rows  # noqa: E402, F401

@@ -11,12 +11,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members.data_download import member_data_json, member_data_xlsx
-from members.forms import form_add_service_errors
-from members.forms_privacy import DataRightsRequestForm
+from members.forms.privacy import DataRightsRequestForm
+from members.forms.register import form_add_service_errors
 from members.models import AuditEvent, Consent
 from members.resources import XLSX_CONTENT_TYPE
-from members.selectors import member_for_user
-from members.selectors_privacy import member_data, my_consents, my_data_requests
+from members.selectors.privacy import member_data, my_consents, my_data_requests
+from members.selectors.register import member_for_user
 from members.services.audit import audit_record
 from members.services.data_rights import (
     consent_give,

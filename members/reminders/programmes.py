@@ -17,7 +17,7 @@ from members.models import (
 )
 from members.reminders import ReminderTarget, _care_officers, reminder
 from members.scope import subtree_q
-from members.selectors_programmes import eligibility_undelivered
+from members.selectors.programmes import eligibility_undelivered
 from members.services.consultations import appointment_text
 
 # Care officers hear of a programme this many days before its period ends, and

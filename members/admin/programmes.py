@@ -20,8 +20,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from members.admin import UnitSubtreeFilter
-from members.admin_privacy import AuditedChangeViewMixin
+from members.admin.privacy import AuditedChangeViewMixin
+from members.admin.register import UnitSubtreeFilter
 from members.models import (
     CareProgramme,
     ConsultationRequest,
@@ -40,14 +40,14 @@ from members.scoped_admin import (
     ScopedTabularInline,
     action_run_each,
 )
-from members.selectors import member_search_q
-from members.selectors_programmes import (
+from members.selectors.programmes import (
     budgets_with_spent,
     delivery_of_row,
     eligibility_undelivered,
     eligibility_with_delivery,
     programme_counts,
 )
+from members.selectors.register import member_search_q
 from members.services import consultations as consultation_services
 from members.services import programmes as services
 

@@ -1,0 +1,1 @@
+"""Member portal pages: one module a topic, routed in members/urls.py."""
