@@ -5,6 +5,8 @@ modules here registers their model admins.
 """
 
 from members.admin import (  # noqa: F401
+    care,
+    consultations,
     hrm_review,
     imports,
     notifications,
@@ -12,4 +14,5 @@ from members.admin import (  # noqa: F401
     privacy,
     programmes,
     register,
+    transfers,
 )

@@ -1,10 +1,10 @@
-"""Admin of care programmes, eligible lists, deliveries, budgets and consultations.
+"""Admin of care programmes, eligible lists, deliveries and budgets.
 
 Thin and scoped: every surface reads through members.scope and every write
-goes through members.services.programmes or .consultations. A programme is
-changed by the staff of its organising unit (or above); the staff of the
-units under it see it, read-only, where their units have eligible rows, and
-record the deliveries of their own lists.
+goes through members.services.programmes. A programme is changed by the staff
+of its organising unit (or above); the staff of the units under it see it,
+read-only, where their units have eligible rows, and record the deliveries of
+their own lists.
 """
 
 from django import forms
@@ -20,11 +20,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from members.admin.privacy import AuditedChangeViewMixin
 from members.admin.register import UnitSubtreeFilter
 from members.models import (
     CareProgramme,
-    ConsultationRequest,
     ProgrammeAmountBand,
     ProgrammeBudget,
     ProgrammeDelivery,
@@ -48,7 +46,6 @@ from members.selectors.programmes import (
     programme_counts,
 )
 from members.selectors.register import member_search_q
-from members.services import consultations as consultation_services
 from members.services import programmes as services
 
 
@@ -711,137 +708,3 @@ class ProgrammeBudgetAdmin(ScopedModelAdmin):
                 _("over by %(amount)s") % {"amount": vnd(-left)},
             )
         return vnd(left)
-
-
-# Consultations -----------------------------------------------------------------
-
-
-class ConsultationForm(forms.ModelForm):
-    outcome = forms.ChoiceField(
-        label=_("outcome"),
-        required=False,
-        choices=[
-            ("", "—"),
-            *[(status.value, status.label) for status in ConsultationRequest.OUTCOMES],
-        ],
-        help_text=_("After the appointment. No medical details are recorded."),
-    )
-
-    class Meta:
-        model = ConsultationRequest
-        fields = ("scheduled_at", "adviser", "place")
-
-    def clean(self):
-        # Runs before the form's values reach the instance: it is still as stored.
-        cleaned = super().clean()
-        stored = self.instance
-        if cleaned.get("outcome"):
-            if stored.status != ConsultationRequest.Status.SCHEDULED:
-                self.add_error(
-                    "outcome", _("Only a scheduled consultation has an outcome.")
-                )
-            elif stored.scheduled_at and stored.scheduled_at > timezone.now():
-                self.add_error("outcome", _("The appointment has not taken place yet."))
-            return cleaned
-        if {"scheduled_at", "adviser", "place"} & set(self.changed_data):
-            when = cleaned.get("scheduled_at")
-            if when is None:
-                self.add_error("scheduled_at", _("Choose the time of the appointment."))
-            elif when <= timezone.now():
-                self.add_error("scheduled_at", _("The appointment must be ahead."))
-            if not (cleaned.get("adviser") or "").strip():
-                self.add_error("adviser", _("Name the adviser."))
-        return cleaned
-
-
-@admin.register(ConsultationRequest)
-class ConsultationRequestAdmin(AuditedChangeViewMixin, ScopedModelAdmin):
-    # The topic is a health or policy question: each opening is audited.
-    form = ConsultationForm
-    list_display = (
-        "member",
-        "topic",
-        "mode",
-        "status",
-        "created_at",
-        "scheduled_at",
-        "adviser",
-    )
-    list_filter = ("status", "topic", "mode")
-    list_select_related = ("member",)
-    search_fields = ("member__full_name_folded",)
-    readonly_fields = (
-        "member",
-        "topic",
-        "subject",
-        "mode",
-        "preferred_times",
-        "status",
-        "created_at",
-        "scheduled_by",
-        "outcome_recorded_by",
-    )
-    fieldsets = (
-        (
-            None,
-            {
-                "fields": (
-                    "member",
-                    ("topic", "mode"),
-                    "subject",
-                    "preferred_times",
-                    ("status", "created_at"),
-                )
-            },
-        ),
-        (
-            _("Appointment"),
-            {"fields": ("scheduled_at", "adviser", "place", "scheduled_by")},
-        ),
-        (_("Outcome"), {"fields": ("outcome", "outcome_recorded_by")}),
-    )
-    actions = ("cancel_consultations",)
-    date_hierarchy = "created_at"
-
-    def get_search_results(self, request, queryset, search_term):
-        if not search_term.strip():
-            return queryset, False
-        return queryset.filter(member_search_q(search_term, prefix="member__")), False
-
-    def has_add_permission(self, request):
-        return False  # members ask through the portal
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.status not in consultation_services.OPEN_STATUSES:
-            return False
-        return super().has_change_permission(request, obj)
-
-    def save_model(self, request, obj, form, change):
-        outcome = form.cleaned_data.get("outcome")
-        try:
-            if outcome:
-                consultation_services.consultation_outcome_record(
-                    consultation=obj, outcome=outcome, actor=request.user
-                )
-            elif {"scheduled_at", "adviser", "place"} & set(form.changed_data):
-                consultation_services.consultation_schedule(
-                    consultation=obj,
-                    scheduled_at=form.cleaned_data["scheduled_at"],
-                    adviser=form.cleaned_data["adviser"],
-                    place=form.cleaned_data["place"],
-                    actor=request.user,
-                )
-        except ValidationError as error:
-            messages.error(request, _error_text(error))
-
-    @admin.action(description=_("Cancel the selected consultations"))
-    def cancel_consultations(self, request, queryset):
-        action_run_each(
-            request,
-            queryset,
-            consultation_services.consultation_cancel,
-            as_="consultation",
-        )

@@ -7,25 +7,17 @@ from django.contrib import admin
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
-from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
 from members import services
 from members.admin.picture import RegisterPictureAdminMixin
-from members.admin.privacy import (
-    AuditedChangeViewMixin,
-    MemberAuditMixin,
-    RetentionListFilter,
-    care_radar_audit,
-)
+from members.admin.privacy import MemberAuditMixin, RetentionListFilter
 from members.models import (
     CareCase,
-    CareVisit,
     Member,
     Relative,
     StaffRole,
@@ -40,9 +32,8 @@ from members.scoped_admin import (
     ScopedFieldsMixin,
     ScopedModelAdmin,
     ScopedTabularInline,
-    action_run_each,
 )
-from members.selectors.register import RADAR_LIMIT, care_radar, member_search_q
+from members.selectors.register import member_search_q
 
 # Accounts -------------------------------------------------------------------
 
@@ -488,203 +479,3 @@ class RelativeAdmin(ScopedModelAdmin):
     def delete_queryset(self, request, queryset):
         for relative in queryset:
             services.relative_delete(relative=relative, actor=request.user)
-
-
-# Care -----------------------------------------------------------------------
-
-
-class CareVisitInline(ScopedTabularInline):
-    model = CareVisit
-    extra = 1
-    fields = ("visited_on", "visited_by", "amount", "note", "recorded_by")
-    readonly_fields = ("recorded_by",)
-    can_delete = False
-
-
-class CareCaseForm(forms.ModelForm):
-    class Meta:
-        model = CareCase
-        fields = (
-            "member",
-            "relative",
-            "kind",
-            "summary",
-            "details",
-            "opened_on",
-            "follow_up_on",
-        )
-
-    def clean(self):
-        cleaned = super().clean()
-        member, relative = cleaned.get("member"), cleaned.get("relative")
-        if member and relative and relative.member_id != member.pk:
-            self.add_error("relative", _("This relative belongs to another member."))
-        return cleaned
-
-
-@admin.register(CareCase)
-class CareCaseAdmin(AuditedChangeViewMixin, ScopedModelAdmin):
-    form = CareCaseForm
-    list_display = (
-        "summary",
-        "kind",
-        "member",
-        "opened_on",
-        "last_visit_on",
-        "status",
-    )
-    list_filter = ("status", "kind")
-    list_select_related = ("member",)
-    search_fields = ("summary",)
-    autocomplete_fields = ("member", "relative")
-    readonly_fields = ("status", "closed_on", "last_visit_on", "created_by")
-    inlines = (CareVisitInline,)
-    actions = ("close_cases", "reopen_cases")
-    date_hierarchy = "opened_on"
-
-    def get_search_results(self, request, queryset, search_term):
-        if not search_term.strip():
-            return queryset, False
-        q = member_search_q(search_term, prefix="member__")
-        q |= Q(summary__icontains=search_term.strip())
-        return queryset.filter(q), False
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            obj.save(update_fields=["kind", "summary", "details", "follow_up_on"])
-            return
-        case = services.care_case_open(
-            member=obj.member,
-            relative=obj.relative,
-            kind=obj.kind,
-            summary=obj.summary,
-            details=obj.details,
-            opened_on=obj.opened_on,
-            follow_up_on=obj.follow_up_on,
-            actor=request.user,
-        )
-        obj.pk = case.pk
-
-    def save_formset(self, request, form, formset, change):
-        for visit in formset.save(commit=False):
-            if visit.pk is None:
-                services.care_visit_log(
-                    case=form.instance,
-                    visited_on=visit.visited_on,
-                    visited_by=visit.visited_by,
-                    amount=visit.amount,
-                    note=visit.note,
-                    actor=request.user,
-                )
-            else:
-                visit.save()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description=_("Close the selected cases"))
-    def close_cases(self, request, queryset):
-        action_run_each(request, queryset, services.care_case_close, as_="case")
-
-    @admin.action(description=_("Reopen the selected cases"))
-    def reopen_cases(self, request, queryset):
-        action_run_each(request, queryset, services.care_case_reopen, as_="case")
-
-    def get_urls(self):
-        radar = self.admin_site.admin_view(self.radar_view)
-        return [path("radar/", radar, name="members_care_radar"), *super().get_urls()]
-
-    def radar_view(self, request):
-        """Show open cases nobody visited lately and the dates coming up."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        try:
-            days = max(1, min(int(request.GET.get("days", 14)), 90))
-        except ValueError:
-            days = 14
-        radar = care_radar(user=request.user, days=days)
-        care_radar_audit(request, radar)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Care radar"),
-            "opts": self.model._meta,
-            "limit": RADAR_LIMIT,
-            **radar,
-        }
-        return TemplateResponse(request, "admin/members/care_radar.html", context)
-
-
-# Transfers ------------------------------------------------------------------
-
-
-class TransferForm(forms.ModelForm):
-    class Meta:
-        model = Transfer
-        fields = ("member", "to_unit", "transfer_on", "reason")
-
-    def clean(self):
-        cleaned = super().clean()
-        member, to_unit = cleaned.get("member"), cleaned.get("to_unit")
-        if member and to_unit:
-            try:
-                services.transfer_check(member=member, to_unit=to_unit)
-            except ValidationError as error:
-                self.add_error(None, error)
-        return cleaned
-
-
-@admin.register(Transfer)
-class TransferAdmin(ScopedModelAdmin):
-    form = TransferForm
-    list_display = ("member", "from_unit", "to_unit", "transfer_on", "state")
-    list_filter = ("state",)
-    list_select_related = ("member", "from_unit", "to_unit")
-    autocomplete_fields = ("member",)
-    # The receiving unit may lie outside the sender's subtree: that is a transfer.
-    unscoped_fields = ("to_unit",)
-    actions = ("confirm_transfers", "reject_transfers", "cancel_transfers")
-
-    def get_search_results(self, request, queryset, search_term):
-        if not search_term.strip():
-            return queryset, False
-        return queryset.filter(member_search_q(search_term, prefix="member__")), False
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "to_unit":
-            kwargs["queryset"] = Unit.objects.filter(
-                is_active=True, level__in=[Unit.Level.GRASSROOTS, Unit.Level.GROUP]
-            ).order_by("path")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return ()
-        return ("member", "from_unit", "to_unit", "transfer_on", "reason", "state")
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            return
-        transfer = services.transfer_request(
-            member=obj.member,
-            to_unit=obj.to_unit,
-            transfer_on=obj.transfer_on,
-            reason=obj.reason,
-            actor=request.user,
-        )
-        # The admin logs and names the new transfer by obj, which needs from_unit.
-        obj.pk, obj.from_unit = transfer.pk, transfer.from_unit
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description=_("Confirm the selected transfers (receiving unit)"))
-    def confirm_transfers(self, request, queryset):
-        action_run_each(request, queryset, services.transfer_confirm, as_="transfer")
-
-    @admin.action(description=_("Reject the selected transfers (receiving unit)"))
-    def reject_transfers(self, request, queryset):
-        action_run_each(request, queryset, services.transfer_reject, as_="transfer")
-
-    @admin.action(description=_("Cancel the selected transfers (sending unit)"))
-    def cancel_transfers(self, request, queryset):
-        action_run_each(request, queryset, services.transfer_cancel, as_="transfer")
