@@ -315,7 +315,7 @@ class _Pages:
         return probes
 
     def radar_rows(self, who: str) -> tuple[int, int]:
-        from members.selectors.register import care_radar
+        from members.selectors.care import care_radar
 
         data = care_radar(user=self.users[who], days=14)
         return len(data["stale_cases"]), len(data["upcoming"])

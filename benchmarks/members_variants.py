@@ -22,7 +22,7 @@ from members.admin.register import EmployerFilter as EmployerListFilter
 from members.admin.register import MemberAdmin, UnitSubtreeFilter
 from members.models import CareCase, Member, Unit
 from members.scope import scoped
-from members.selectors.register import care_radar
+from members.selectors.care import care_radar
 from unionportal import urls as project_urls
 
 BASELINE = "baseline"

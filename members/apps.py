@@ -78,7 +78,7 @@ class MembersConfig(AppConfig):
             "label": _("Notifications"),
             "icon": "bell",
             "order": 5,
-            "badge": "members.selectors.register.notifications_unread_count",
+            "badge": "members.selectors.notifications.notifications_unread_count",
         },
         {
             "url_name": "members:profile",
@@ -168,10 +168,18 @@ class MembersConfig(AppConfig):
         from django.db.models.signals import post_migrate
         from django.utils.module_loading import autodiscover_modules
 
-        # Each app declares its reminder kinds in its own reminders.py.
-        autodiscover_modules("reminders")
         # Register changes refresh the care programmes' eligible lists.
-        from members.receivers import programmes  # noqa: F401
+        import members.receivers.programmes
+
+        # The members app's reminder kinds: the topic modules of its reminders
+        # package (members.reminders itself is the registry and imports none).
+        import members.reminders.care
+        import members.reminders.consultations
+        import members.reminders.privacy
+        import members.reminders.programmes  # noqa: F401
+
+        # Each other app declares its reminder kinds in its own reminders.py.
+        autodiscover_modules("reminders")
 
         post_migrate.connect(_install_role_groups)
         _privacy_ready()

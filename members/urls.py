@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from members.views import notifications, privacy, programmes, register
+from members.views import consultations, notifications, privacy, programmes, register
 
 app_name = "members"
 
@@ -34,11 +34,11 @@ urlpatterns = [
         name="notification_settings",
     ),
     path("cham-lo/", programmes.programmes, name="programmes"),
-    path("tu-van/", programmes.consultations, name="consultations"),
-    path("tu-van/yeu-cau/", programmes.consultation_add, name="consultation_add"),
+    path("tu-van/", consultations.consultations, name="consultations"),
+    path("tu-van/yeu-cau/", consultations.consultation_add, name="consultation_add"),
     path(
         "tu-van/<int:pk>/huy/",
-        programmes.consultation_cancel_page,
+        consultations.consultation_cancel_page,
         name="consultation_cancel",
     ),
     path("du-lieu-cua-toi/", privacy.my_data, name="my_data"),

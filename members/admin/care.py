@@ -12,7 +12,8 @@ from members import services
 from members.admin.privacy import AuditedChangeViewMixin, care_radar_audit
 from members.models import CareCase, CareVisit
 from members.scoped_admin import ScopedModelAdmin, ScopedTabularInline, action_run_each
-from members.selectors.register import RADAR_LIMIT, care_radar, member_search_q
+from members.selectors.care import RADAR_LIMIT, care_radar
+from members.selectors.register import member_search_q
 
 
 class CareVisitInline(ScopedTabularInline):

@@ -2,7 +2,6 @@
 
 from django import forms
 from django.contrib.auth.forms import SetPasswordMixin
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
@@ -10,18 +9,6 @@ from members.models import Relative
 
 # Phones' numeric keypads may lack "/", so 15062015 is read as 15/06/2015 too.
 COMPACT_DATE_FORMAT = "%d%m%Y"
-
-
-def form_add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: by field where it names one."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        target = field if field in form.fields else None
-        if field == NON_FIELD_ERRORS:
-            target = None
-        form.add_error(target, messages)
 
 
 class ActivationRequestForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Reminder kinds: the registry every app declares its reminders in, and the care ones.
+"""Reminder kinds: the registry every app declares its reminders in.
 
 An app declares its kinds in its own ``reminders.py`` (found at start-up by
 ``autodiscover_modules("reminders")``)::
@@ -19,28 +19,15 @@ The registry installs a beat schedule for each kind (``setup_schedules``); the
 due task runs ``members.services.notifications.reminder_run`` for it, which
 stores one notification a target (skipping dedupe keys already stored) and
 hands e-mail to chunked delivery tasks.
+
+The members app's own kinds live in this package, one module a topic
+(``care``, ``consultations``, ``programmes``, ``privacy``), imported by
+``MembersConfig.ready``; this module imports none of them, so that the
+notifications service can read the registry without an import circle.
 """
 
-import calendar
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-
-from django.conf import settings
-from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-
-from members.models import (
-    CareCase,
-    Member,
-    Relative,
-    StaffRole,
-    Unit,
-    birthday_key,
-    relatives_allowed_q,
-)
-from members.scope import subtree_q
 
 
 @dataclass(frozen=True)
@@ -106,143 +93,3 @@ def reminder_schedules() -> list[dict]:
         }
         for kind in reminders_all()
     ]
-
-
-# Care reminders ---------------------------------------------------------------
-
-
-def _care_officers() -> Iterator[tuple[int, Unit]]:
-    """Yield (user id, unit) for care officers of grassroots unions and groups."""
-    roles = StaffRole.objects.filter(
-        role=StaffRole.Role.CARE_OFFICER,
-        user__is_active=True,
-        unit__level__in=[Unit.Level.GRASSROOTS, Unit.Level.GROUP],
-    ).select_related("unit")
-    for role in roles.order_by("pk").iterator(chunk_size=500):
-        yield role.user_id, role.unit
-
-
-@reminder(
-    name="care.birthday",
-    label=gettext_lazy("Birthdays of members and relatives tomorrow"),
-    recipients=gettext_lazy("Care officers of the grassroots union"),
-    crontab={"minute": "0", "hour": "8"},
-)
-def care_birthdays(*, today: date) -> Iterator[ReminderTarget]:
-    """Tell care officers of members' and relatives' birthdays tomorrow."""
-    tomorrow = today + timedelta(days=1)
-    keys = [birthday_key(tomorrow)]
-    if tomorrow.month == 3 and tomorrow.day == 1 and not calendar.isleap(tomorrow.year):
-        keys.append(229)  # born on 29 February: celebrated on 1 March
-    for officer_id, unit in _care_officers():
-        members = Member.objects.filter(
-            subtree_q(Member, unit),
-            status=Member.Status.ACTIVE,
-            birthday_key__in=keys,
-        ).only("pk", "full_name")
-        for member in members:
-            yield ReminderTarget(
-                recipient_id=officer_id,
-                dedupe_key=f"care-birthday:member:{member.pk}:{tomorrow}:{officer_id}",
-                title=_("Birthday tomorrow: %(name)s") % {"name": member.full_name},
-                body=_("%(name)s, a member of your union, has a birthday on %(date)s.")
-                % {"name": member.full_name, "date": f"{tomorrow:%d/%m/%Y}"},
-                link=reverse("admin:members_member_change", args=[member.pk]),
-            )
-        relatives = (
-            Relative.objects.filter(
-                subtree_q(Relative, unit),
-                member__status=Member.Status.ACTIVE,
-                birthday_key__in=keys,
-            )
-            .filter(relatives_allowed_q())
-            .select_related("member")
-        )
-        for relative in relatives:
-            yield ReminderTarget(
-                recipient_id=officer_id,
-                dedupe_key=(
-                    f"care-birthday:relative:{relative.pk}:{tomorrow}:{officer_id}"
-                ),
-                title=_("Birthday tomorrow: %(name)s (%(relation)s of %(member)s)")
-                % {
-                    "name": relative.full_name,
-                    "relation": relative.get_relationship_display(),
-                    "member": relative.member.full_name,
-                },
-                body=_("A relative of %(member)s has a birthday on %(date)s.")
-                % {"member": relative.member.full_name, "date": f"{tomorrow:%d/%m/%Y}"},
-                link=reverse("admin:members_member_change", args=[relative.member_id]),
-            )
-
-
-@reminder(
-    name="care.case_unvisited",
-    label=gettext_lazy("Care cases with no visit for too long"),
-    recipients=gettext_lazy("Care officers of the grassroots union"),
-    mandatory=True,
-    crontab={"minute": "30", "hour": "8"},
-)
-def care_cases_unvisited(*, today: date) -> Iterator[ReminderTarget]:
-    """Tell care officers about open cases nobody visited in CARE_UNVISITED_DAYS."""
-    days = settings.CARE_UNVISITED_DAYS
-    since = today - timedelta(days=days)
-    for officer_id, unit in _care_officers():
-        cases = CareCase.objects.filter(
-            subtree_q(CareCase, unit),
-            status=CareCase.Status.OPEN,
-        ).select_related("member")
-        for case in cases:
-            last = case.last_visit_on or case.opened_on
-            if last >= since:
-                continue
-            yield ReminderTarget(
-                recipient_id=officer_id,
-                # A new visit changes the key, so the next lapse is told again.
-                dedupe_key=f"care-unvisited:{case.pk}:{last}:{officer_id}",
-                title=_("No visit for %(days)s days: %(name)s")
-                % {"days": (today - last).days, "name": case.member.full_name},
-                body=_("%(kind)s: %(summary)s. Opened on %(opened)s.")
-                % {
-                    "kind": case.get_kind_display(),
-                    "summary": case.summary,
-                    "opened": f"{case.opened_on:%d/%m/%Y}",
-                },
-                link=reverse("admin:members_carecase_change", args=[case.pk]),
-            )
-
-
-@reminder(
-    name="care.weekly_digest",
-    label=gettext_lazy("Weekly care radar"),
-    recipients=gettext_lazy("Care officers of the grassroots union"),
-    crontab={"minute": "0", "hour": "7", "day_of_week": "1"},
-)
-def care_weekly_digest(*, today: date) -> Iterator[ReminderTarget]:
-    """Send each care officer the week's care radar of their unit, once a week."""
-    from members.selectors.register import care_radar_counts
-
-    year, week, _weekday = today.isocalendar()
-    for officer_id, unit in _care_officers():
-        counts = care_radar_counts(unit=unit, today=today, days=7)
-        if not any(counts.values()):
-            continue
-        yield ReminderTarget(
-            recipient_id=officer_id,
-            dedupe_key=f"care-digest:{officer_id}:{unit.pk}:{year}-W{week:02d}",
-            title=_("Care radar of %(unit)s this week") % {"unit": unit.name},
-            body=_(
-                "%(stale)s open cases with no visit for 7 days, %(birthdays)s "
-                "birthdays and %(follow_ups)s planned follow-ups in the next 7 days."
-            )
-            % counts,
-            link=reverse("admin:members_care_radar") + "?days=7",
-        )
-
-
-# The kinds of care programmes and consultations, and of data-rights requests,
-# live in their own modules.
-from members.reminders import (  # noqa: E402, F401
-    privacy,
-    programmes,
-)

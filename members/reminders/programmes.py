@@ -1,24 +1,22 @@
-"""Reminders of care programmes (periods ending) and of consultations (tomorrow)."""
+"""Reminders of care programmes: periods ending with members not yet reached."""
 
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import Count
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from members.models import (
     CareProgramme,
-    ConsultationRequest,
     ProgrammeEligibility,
 )
-from members.reminders import ReminderTarget, _care_officers, reminder
+from members.reminders import ReminderTarget, reminder
+from members.reminders.care import _care_officers
 from members.scope import subtree_q
 from members.selectors.programmes import eligibility_undelivered
-from members.services.consultations import appointment_text
 
 # Care officers hear of a programme this many days before its period ends, and
 # again in its last days.
@@ -83,38 +81,3 @@ def programmes_period_ending(*, today: date) -> Iterator[ReminderTarget]:
                 % {"count": row["count"], "unit": unit.name, "days": days_left},
                 link=f"{changelist}?{query}",
             )
-
-
-@reminder(
-    name="consultation.day_before",
-    label=gettext_lazy("Consultation appointment tomorrow"),
-    recipients=gettext_lazy("Members who asked for a consultation"),
-    # Twice a day, so that an appointment made in the afternoon is reminded too.
-    crontab={"minute": "0", "hour": "8,17"},
-)
-def consultation_day_before(*, today: date) -> Iterator[ReminderTarget]:
-    """Remind members of their consultation appointments tomorrow."""
-    tomorrow = today + timedelta(days=1)
-    start = timezone.make_aware(datetime.combine(tomorrow, time.min))
-    consultations = ConsultationRequest.objects.filter(
-        status=ConsultationRequest.Status.SCHEDULED,
-        scheduled_at__gte=start,
-        scheduled_at__lt=start + timedelta(days=1),
-        member__user__isnull=False,
-        member__user__is_active=True,
-    ).select_related("member")
-    link = reverse("members:consultations")
-    for consultation in consultations.order_by("scheduled_at", "pk"):
-        when = timezone.localtime(consultation.scheduled_at)
-        yield ReminderTarget(
-            recipient_id=consultation.member.user_id,
-            # A moved appointment is a new occasion, reminded again.
-            dedupe_key=(
-                f"consultation-reminder:{consultation.pk}:"
-                f"{consultation.scheduled_at.isoformat()}"
-            ),
-            title=_("Tomorrow at %(time)s: your consultation")
-            % {"time": f"{when:%H:%M}"},
-            body=appointment_text(consultation),
-            link=link,
-        )

@@ -1,4 +1,4 @@
-"""Reads of care programmes and consultations for the admin and the portal."""
+"""Reads of care programmes for the admin and the portal."""
 
 from dataclasses import dataclass, field
 
@@ -17,7 +17,6 @@ from django.db.models.functions import Coalesce
 
 from members.models import (
     CareProgramme,
-    ConsultationRequest,
     ProgrammeBudget,
     ProgrammeDelivery,
     ProgrammeEligibility,
@@ -164,11 +163,4 @@ def my_programmes(*, user) -> list[MyProgramme]:
             else -item.programme.period_end.toordinal(),
             item.programme.pk,
         ),
-    )
-
-
-def my_consultations(*, user) -> QuerySet[ConsultationRequest]:
-    """Return the person's own consultation requests, newest first."""
-    return scoped(ConsultationRequest.objects.all(), user, portal=True).order_by(
-        "-created_at", "-pk"
     )

@@ -16,7 +16,10 @@ from django.views.decorators.http import (
 )
 
 from members.reminders import reminder_get
-from members.selectors.register import notification_settings, notifications_for_user
+from members.selectors.notifications import (
+    notification_settings,
+    notifications_for_user,
+)
 from members.services.notifications import (
     notification_mark_read,
     notification_preference_set,

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members.data_download import member_data_json, member_data_xlsx
+from members.forms import form_add_service_errors
 from members.forms.privacy import DataRightsRequestForm
-from members.forms.register import form_add_service_errors
 from members.models import AuditEvent, Consent
 from members.resources import XLSX_CONTENT_TYPE
 from members.selectors.privacy import member_data, my_consents, my_data_requests

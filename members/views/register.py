@@ -13,11 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from members import services
 from members.ecard import ecard_issue, ecard_qr_svg, ecard_verify
+from members.forms import form_add_service_errors
 from members.forms.register import (
     ActivationPasswordForm,
     ActivationRequestForm,
     RelativeForm,
-    form_add_service_errors,
 )
 from members.models import Consent, Member, Relative
 from members.selectors.privacy import consent_in_force

@@ -26,8 +26,8 @@ from members.models import (
     User,
 )
 from members.reminders.privacy import data_rights_requests_due
+from members.selectors.care import care_radar
 from members.selectors.privacy import my_consents
-from members.selectors.register import care_radar
 from members.services.data_rights import (
     consent_give,
     consent_withdraw,
@@ -509,7 +509,7 @@ def test_withdrawing_consent_hides_relatives_from_staff_and_the_radar(
 
 
 def test_birthday_reminders_skip_relatives_after_a_withdrawal(tree, own_user):
-    from members.reminders import care_birthdays
+    from members.reminders.care import care_birthdays
 
     make_staff(
         email="chamlo@example.vn",

@@ -14,7 +14,7 @@ from members import services
 from members.identifiers import national_id_clean, phone_clean
 from members.models import CareCase, Member, Relative, StaffRole, Transfer, Unit, User
 from members.scope import scoped
-from members.selectors.register import care_radar
+from members.selectors.care import care_radar
 from tests.members.factories import (
     PASSWORD,
     make_care_case,
