@@ -20,6 +20,7 @@ from members.models import (
     Member,
     Relative,
 )
+from members.queue import task_get
 
 # Ids per task message: one message stays small, whatever a transaction saved.
 CHUNK = 1000
@@ -41,8 +42,7 @@ class _Batch:
         self.member_ids.clear()
         if not ids or not _programmes_exist():
             return
-        from members.tasks import programmes_refresh_members
-
+        programmes_refresh_members = task_get("programmes_refresh_members")
         for start in range(0, len(ids), CHUNK):
             programmes_refresh_members.delay(member_ids=ids[start : start + CHUNK])
 
@@ -104,8 +104,7 @@ def _import_finished(sender, instance, raw=False, update_fields=None, **kwargs):
 
     def queue():
         if _programmes_exist():
-            from members.tasks import programmes_refresh_unit
-
+            programmes_refresh_unit = task_get("programmes_refresh_unit")
             programmes_refresh_unit.delay(unit_id=employer_id)
 
     transaction.on_commit(queue)

@@ -43,6 +43,7 @@ from members.models import (
     Unit,
     User,
 )
+from members.queue import task_get
 from members.scope import require_unit_in_scope
 from members.services.notifications import batched, notify
 from members.services.register import member_normalise
@@ -780,8 +781,7 @@ def import_drop_dir_scan(*, now=None) -> list[int]:
     resumes it). A file changed in the last minute may still be being written
     and waits for the next scan.
     """
-    from members.tasks import import_run_execute as execute_task
-
+    execute_task = task_get("import_run_execute")
     root = Path(settings.IMPORT_DROP_DIR)
     now = now or timezone.now()
     runs = []
@@ -865,7 +865,6 @@ def import_run_confirm(*, run: ImportRun, user: User) -> ImportRun:
         dry_run=False,
         confirmed=run.status == Status.NEEDS_CONFIRMATION,
     )
-    from members.tasks import import_run_execute as execute_task
-
+    execute_task = task_get("import_run_execute")
     execute_task.delay_on_commit(run_id=confirmed.pk)
     return confirmed

@@ -34,6 +34,7 @@ from members.models import (
     NotificationPreference,
     User,
 )
+from members.queue import task_get
 from members.reminders import ReminderTarget, reminder_get
 
 logger = logging.getLogger(__name__)
@@ -61,8 +62,7 @@ def quiet_until(now: datetime) -> datetime | None:
 
 
 def _enqueue(delivery_ids: list[int]) -> None:
-    from members.tasks import deliveries_send
-
+    deliveries_send = task_get("deliveries_send")
     for chunk in batched(delivery_ids, DELIVERY_CHUNK):
         deliveries_send.delay(delivery_ids=list(chunk))
 
