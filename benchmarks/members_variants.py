@@ -159,4 +159,4 @@ def capped_radar_view(request):
         "opts": CareCase._meta,
         **care_radar(user=request.user, days=days, limit=RADAR_LIMIT),
     }
-    return TemplateResponse(request, "admin/members/care_radar.html", context)
+    return TemplateResponse(request, "admin/members/carecase/radar.html", context)

@@ -134,4 +134,4 @@ class CareCaseAdmin(AuditedChangeViewMixin, ScopedModelAdmin):
             "limit": RADAR_LIMIT,
             **radar,
         }
-        return TemplateResponse(request, "admin/members/care_radar.html", context)
+        return TemplateResponse(request, "admin/members/carecase/radar.html", context)

@@ -105,7 +105,7 @@ class RegisterPictureAdminMixin:
             "unit_query": f"&unit={unit.pk}" if unit is not None else "",
             "ttl_minutes": PICTURE_TTL // 60,
         }
-        return TemplateResponse(request, "admin/members/register_picture.html", context)
+        return TemplateResponse(request, "admin/members/member/picture.html", context)
 
     def register_picture_xlsx_view(self, request):
         """Send one table of the picture (``block``), or all of them, as XLSX."""

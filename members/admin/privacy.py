@@ -267,7 +267,7 @@ class DataRightsRequestAdmin(ScopedModelAdmin):
     actions = ("acknowledge", "complete", "erase", "refuse")
 
     class Media:
-        css = {"all": ["members/css/privacy_admin.css"]}
+        css = {"all": ["members/css/admin/privacy.css"]}
 
     @admin.display(description=_("acknowledge by"), ordering="acknowledge_by")
     def acknowledge_by_display(self, obj):

@@ -35,7 +35,7 @@ def consultations(request):
         return _not_linked(request)
     return render(
         request,
-        "members/consultations.html",
+        "members/consultations/consultations.html",
         {
             "member": member,
             "consultations": my_consultations(user=request.user),
@@ -63,7 +63,7 @@ def consultation_add(request):
                 _("Your request was sent. Your union will propose an appointment."),
             )
             return redirect("members:consultations")
-    return render(request, "members/consultation_form.html", {"form": form})
+    return render(request, "members/consultations/consultation_form.html", {"form": form})
 
 
 @login_required

@@ -58,7 +58,7 @@ def _page(request, member, form):
         "consents": consents,
         "requests": my_data_requests(user=request.user),
     }
-    return render(request, "members/my_data.html", context)
+    return render(request, "members/privacy/my_data.html", context)
 
 
 @login_required

@@ -23,6 +23,6 @@ def programmes(request):
         return _not_linked(request)
     return render(
         request,
-        "members/programmes.html",
+        "members/programmes/programmes.html",
         {"member": member, "programmes": my_programmes(user=request.user)},
     )

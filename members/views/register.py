@@ -65,7 +65,7 @@ def activate(request):
                 email=email, request_host=request.get_host(), scheme=request.scheme
             )
         return redirect("members:activation_sent")
-    return render(request, "members/activation_request.html", {"form": form})
+    return render(request, "members/register/activation_request.html", {"form": form})
 
 
 @require_GET
@@ -73,7 +73,7 @@ def activation_sent(request):
     """Tell the person to look in their mailbox."""
     return render(
         request,
-        "members/activation_sent.html",
+        "members/register/activation_sent.html",
         {"hours": ACTIVATION_MAX_AGE // 3600},
     )
 
@@ -104,7 +104,7 @@ def activate_confirm(request, token):
             return redirect("portal:home")
     return render(
         request,
-        "members/activation_confirm.html",
+        "members/register/activation_confirm.html",
         {"form": form, "email": member.email},
     )
 
@@ -112,7 +112,7 @@ def activate_confirm(request, token):
 def _activation_refused(request, refusal):
     return render(
         request,
-        "members/activation_refused.html",
+        "members/register/activation_refused.html",
         {"refusal": refusal},
         status=400,
     )
@@ -141,7 +141,7 @@ def profile(request):
         )
         for name in PROFILE_FIELDS
     ]
-    return render(request, "members/profile.html", {"member": member, "fields": fields})
+    return render(request, "members/register/profile.html", {"member": member, "fields": fields})
 
 
 @login_required
@@ -159,7 +159,7 @@ def ecard(request):
         )
         context["expires_at"] = token.expires_at
         context["qr_svg"] = ecard_qr_svg(url, title=_("QR code of your union card"))
-    return render(request, "members/ecard.html", context)
+    return render(request, "members/register/ecard.html", context)
 
 
 @never_cache
@@ -168,7 +168,7 @@ def ecard_verify_page(request, token):
     """Say whether a card is valid, with its unit and expiry only: no personal data."""
     verification = ecard_verify(token)
     response = render(
-        request, "members/ecard_verify.html", {"verification": verification}
+        request, "members/register/ecard_verify.html", {"verification": verification}
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
@@ -189,7 +189,7 @@ def relative_list(request):
     hidden = not consent_in_force(member=member, purpose=Consent.Purpose.RELATIVES)
     return render(
         request,
-        "members/relative_list.html",
+        "members/register/relative_list.html",
         {"member": member, "relatives": relatives, "relatives_hidden": hidden},
     )
 
@@ -232,7 +232,7 @@ def _relative_form(request, relative):
             return redirect("members:relatives")
     return render(
         request,
-        "members/relative_form.html",
+        "members/register/relative_form.html",
         {"form": form, "relative": relative, "adding": adding},
     )
 
@@ -252,5 +252,5 @@ def relative_delete(request, pk):
         )
         return redirect("members:relatives")
     return render(
-        request, "members/relative_confirm_delete.html", {"relative": relative}
+        request, "members/register/relative_confirm_delete.html", {"relative": relative}
     )

@@ -104,7 +104,7 @@ def test_activation_page_is_open_to_anyone_and_vietnamese(client):
 
 def test_login_page_link_points_to_activation():
     with translation.override("vi"):
-        snippet = render_to_string("members/activation_link.html")
+        snippet = render_to_string("members/register/activation_link.html")
     assert f'href="{reverse("members:activate")}"' in snippet
     assert vi("First time here? Activate your account") in snippet
 
