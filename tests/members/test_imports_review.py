@@ -36,7 +36,7 @@ from tests.members.factories import (
     make_union_tree,
     national_id_for,
 )
-from tests.members.test_import_admin import Queue, csv_file, upload
+from tests.members.test_imports_admin import Queue, csv_file, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from members.models import ImportChange, ImportHeldRow, ImportRun, Member
 from members.services import hrm_import
 from members.services.hrm_import import import_run_create, import_run_execute
-from tests.members import test_hrm_import as hrm
+from tests.members import test_imports_runs as hrm
 from tests.members.hrm import conftest as hrm_files
 
 make_csv = hrm_files.make_csv
