@@ -57,4 +57,8 @@ def member_home_panel(*, user) -> dict | None:
     member = member_for_user(user=user)
     if member is None:
         return None
-    return {"template": "members/register/home_panel.html", "order": 10, "member": member}
+    return {
+        "template": "members/register/home_panel.html",
+        "order": 10,
+        "member": member,
+    }

@@ -14,25 +14,19 @@ from django.views.decorators.http import (
 from members.forms import form_add_service_errors
 from members.forms.consultations import ConsultationRequestForm
 from members.selectors.consultations import my_consultations
-from members.selectors.register import member_for_user
 from members.services.consultations import (
     OPEN_STATUSES,
     consultation_cancel,
     consultation_request,
 )
-
-
-def _not_linked(request):
-    return render(request, "members/not_linked.html")
+from members.views import member_required
 
 
 @login_required
 @require_GET
-def consultations(request):
+@member_required
+def consultations(request, *, member):
     """List the member's own consultation requests and appointments."""
-    member = member_for_user(user=request.user)
-    if member is None:
-        return _not_linked(request)
     return render(
         request,
         "members/consultations/consultations.html",
@@ -46,11 +40,9 @@ def consultations(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def consultation_add(request):
+@member_required
+def consultation_add(request, *, member):
     """Ask for a health or policy consultation."""
-    member = member_for_user(user=request.user)
-    if member is None:
-        return _not_linked(request)
     form = ConsultationRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -63,7 +55,9 @@ def consultation_add(request):
                 _("Your request was sent. Your union will propose an appointment."),
             )
             return redirect("members:consultations")
-    return render(request, "members/consultations/consultation_form.html", {"form": form})
+    return render(
+        request, "members/consultations/consultation_form.html", {"form": form}
+    )
 
 
 @login_required

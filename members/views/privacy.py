@@ -23,6 +23,7 @@ from members.services.data_rights import (
     consent_withdraw,
     data_rights_request_submit,
 )
+from members.views import member_required, not_linked
 
 DOWNLOADS = {
     "json": ("application/json; charset=utf-8", member_data_json),
@@ -43,10 +44,6 @@ CONSENT_TEXTS = {
 }
 
 
-def _not_linked(request):
-    return render(request, "members/not_linked.html")
-
-
 def _page(request, member, form):
     consents = [
         {"state": state, "text": CONSENT_TEXTS.get(state.purpose, "")}
@@ -63,11 +60,9 @@ def _page(request, member, form):
 
 @login_required
 @require_GET
-def my_data(request):
+@member_required
+def my_data(request, *, member):
     """Show the downloads, the consents and the requests about the member's data."""
-    member = member_for_user(user=request.user)
-    if member is None:
-        return _not_linked(request)
     return _page(request, member, DataRightsRequestForm())
 
 
@@ -79,7 +74,7 @@ def my_data_download(request, fmt):
         raise Http404
     data = member_data(user=request.user)
     if data is None:
-        return _not_linked(request)
+        return not_linked(request)
     content_type, write = DOWNLOADS[fmt]
     audit_record(
         actor=request.user,
@@ -95,11 +90,9 @@ def my_data_download(request, fmt):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def data_request_add(request):
+@member_required
+def data_request_add(request, *, member):
     """Send a request about the member's data (a GET shows the page's form)."""
-    member = member_for_user(user=request.user)
-    if member is None:
-        return _not_linked(request)
     if request.method == "GET":
         return redirect("members:my_data")
     form = DataRightsRequestForm(request.POST)
@@ -137,7 +130,7 @@ def consent_change(request, purpose):
         raise Http404
     member = member_for_user(user=request.user)
     if member is None:
-        return _not_linked(request)
+        return not_linked(request)
     if request.POST.get("consent") == "give":
         consent_give(member=member, purpose=purpose, actor=request.user)
         messages.success(request, _("Thank you: your consent is recorded."))

@@ -7,20 +7,14 @@ from django.views.decorators.http import (
 )
 
 from members.selectors.programmes import my_programmes
-from members.selectors.register import member_for_user
-
-
-def _not_linked(request):
-    return render(request, "members/not_linked.html")
+from members.views import member_required
 
 
 @login_required
 @require_GET
-def programmes(request):
+@member_required
+def programmes(request, *, member):
     """Show the programmes the member and their relatives are listed in, and got."""
-    member = member_for_user(user=request.user)
-    if member is None:
-        return _not_linked(request)
     return render(
         request,
         "members/programmes/programmes.html",

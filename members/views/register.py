@@ -21,8 +21,9 @@ from members.forms.register import (
 )
 from members.models import Consent, Member, Relative
 from members.selectors.privacy import consent_in_force
-from members.selectors.register import member_for_user, relatives_for_user
+from members.selectors.register import relatives_for_user
 from members.services.accounts import ACTIVATION_MAX_AGE
+from members.views import member_required
 
 # The member's record as the profile shows it, in this order.
 PROFILE_FIELDS = (
@@ -43,10 +44,6 @@ def national_id_masked(value: str | None) -> str:
     if not value:
         return ""
     return "•" * (len(value) - 4) + value[-4:]
-
-
-def _not_linked(request):
-    return render(request, "members/not_linked.html")
 
 
 # Activation ----------------------------------------------------------------
@@ -123,11 +120,9 @@ def _activation_refused(request, refusal):
 
 @login_required
 @require_GET
-def profile(request):
+@member_required
+def profile(request, *, member):
     """Show the member's own record, the CCCD masked."""
-    member = member_for_user(user=request.user)
-    if member is None:
-        return _not_linked(request)
     values = {
         "unit": member.unit.name,
         "employer": member.employer.name,
@@ -141,16 +136,16 @@ def profile(request):
         )
         for name in PROFILE_FIELDS
     ]
-    return render(request, "members/register/profile.html", {"member": member, "fields": fields})
+    return render(
+        request, "members/register/profile.html", {"member": member, "fields": fields}
+    )
 
 
 @login_required
 @require_GET
-def ecard(request):
+@member_required
+def ecard(request, *, member):
     """Show the member's card with a QR code that links to the public verify page."""
-    member = member_for_user(user=request.user)
-    if member is None:
-        return _not_linked(request)
     context = {"member": member, "active": member.status == Member.Status.ACTIVE}
     if context["active"]:
         token = ecard_issue(member)
@@ -179,11 +174,9 @@ def ecard_verify_page(request, token):
 
 @login_required
 @require_GET
-def relative_list(request):
+@member_required
+def relative_list(request, *, member):
     """List the member's own relatives."""
-    member = member_for_user(user=request.user)
-    if member is None:
-        return _not_linked(request)
     relatives = relatives_for_user(user=request.user)
     # After a withdrawal the union no longer uses them: the page says so.
     hidden = not consent_in_force(member=member, purpose=Consent.Purpose.RELATIVES)
@@ -196,11 +189,9 @@ def relative_list(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def relative_add(request):
+@member_required
+def relative_add(request, *, member):
     """Add a relative of the member's own."""
-    member = member_for_user(user=request.user)
-    if member is None:
-        return _not_linked(request)
     return _relative_form(request, Relative(member=member))
 
 

@@ -203,7 +203,7 @@ def test_an_error_report_masks_cccds_and_phones(
         phone, national_id = secret_phone, secret_id  # locals in the traceback
         raise RuntimeError(f"no record for {national_id} / {phone}")
 
-    monkeypatch.setattr("members.views.register.member_for_user", broken)
+    monkeypatch.setattr("members.views.member_for_user", broken)
     client = Client(raise_request_exception=False)
     client.force_login(user)
 
