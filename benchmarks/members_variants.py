@@ -1,7 +1,7 @@
 """The baseline and the prototyped changes that benchmarks/members_admin.py measures.
 
 The stock admin is what Django gives for Member out of the box. The proposals
-were prototypes of changes to members/admin.py and members/selectors.py; the
+were prototypes of changes to members/admin/ and members/selectors/; the
 project has adopted the drill-down filters, the search ordering and the bounded
 radar, which the "proposal" sites now take from the project itself, and only
 the flat unit filter remains a variant of its own here. Import this module

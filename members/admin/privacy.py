@@ -36,7 +36,13 @@ RequestStatus = DataRightsRequest.Status
 
 
 class AuditedChangeViewMixin:
-    """Record in the audit trail every opening of a record's change page."""
+    """Record in the audit trail every opening of a record's change page.
+
+    Mix it in before the ModelAdmin class: a GET that shows the change page
+    (status 200) appends a VIEW event naming the record, its unit and the
+    staff member; a POST and a refused opening record nothing here (writes
+    are audited by the services).
+    """
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)

@@ -32,7 +32,13 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class ReminderTarget:
-    """One notification a reminder wants stored: who, the occasion's key, the text."""
+    """One notification a reminder wants stored: who, the occasion's key, the text.
+
+    ``dedupe_key`` is unique among all notifications of all apps: build it
+    from the kind, the record's id, the occasion and the recipient
+    (``care-birthday:member:12:2026-12-01:7``), so that the same occasion
+    for the same person gives the same key and is stored, and sent, once.
+    """
 
     recipient_id: int
     dedupe_key: str
@@ -57,7 +63,15 @@ _REGISTRY: dict[str, Reminder] = {}
 def reminder(
     *, name: str, label, mandatory: bool = False, crontab: dict, recipients=""
 ) -> Callable:
-    """Register the decorated generator as the targets of a reminder kind."""
+    """Register the decorated generator as the targets of a reminder kind.
+
+    ``name`` is ``<app>.<kind>`` (a later registration of a name replaces the
+    earlier). The generator is called as ``targets(today=date)`` and yields
+    ``ReminderTarget``s; ``setup_schedules`` installs a beat schedule
+    ``reminder:<name>`` that runs ``members.tasks.reminder_due(kind=name)``
+    at ``crontab``. A ``mandatory`` kind reaches everyone; people may turn
+    the others off on the portal's settings page, under ``recipients``.
+    """
 
     def register(targets):
         _REGISTRY[name] = Reminder(

@@ -156,7 +156,15 @@ def notify(
     link: str = "",
     mandatory: bool = True,
 ) -> Notification | None:
-    """Store one notification (once per dedupe key) and queue its deliveries."""
+    """Store one notification (once per dedupe key) and queue its deliveries.
+
+    The notification is stored unless one with ``dedupe_key`` exists already,
+    or the kind is optional (``mandatory=False``) and the recipient turned it
+    off. It gets one delivery a channel that reaches the person (e-mail: an
+    active account with an address), queued after commit and sent outside
+    quiet hours. Returns the notification stored under the key, or None when
+    none is.
+    """
     target = ReminderTarget(
         recipient_id=recipient.pk,
         dedupe_key=dedupe_key,
