@@ -7,13 +7,7 @@ from datetime import date, timedelta
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from members.models import (
-    CareCase,
-    Member,
-    Relative,
-    birthday_key,
-    relatives_allowed_q,
-)
+from members.models import CareCase, Member, Relative, birthday_key, relatives_allowed_q
 from members.scope import scoped, subtree_q
 
 

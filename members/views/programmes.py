@@ -2,9 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.views.decorators.http import (
-    require_GET,
-)
+from django.views.decorators.http import require_GET
 
 from members.selectors.programmes import my_programmes
 from members.views import member_required
