@@ -292,7 +292,7 @@ class _Pages:
         *,
         in_issue_only: bool = False,
     ) -> list[Probe]:
-        from members.selectors import member_search_q
+        from members.selectors.register import member_search_q
 
         probes = []
         for search in self.searches:
@@ -315,7 +315,7 @@ class _Pages:
         return probes
 
     def radar_rows(self, who: str) -> tuple[int, int]:
-        from members.selectors import care_radar
+        from members.selectors.care import care_radar
 
         data = care_radar(user=self.users[who], days=14)
         return len(data["stale_cases"]), len(data["upcoming"])

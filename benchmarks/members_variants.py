@@ -1,7 +1,7 @@
 """The baseline and the prototyped changes that benchmarks/members_admin.py measures.
 
 The stock admin is what Django gives for Member out of the box. The proposals
-were prototypes of changes to members/admin.py and members/selectors.py; the
+were prototypes of changes to members/admin/ and members/selectors/; the
 project has adopted the drill-down filters, the search ordering and the bounded
 radar, which the "proposal" sites now take from the project itself, and only
 the flat unit filter remains a variant of its own here. Import this module
@@ -18,11 +18,11 @@ from django.db.models import F
 from django.template.response import TemplateResponse
 from django.urls import include, path
 
-from members.admin import EmployerFilter as EmployerListFilter
-from members.admin import MemberAdmin, UnitSubtreeFilter
+from members.admin.register import EmployerFilter as EmployerListFilter
+from members.admin.register import MemberAdmin, UnitSubtreeFilter
 from members.models import CareCase, Member, Unit
 from members.scope import scoped
-from members.selectors import care_radar
+from members.selectors.care import care_radar
 from unionportal import urls as project_urls
 
 BASELINE = "baseline"
@@ -159,4 +159,4 @@ def capped_radar_view(request):
         "opts": CareCase._meta,
         **care_radar(user=request.user, days=days, limit=RADAR_LIMIT),
     }
-    return TemplateResponse(request, "admin/members/care_radar.html", context)
+    return TemplateResponse(request, "admin/members/carecase/radar.html", context)

@@ -176,7 +176,7 @@ def _agree(register, who: str) -> str:
     """Compare the baseline's figures with the selector's; return what differs."""
     from django.utils import timezone, translation
 
-    from members.selectors_picture import register_picture
+    from members.selectors.picture import register_picture
 
     user = _user(register, who)
     today = timezone.localdate()
@@ -276,7 +276,7 @@ def _probes(register) -> list[Probe]:
     from django.urls import reverse
     from django.utils import timezone
 
-    from members.selectors_picture import register_picture
+    from members.selectors.picture import register_picture
 
     url = reverse("admin:members_register_picture")
     probes = []
@@ -308,7 +308,7 @@ def _probes(register) -> list[Probe]:
 
 
 def _report(*, args, register, probes, agreement, load, total_s) -> None:
-    from members.selectors_picture import PICTURE_TTL
+    from members.selectors.picture import PICTURE_TTL
 
     facts = [
         *run_facts(

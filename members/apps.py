@@ -78,7 +78,7 @@ class MembersConfig(AppConfig):
             "label": _("Notifications"),
             "icon": "bell",
             "order": 5,
-            "badge": "members.selectors.notifications_unread_count",
+            "badge": "members.selectors.notifications.notifications_unread_count",
         },
         {
             "url_name": "members:profile",
@@ -117,7 +117,7 @@ class MembersConfig(AppConfig):
             "order": 90,
         },
     ]
-    portal_home_panels = ["members.selectors.member_home_panel"]
+    portal_home_panels = ["members.selectors.register.member_home_panel"]
 
     @property
     def celery_schedules(self) -> list[dict]:
@@ -170,10 +170,18 @@ class MembersConfig(AppConfig):
         from django.db.models.signals import post_migrate
         from django.utils.module_loading import autodiscover_modules
 
-        # Each app declares its reminder kinds in its own reminders.py.
-        autodiscover_modules("reminders")
         # Register changes refresh the care programmes' eligible lists.
-        from members import receivers_programmes  # noqa: F401
+        import members.receivers.programmes
+
+        # The members app's reminder kinds: the topic modules of its reminders
+        # package (members.reminders itself is the registry and imports none).
+        import members.reminders.care
+        import members.reminders.consultations
+        import members.reminders.privacy
+        import members.reminders.programmes  # noqa: F401
+
+        # Each other app declares its reminder kinds in its own reminders.py.
+        autodiscover_modules("reminders")
 
         post_migrate.connect(_install_role_groups)
         _privacy_ready()
@@ -185,9 +193,10 @@ def _privacy_ready():
     """Connect the audit trail's receivers and the log masking of Celery workers."""
     from celery.signals import after_setup_logger, after_setup_task_logger
 
-    # Import runs are audited when created, whichever door they came in by.
-    from members import receivers_audit  # noqa: F401
     from members.logging import celery_handlers_mask
+
+    # Import runs are audited when created, whichever door they came in by.
+    from members.receivers import audit  # noqa: F401
 
     # A worker replaces the root handlers: national IDs are masked there too.
     after_setup_logger.connect(

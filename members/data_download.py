@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.resources import cell_escape, sheet_title
-from members.selectors_privacy import MemberData, export_value
+from members.selectors.privacy import MemberData, export_value
 
 # Characters a worksheet's name may not hold.
 

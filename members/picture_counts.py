@@ -4,7 +4,7 @@ The units, two GROUP BYs over members (by unit, status and gender; and the
 current members by gender, age band, service band and retirement month), one
 aggregate over children and one GROUP BY over open care cases, whatever the
 size of the register. The result is plain data, the same in every language,
-which members.selectors_picture caches.
+which members.selectors.picture caches.
 """
 
 import calendar

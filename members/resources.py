@@ -1,4 +1,9 @@
-"""django-import-export resources: explicit fields, Vietnamese headers, safe cells."""
+"""django-import-export resources: explicit fields, Vietnamese headers, safe cells.
+
+Every spreadsheet the project writes, in any app, passes its text cells
+through ``cell_escape`` (a resource: subclass ``SafeExportResource``), names
+its sheets with ``sheet_title`` and is served as ``XLSX_CONTENT_TYPE``.
+"""
 
 from import_export import fields, resources
 

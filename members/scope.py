@@ -82,7 +82,17 @@ def visible_q(user, model: type[Model], *, portal: bool = False) -> Q:
 
 
 def scoped(queryset: QuerySet, user, *, portal: bool = False) -> QuerySet:
-    """Return the queryset narrowed to what ``user`` may see."""
+    """Return the queryset narrowed to what ``user`` may see.
+
+    The one scope of the project, for every app: admin changelists, change
+    views, exports, autocompletes, actions and portal pages all read through
+    it. Staff (``portal=False``): a superuser sees every row, an active staff
+    user the rows whose ``scope_path`` lies in the subtree of a unit where
+    they hold a role, anybody else none. Portal (``portal=True``): the rows
+    whose ``owner_path`` is the user, none for an anonymous visitor. A model
+    that declares no ``scope_path`` (or ``owner_path``) raises TypeError
+    rather than show everything.
+    """
     model = queryset.model
     queryset = queryset.filter(visible_q(user, model, portal=portal))
     if getattr(model, "scope_distinct", False):

@@ -44,7 +44,13 @@ class ScopedFieldsMixin:
 
 
 class ScopedModelAdmin(ScopedFieldsMixin, admin.ModelAdmin):
-    """A ModelAdmin whose every read goes through the staff scope."""
+    """A ModelAdmin whose every read goes through the staff scope.
+
+    ``get_queryset`` is ``members.scope.scoped``, so a row out of scope is
+    missing from the changelist and its change, delete and history pages
+    answer "not found"; foreign-key and many-to-many choices offer only rows
+    in scope (``ScopedFieldsMixin``). The model declares ``scope_path``.
+    """
 
     list_select_related: tuple[str, ...] | bool = ()
 
@@ -79,7 +85,13 @@ def _action_report(request, done: int, failures: list[str]) -> None:
 
 
 def action_run_each(request, queryset, service, *, as_: str) -> None:
-    """Call a service on each selected row; refusals are reported, not hidden."""
+    """Call a service on each selected row; refusals are reported, not hidden.
+
+    Each row is passed as ``service(**{as_: row}, actor=request.user)``, one
+    call a row, so the service validates and audits each. A row refused with
+    ValidationError or PermissionDenied is named in an error message with the
+    reason, and the other rows go on; one success message counts the rows done.
+    """
     done, failures = 0, []
     for obj in queryset:
         try:

@@ -7,8 +7,8 @@ from celery import Celery
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unionportal.settings")
 
 # The task class makes delay_on_commit log a broker that is down instead of
-# failing the request whose data was just committed (members.enqueue).
-app = Celery("unionportal", task_cls="members.enqueue:AfterCommitTask")
+# failing the request whose data was just committed (members.queue).
+app = Celery("unionportal", task_cls="members.queue:AfterCommitTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Celery's Django fixup closes the database connection around every task and

@@ -91,10 +91,10 @@ def account_activation_request(
         "portal_name": settings.PORTAL_NAME,
     }
     # Rendered now, in the language of the request (Vietnamese unless chosen).
-    subject = render_to_string("members/email/activation_subject.txt", context)
+    subject = render_to_string("members/register/email/activation_subject.txt", context)
     # The prefix of allauth's e-mails, so that every portal e-mail looks alike.
     subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
-    body = render_to_string("members/email/activation_message.txt", context)
+    body = render_to_string("members/register/email/activation_message.txt", context)
     recipient = member.email
     transaction.on_commit(
         lambda: send_mail(subject, body, None, [recipient], fail_silently=False)

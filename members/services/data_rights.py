@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from members.models import AuditEvent, Consent, DataRightsRequest, Member, User
 from members.scope import require_unit_in_scope, unit_in_scope
-from members.selectors_privacy import consent_in_force
+from members.selectors.privacy import consent_in_force
 from members.services.audit import audit_record
 
 DEADLINE_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -19,11 +19,8 @@ accounts), consents and data-rights requests without their text (proof of
 how the person's rights were handled), and the audit trail.
 """
 
-import json
 import logging
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from functools import reduce
 from operator import or_
@@ -40,8 +37,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from members.hrm.redaction import DIGIT_RUN, digit_forms
-from members.logging import CCCD_MASK, EMAIL_MASK, PHONE_MASK
 from members.models import (
     AuditEvent,
     CareCase,
@@ -60,10 +55,11 @@ from members.models import (
     User,
 )
 from members.scope import require_unit_in_scope
-from members.selectors_privacy import left_on_guess, retention_due, retention_undated
+from members.selectors.privacy import left_on_guess, retention_due, retention_undated
 from members.services.audit import audit_record
 from members.services.erasure_imports import imports_erase
 from members.services.staff import staff_role_revoke
+from members.services.traces import Trace
 from members.text import fold
 
 logger = logging.getLogger(__name__)
@@ -77,104 +73,6 @@ def erased_name(member_id: int) -> str:
 
 def _year_only(value: date | None) -> date | None:
     return date(value.year, 1, 1) if value else None
-
-
-@dataclass(frozen=True)
-class Trace:
-    """The erased person's identifiers as they were, and a text rid of them.
-
-    Every text gets the CCCD, phones and e-mails masked, and the name written
-    with the employee code ("Name (CODE)", "CODE Name") replaced, wherever it
-    is: these identify the person alone. The name and the code alone are
-    replaced only in texts about the person's own records (``names``,
-    ``codes``), so that a namesake's keep theirs.
-    """
-
-    pseudonym: str
-    code: str
-    names: dict[str, str]  # the person's and relatives' names -> pseudonyms
-    codes: frozenset[str]
-    national_ids: tuple[str, ...]
-    phones: tuple[str, ...]
-    emails: tuple[str, ...]
-    _patterns: dict = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def pairs(self) -> dict[str, str]:
-        """Return the name-with-code forms the portal writes, and their pseudonyms."""
-        name = next(iter(self.names), "")
-        pairs = {}
-        for code in self.codes if name else ():
-            pairs[f"{name} ({code})"] = f"{self.pseudonym} ({self.code})"
-            pairs[f"{code} {name}"] = f"{self.code} {self.pseudonym}"
-        return pairs
-
-    def needles(self) -> list[str]:
-        """Return the exact texts that identify the person alone, for a search.
-
-        Non-ASCII ones also as JSON escapes them (Django's admin log messages).
-        """
-        texts = [*self.national_ids, *self.emails, *self.pairs]
-        texts += [p for phone in self.phones for p in (phone, "+84" + phone[1:])]
-        escaped = [json.dumps(text)[1:-1] for text in texts if not text.isascii()]
-        return [text for text in texts + escaped if text]
-
-    def scrub(self, text: str, *, names: bool = False, codes: bool = False) -> str:
-        """Return the text without the person's identifiers (see the class)."""
-        if not text:
-            return text
-        text = self._sub("pairs", self.pairs, text, boundary=r"\w")
-        masks = {
-            form: CCCD_MASK
-            for n in self.national_ids
-            for form in digit_forms(national_id=n)
-        } | {form: PHONE_MASK for p in self.phones for form in digit_forms(phone=p)}
-        text = DIGIT_RUN.sub(
-            lambda m: masks.get(re.sub(r"\D", "", m.group()), m.group()), text
-        )
-        emails = dict.fromkeys(self.emails, EMAIL_MASK)
-        text = self._sub("emails", emails, text, boundary="")
-        if names:
-            text = self._sub("names", self.names, text, boundary=r"\w")
-        if codes:
-            text = self._sub(
-                "codes", dict.fromkeys(self.codes, self.code), text, boundary=r"[\w-]"
-            )
-        return text
-
-    def scrub_json(self, text: str, **kwargs) -> str:
-        """Scrub a JSON text's strings (an admin log message), or a plain text."""
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return self.scrub(text, **kwargs)
-        if not isinstance(data, list | dict):
-            return self.scrub(text, **kwargs)
-        return json.dumps(self._walk(data, kwargs))
-
-    def _walk(self, value, kwargs):
-        if isinstance(value, str):
-            return self.scrub(value, **kwargs)
-        if isinstance(value, list):
-            return [self._walk(item, kwargs) for item in value]
-        if isinstance(value, dict):
-            return {key: self._walk(item, kwargs) for key, item in value.items()}
-        return value
-
-    def _sub(self, kind: str, table: dict[str, str], text: str, *, boundary: str):
-        table = {key.casefold(): new for key, new in table.items() if key}
-        if not table:
-            return text
-        if kind not in self._patterns:
-            alternation = "|".join(
-                re.escape(key) for key in sorted(table, key=len, reverse=True)
-            )
-            if boundary:
-                alternation = f"(?<!{boundary})(?:{alternation})(?!{boundary})"
-            self._patterns[kind] = re.compile(alternation, re.IGNORECASE)
-        return self._patterns[kind].sub(
-            lambda m: table.get(m.group().casefold(), m.group()), text
-        )
 
 
 def _trace(member: Member, *, pseudonym: str, code: str, relative_name: str) -> Trace:
@@ -411,7 +309,7 @@ def retention_left_on_stamp(*, today: date) -> int:
     """Date the members who left without a date; return how many were dated.
 
     An HRM import marks members as left in bulk, without a date: see
-    ``members.selectors_privacy.left_on_guess``.
+    ``members.selectors.privacy.left_on_guess``.
     """
     count = 0
     for member in retention_undated().only("pk").iterator(chunk_size=500):

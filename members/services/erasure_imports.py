@@ -24,7 +24,6 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -51,11 +50,10 @@ from members.models import (
     Member,
     Transfer,
 )
+from members.queue import task_get
 from members.services.audit import audit_record
 from members.services.hrm_import import hrm_file_read
-
-if TYPE_CHECKING:
-    from members.services.erasure import Trace
+from members.services.traces import Trace
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +65,7 @@ _FILES_LOCK = 0x45524153  # "ERAS"
 UNREFERENCED_AFTER_SECONDS = 24 * 3600
 
 
-def imports_erase(*, member: Member, trace: "Trace") -> dict[str, object]:
+def imports_erase(*, member: Member, trace: Trace) -> dict[str, object]:
     """Take the person out of the imports' changes and held rows; queue the files.
 
     Returns counts for the audit trail and the ids of the person's held rows.
@@ -99,9 +97,7 @@ def imports_erase(*, member: Member, trace: "Trace") -> dict[str, object]:
             digits=sorted(marks.digits),
             emails=sorted(marks.emails),
         )
-        from members.tasks import import_files_erase
-
-        import_files_erase.delay_on_commit()
+        task_get("import_files_erase").delay_on_commit()
     return {
         "files_queued": files,
         "held_rows": len(held),
@@ -127,7 +123,7 @@ def _codes_by_employer(member: Member) -> dict[int, set[str]]:
     return codes
 
 
-def _runs(member: Member, codes: dict, trace: "Trace") -> set[int]:
+def _runs(member: Member, codes: dict, trace: Trace) -> set[int]:
     """Return the ids of the runs whose file or rows may hold the person."""
     may_hold = (
         Q(employer_id__in=list(codes))
@@ -176,7 +172,7 @@ def _held_rows_erase(
     codes: dict,
     rows: dict,
     marks: PersonMarks,
-    trace: "Trace",
+    trace: Trace,
 ) -> list[int]:
     """Empty the person's held rows; blank their cells and codes in the others'.
 
@@ -220,7 +216,7 @@ def _held_rows_erase(
     return theirs
 
 
-def _changes_erase(member: Member, codes: dict, rows: dict, trace: "Trace") -> int:
+def _changes_erase(member: Member, codes: dict, rows: dict, trace: Trace) -> int:
     """Replace the person in what imports did or would do (previews too)."""
     theirs = Q(member=member)
     for employer, employer_codes in codes.items():

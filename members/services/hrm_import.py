@@ -52,6 +52,7 @@ from members.models import (
     Unit,
     User,
 )
+from members.queue import task_get
 from members.scope import require_unit_in_scope
 from members.services.audit import audit_record
 from members.services.notifications import batched, notify
@@ -1186,8 +1187,7 @@ def import_drop_dir_scan(*, now=None) -> list[int]:
 
 @transaction.atomic
 def _drop_file_queue(*, employer: Unit, path: Path) -> int:
-    from members.tasks import import_run_execute as execute_task
-
+    execute_task = task_get("import_run_execute")
     run = import_run_create(
         employer=employer,
         source=ImportRun.Source.SCHEDULE,
@@ -1307,8 +1307,7 @@ def import_run_confirm(*, run: ImportRun, user: User) -> ImportRun:
         dry_run=False,
         confirmed=run.status == Status.NEEDS_CONFIRMATION,
     )
-    from members.tasks import import_run_execute as execute_task
-
+    execute_task = task_get("import_run_execute")
     execute_task.delay_on_commit(run_id=confirmed.pk)
     return confirmed
 
@@ -1364,7 +1363,5 @@ def import_run_requeue(*, run: ImportRun, user: User) -> ImportRun:
         obj=run,
         detail={**previous, "rows_done": run.rows_done, "file_sha256": run.file_sha256},
     )
-    from members.tasks import import_run_execute as execute_task
-
-    execute_task.delay_on_commit(run_id=run.pk)
+    task_get("import_run_execute").delay_on_commit(run_id=run.pk)
     return run

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from members.hrm import FileRefused
 from members.models import HrmProfile, ImportRun, Unit, User
+from members.queue import task_get
 from members.scope import require_unit_in_scope
 from members.services.hrm_import import hrm_file_read, import_run_create
 
@@ -45,8 +46,7 @@ def import_run_upload(
         dry_run=True,
     )
     if refusal is None:
-        from members.tasks import import_run_execute as execute_task
-
+        execute_task = task_get("import_run_execute")
         execute_task.delay_on_commit(run_id=run.pk)
         return run
     # The uploader reads the reason on the form: no notification, unlike the

@@ -30,13 +30,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from members.channels import channel_get, channels_enabled
-from members.enqueue import enqueue
 from members.models import (
     Notification,
     NotificationDelivery,
     NotificationPreference,
     User,
 )
+from members.queue import enqueue, task_get
 from members.reminders import ReminderTarget, reminder_get
 
 logger = logging.getLogger(__name__)
@@ -75,8 +75,7 @@ def deliveries_queue(*, delivery_ids: list[int]) -> int:
     are held, due at once, and the next sweep (``deliveries_release``) hands
     them over once the broker is back.
     """
-    from members.tasks import deliveries_send
-
+    deliveries_send = task_get("deliveries_send")
     queued = 0
     for chunk in batched(delivery_ids, DELIVERY_CHUNK):
         if not enqueue(deliveries_send, delivery_ids=chunk):
@@ -184,7 +183,15 @@ def notify(
     link: str = "",
     mandatory: bool = True,
 ) -> Notification | None:
-    """Store one notification (once per dedupe key) and queue its deliveries."""
+    """Store one notification (once per dedupe key) and queue its deliveries.
+
+    The notification is stored unless one with ``dedupe_key`` exists already,
+    or the kind is optional (``mandatory=False``) and the recipient turned it
+    off. It gets one delivery a channel that reaches the person (e-mail: an
+    active account with an address), queued after commit and sent outside
+    quiet hours. Returns the notification stored under the key, or None when
+    none is.
+    """
     target = ReminderTarget(
         recipient_id=recipient.pk,
         dedupe_key=dedupe_key,

@@ -49,7 +49,7 @@ from members.models import (
 )
 from members.money import vnd
 from members.scope import require_unit_in_scope, unit_in_scope
-from members.selectors_programmes import budgets_with_spent
+from members.selectors.programmes import budgets_with_spent
 from members.text import nfc
 
 logger = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from tests.members.factories import (
     make_union_tree,
     make_unit,
 )
-from tests.members.test_audit import export_form_data
+from tests.members.test_privacy_audit import export_form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -199,7 +199,7 @@ def test_worker_killed_mid_chunk_sends_nothing_twice_and_loses_nothing(
     """The worker dies after handing 20 of a chunk of 50 e-mails to the server.
 
     Simulated here in one process (a real kill of a prefork child is in
-    test_notification_workers.py, on PostgreSQL). What makes it safe: the
+    test_notifications_workers.py, on PostgreSQL). What makes it safe: the
     chunk is claimed (``sending``) under the task's id, and each e-mail is
     marked sent by its own committed UPDATE as soon as the server took it, so
     the 20 marked are skipped when the chunk runs again, and the 21st, which

@@ -27,7 +27,7 @@ from openpyxl import load_workbook
 
 from members import services
 from members.models import CareCase, Relative, Unit, User
-from members.selectors_picture import BLOCK_KEYS
+from members.selectors.picture import BLOCK_KEYS
 from tests.members.factories import (
     make_member,
     make_permissions_group,

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from members.selectors_privacy import retention_report
+from members.selectors.privacy import retention_report
 from members.services.erasure import retention_apply
 
 

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from members.forms_imports import ImportUploadForm
+from members.forms.imports import ImportUploadForm
 from members.hrm import FileRefused, read_hrm_file
 from members.hrm.files import MAX_UNPACKED_BYTES
 from members.models import ImportRun

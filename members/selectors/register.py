@@ -1,0 +1,64 @@
+"""Reads of the register that pages, the admin and the portal home reuse."""
+
+import contextlib
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+from members.identifiers import phone_clean
+from members.models import Member, Relative
+from members.scope import scoped
+from members.text import fold
+
+
+def member_search_q(term: str, *, prefix: str = "") -> Q:
+    """Return the filter for a search box: name without diacritics, code, CCCD, phone.
+
+    "nguyen van a" finds "Nguyễn Văn A"; the name is matched on its folded
+    copy, which is indexed, so the search works alike on SQLite and PostgreSQL.
+    """
+    term = " ".join(term.split())
+    if not term:
+        return Q()
+    q = Q(**{f"{prefix}full_name_folded__contains": fold(term)})
+    q |= Q(**{f"{prefix}employee_code__iexact": term})
+    compact = term.replace(" ", "").replace(".", "")
+    if compact.isdigit() and len(compact) == 12:
+        q |= Q(**{f"{prefix}national_id": compact})
+    with contextlib.suppress(ValidationError):
+        q |= Q(**{f"{prefix}phone": phone_clean(term)})
+    return q
+
+
+def member_list(*, user, search: str = "") -> QuerySet[Member]:
+    """Return the members the staff user may see, optionally searched."""
+    queryset = scoped(Member.objects.all(), user).select_related("unit", "employer")
+    return queryset.filter(member_search_q(search)) if search else queryset
+
+
+def member_for_user(*, user) -> Member | None:
+    """Return the member record of a logged-in person, if they have one."""
+    return (
+        scoped(Member.objects.all(), user, portal=True)
+        .select_related("unit", "employer")
+        .first()
+    )
+
+
+def relatives_for_user(*, user) -> QuerySet[Relative]:
+    """Return the person's own relatives, for the portal."""
+    return scoped(Relative.objects.all(), user, portal=True).order_by(
+        "date_of_birth", "pk"
+    )
+
+
+def member_home_panel(*, user) -> dict | None:
+    """Return the portal home's panel for a member: name, unit, card and relatives."""
+    member = member_for_user(user=user)
+    if member is None:
+        return None
+    return {
+        "template": "members/register/home_panel.html",
+        "order": 10,
+        "member": member,
+    }
