@@ -17,6 +17,14 @@ PLANTED = {
     "core-imports-no-app": ("members/planted_core.py", "import learning\n"),
     "apps-independent": ("learning/planted_sideways.py", "import feedback\n"),
     "no-app-imports-project": ("inspections/planted_up.py", "import unionportal\n"),
+    "members-models-below": (
+        "members/models/planted_down.py",
+        "from members.services import audit\n",
+    ),
+    "members-services-no-ui": (
+        "members/services/planted_ui.py",
+        "from members.admin import register\n",
+    ),
 }
 
 
