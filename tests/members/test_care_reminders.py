@@ -12,7 +12,7 @@ from django_celery_beat.models import PeriodicTask
 
 from members import services
 from members.models import Member, Notification, StaffRole, Unit, User
-from members.reminders import care_birthdays, care_cases_unvisited
+from members.reminders.care import care_birthdays, care_cases_unvisited
 from members.services.notifications import reminder_run
 from members.tasks import reminder_due
 from tests.members.factories import (

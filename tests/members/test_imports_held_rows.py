@@ -17,7 +17,7 @@ from members.services import held_row_fix, held_rows_dismiss_with_note
 from members.services.hrm_import import import_run_create, import_run_execute
 from tests.conftest import require_service
 from tests.members.factories import make_union_tree
-from tests.members.test_hrm_review import (
+from tests.members.test_imports_review import (
     HEADER,
     cccd,
     done_run,

@@ -31,8 +31,8 @@ from members.services.hrm_import import (
     import_run_requeue,
 )
 from tests.conftest import require_service, vi_text
-from tests.members import test_hrm_import as hrm
-from tests.members import test_import_admin as admin_tests
+from tests.members import test_imports_admin as admin_tests
+from tests.members import test_imports_runs as hrm
 from tests.members.hrm import conftest as hrm_files
 
 make_csv = hrm_files.make_csv

@@ -30,7 +30,7 @@ from members.services import notifications
 from tests.conftest import require_service
 from tests.members.conftest import current_app, worker_running
 from tests.members.factories import make_account, make_member, make_union_tree
-from tests.members.test_consultations import care_officer
+from tests.members.test_care_consultations import care_officer
 from tests.unionportal.test_celery import app_for_broker, queue_delete, redis_reachable
 
 pytestmark = [

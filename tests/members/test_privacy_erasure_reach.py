@@ -64,8 +64,8 @@ from tests.members.factories import (
 )
 from tests.members.hrm import conftest as hrm_files
 from tests.members.hrm.builders import VN_HEADERS
-from tests.members.test_admin import form_data
-from tests.members.test_hrm_import import hrm_row
+from tests.members.test_imports_runs import hrm_row
+from tests.members.test_register_admin import form_data
 
 pytestmark = pytest.mark.django_db
 

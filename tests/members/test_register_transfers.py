@@ -31,8 +31,8 @@ from members.scope import scoped
 from members.services.hrm_import import import_run_create, import_run_execute
 from tests.conftest import require_service, vi_text
 from tests.members.factories import make_union_tree, reloaded
-from tests.members.test_admin import admin_url, messages_of, post_action
-from tests.members.test_import_admin import Queue
+from tests.members.test_imports_admin import Queue
+from tests.members.test_register_admin import admin_url, messages_of, post_action
 
 MIGRATIONS = Path(members.__file__).parent / "migrations"
 HEADER = "Mã NV,Họ và tên,Ngày sinh,Giới tính,Số CCCD,Email,Mã đơn vị\n"
