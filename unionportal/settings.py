@@ -251,8 +251,10 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Công đoàn] "
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    # Per address, and per account from every address together: the lock of
-    # one account from one address is django-axes' (AXES_* below).
+    # Per address, and per key: for a password the key is one account from one
+    # address (members.adapters.AccountAdapter), never the account alone, which
+    # let anyone lock a member out; for the two-step code it is the account.
+    # The lock of one account from one address is django-axes' (AXES_* below).
     "login_failed": "10/m/ip,20/15m/key",
     "request_login_code": "20/m/ip,3/m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -282,6 +284,9 @@ AXES_USERNAME_CALLABLE = "unionportal.login_guard.login_username"
 AXES_CLIENT_IP_CALLABLE = "unionportal.login_guard.client_ip"
 AXES_LOCKOUT_CALLABLE = "unionportal.login_guard.lockout_response"
 AXES_RESET_ON_SUCCESS = True
+# A try during the lock (even with the right password) is refused and not
+# recorded: the lock ends AXES_COOLOFF_TIME after the failure that set it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Keep failures only: successful logins are not a log the union needs.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "login", "email"]
