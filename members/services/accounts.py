@@ -11,6 +11,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member, User
@@ -70,15 +71,33 @@ def activation_token(member: Member) -> str:
     )
 
 
-@transaction.atomic
 def account_activation_request(
     *, email: str, request_host: str, scheme: str = "https"
+) -> None:
+    """Queue the activation e-mail for ``email``, whoever it belongs to.
+
+    The request does the same work for every e-mail, in the register or not:
+    it hands the address to a task and answers. The look-up and the e-mail
+    (a whole SMTP round trip) happen in the worker, after the response, so
+    that nobody can tell by the time of the answer who is in the register.
+    """
+    from members.tasks import account_activation_send
+
+    account_activation_send.delay_on_commit(
+        email=email,
+        request_host=request_host,
+        scheme=scheme,
+        # The e-mail speaks the language of the request (Vietnamese unless chosen).
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
+
+
+def account_activation_send(
+    *, email: str, request_host: str, scheme: str, language: str
 ) -> bool:
     """E-mail an activation link if an active member without an account has ``email``.
 
-    Return whether a link was sent. Whatever the e-mail, the caller shows the
-    same answer, so that nobody can learn who is in the register. The e-mail
-    leaves after the transaction commits.
+    Return whether a link was sent; an e-mail in no record gets nothing.
     """
     member = _activation_candidate(email)
     if member is None:
@@ -90,15 +109,12 @@ def account_activation_request(
         "hours": ACTIVATION_MAX_AGE // 3600,
         "portal_name": settings.PORTAL_NAME,
     }
-    # Rendered now, in the language of the request (Vietnamese unless chosen).
-    subject = render_to_string("members/email/activation_subject.txt", context)
+    with translation.override(language):
+        subject = render_to_string("members/email/activation_subject.txt", context)
+        body = render_to_string("members/email/activation_message.txt", context)
     # The prefix of allauth's e-mails, so that every portal e-mail looks alike.
     subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
-    body = render_to_string("members/email/activation_message.txt", context)
-    recipient = member.email
-    transaction.on_commit(
-        lambda: send_mail(subject, body, None, [recipient], fail_silently=False)
-    )
+    send_mail(subject, body, None, [member.email], fail_silently=False)
     return True
 
 
