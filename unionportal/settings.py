@@ -99,7 +99,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "unionportal.middleware.SuperuserTOTPRequiredMiddleware",
+    "unionportal.middleware.StaffSecondFactorMiddleware",
     "unionportal.middleware.PersonalPagesNoStoreMiddleware",
     # Last, so that it turns a lockout flagged during the view into its page.
     "axes.middleware.AxesMiddleware",
@@ -267,12 +267,16 @@ ACCOUNT_RATE_LIMITS = {
 # writes into the header itself is ignored. 0: no proxy, REMOTE_ADDR.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 
-# Two-factor authentication (allauth.mfa): optional for staff, required for
-# superusers before they reach the admin (unionportal.middleware).
+# Two-factor authentication (allauth.mfa): required before the admin of
+# superusers and of staff whose permissions open personal data
+# (members.second_factor, unionportal.middleware), optional for other staff.
 MFA_ADAPTER = "members.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # One step either side of the current 30 s, for phones whose clock drifts.
 MFA_TOTP_TOLERANCE = 1
+# Days such staff may use the admin without it, from their first admin visit
+# that needed it; superusers get none. 0: set it up at the first visit.
+MFA_STAFF_GRACE_DAYS = env.int("MFA_STAFF_GRACE_DAYS", default=14)
 
 # Lockout of one account from one address after repeated failed passwords
 # (django-axes, on every authenticate() call: the portal's and the admin's

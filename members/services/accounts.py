@@ -3,6 +3,7 @@
 import logging
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core import signing
@@ -11,10 +12,11 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Member, User
+from members.models import AuditEvent, Member, User
+from members.services.audit import actor_unit, audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -177,3 +179,52 @@ def account_activate(*, token: str, password: str) -> User:
     member.save(update_fields=["user", "updated_at"])
     logger.info("Portal account %s opened for member %s.", user.pk, member.pk)
     return user
+
+
+# Second factor --------------------------------------------------------------
+
+
+def second_factor_grace_start(*, user: User) -> None:
+    """Start the account's grace period to set up a second factor, once."""
+    now = timezone.now()
+    started = User.objects.filter(
+        pk=user.pk, second_factor_grace_from__isnull=True
+    ).update(second_factor_grace_from=now)
+    if started:
+        user.second_factor_grace_from = now
+
+
+SECOND_FACTOR_ACTIONS = {
+    "added": AuditEvent.Action.SECOND_FACTOR_ADDED,
+    "removed": AuditEvent.Action.SECOND_FACTOR_REMOVED,
+    "reset": AuditEvent.Action.SECOND_FACTOR_RESET,
+}
+
+
+def second_factor_change_record(
+    *, actor: User | None, user: User, authenticator: Authenticator, change: str
+) -> AuditEvent:
+    """Record that an account's second factor was added, removed or reset.
+
+    ``change`` is "added", "removed" or "reset" (new recovery codes).
+    """
+    # An officer's event belongs to their unit, so that its staff see it too.
+    return audit_record(
+        actor=actor,
+        action=SECOND_FACTOR_ACTIONS[change],
+        obj=user,
+        detail={"user": user.pk, "type": authenticator.type},
+        unit=actor_unit(user),
+    )
+
+
+@transaction.atomic
+def authenticator_remove(*, authenticator: Authenticator, actor: User) -> None:
+    """Remove an account's authenticator (a superuser, for one who lost a phone)."""
+    second_factor_change_record(
+        actor=actor,
+        user=authenticator.user,
+        authenticator=authenticator,
+        change="removed",
+    )
+    authenticator.delete()
