@@ -34,7 +34,6 @@ def _import_run_created(sender, instance, created=False, raw=False, **kwargs):
     )
 
 
-
 def _actor(request, user):
     """Return who acted: the signed-in person, else the account itself."""
     actor = getattr(request, "user", None)
@@ -51,9 +50,7 @@ def _second_factor_added(sender, request=None, user=None, authenticator=None, **
     )
 
 
-@receiver(
-    mfa_signals.authenticator_removed, dispatch_uid="audit_second_factor_removed"
-)
+@receiver(mfa_signals.authenticator_removed, dispatch_uid="audit_second_factor_removed")
 def _second_factor_removed(sender, request=None, user=None, authenticator=None, **kw):
     second_factor_change_record(
         actor=_actor(request, user),
