@@ -190,13 +190,15 @@ class MembersConfig(AppConfig):
 
 
 def _privacy_ready():
-    """Connect the audit trail's receivers and the log masking of Celery workers."""
+    """Connect the audit trail's receivers, log masking and the 2FA grace start."""
     from celery.signals import after_setup_logger, after_setup_task_logger
+    from django.contrib.auth.signals import user_logged_in
 
     from members.logging import celery_handlers_mask
 
     # Import runs are audited when created, whichever door they came in by.
     from members.receivers import audit  # noqa: F401
+    from members.second_factor import second_factor_grace_on_login
 
     # A worker replaces the root handlers: national IDs are masked there too.
     after_setup_logger.connect(
@@ -204,6 +206,11 @@ def _privacy_ready():
     )
     after_setup_task_logger.connect(
         celery_handlers_mask, weak=False, dispatch_uid="members_mask_task_logger"
+    )
+    # Staff who can see personal data have a grace period to set up a second
+    # factor from their first login (members.second_factor).
+    user_logged_in.connect(
+        second_factor_grace_on_login, dispatch_uid="members_second_factor_grace"
     )
 
 

@@ -159,3 +159,21 @@ def import_files_erase(self) -> dict:
     if done.get("busy") or done.get("waiting"):
         raise self.retry(countdown=60 if done.get("busy") else 600)
     return done
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(OSError,),  # smtplib.SMTPException is an OSError
+    retry_backoff=60,
+    max_retries=len(RETRY_DELAYS),
+)
+def account_activation_send(
+    *, email: str, request_host: str, scheme: str, language: str
+) -> bool:
+    """E-mail an activation link if the address is due one (after the response)."""
+    from members.services.accounts import account_activation_send
+
+    return account_activation_send(
+        email=email, request_host=request_host, scheme=scheme, language=language
+    )

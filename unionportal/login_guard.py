@@ -1,33 +1,19 @@
 """The sign-in lock: which account and address a failed login counts against."""
 
-import ipaddress
-
-from allauth import app_settings as allauth_settings
-from allauth.account.adapter import get_adapter
 from axes.helpers import get_cool_off
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from members.adapters import client_address
 
 
 def client_ip(request: HttpRequest) -> str | None:
     """Return the address allauth's rate limits count, so both locks agree.
 
-    allauth trusts only the last ALLAUTH_TRUSTED_PROXY_COUNT entries of
-    X-Forwarded-For, so a value a client writes into the header changes
-    nothing. An IPv6 address is cut to its network (/64 by default): one
-    household or phone holds a whole /64 and could otherwise rotate through it.
-    None for a request without an address (a test client's force_login).
+    See members.adapters.client_address, which allauth's per-account-and-address
+    counter uses too.
     """
-    try:
-        ip = get_adapter().get_client_ip(request)
-    except PermissionDenied:
-        return None
-    address = ipaddress.ip_address(ip)
-    if address.version == 6:
-        prefix = allauth_settings.RATE_LIMIT_IPV6_PREFIX
-        return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False)[0])
-    return str(address)
+    return client_address(request)
 
 
 def login_username(request: HttpRequest, credentials: dict | None) -> str | None:

@@ -1,7 +1,5 @@
-"""Middleware of the portal shell: language, no-store pages, superusers' TOTP."""
+"""Middleware of the portal shell: language, no-store pages, staff's second factor."""
 
-from allauth.mfa.models import Authenticator
-from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseRedirect
@@ -9,6 +7,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
+
+from members.second_factor import second_factor_due
+from members.services.accounts import second_factor_grace_start
 
 
 class PortalLanguageMiddleware:
@@ -48,30 +49,44 @@ class PersonalPagesNoStoreMiddleware:
         return response
 
 
-class SuperuserTOTPRequiredMiddleware:
-    """Send a superuser without an authenticator app to set one up before the admin.
+class StaffSecondFactorMiddleware:
+    """Send staff who need a second factor and lack one to set it up.
 
-    allauth asks for the app's code at every login of an account that has one,
-    so an account with the app cannot reach the admin without the code.
+    Who needs one is members.second_factor's rule: superusers at once, staff
+    who can see personal data after their grace period (MFA_STAFF_GRACE_DAYS
+    from their first admin visit that needed it). Until then the admin shows
+    them a banner with the days left (``request.second_factor_due``, read by
+    admin/base_site.html); afterwards every admin page sends them to set up an
+    authenticator app. allauth asks for the app's code at every login of an
+    account that has one, so such an account cannot reach the admin without it.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith(reverse("admin:index")):
-            user = request.user
+        user = request.user
+        if (
+            user.is_authenticated
+            and user.is_staff
+            and request.path.startswith(reverse("admin:index"))
+        ):
+            due = second_factor_due(user)
             if (
-                user.is_authenticated
-                and user.is_superuser
-                and not is_mfa_enabled(user, [Authenticator.Type.TOTP])
+                due.missing
+                and not user.is_superuser
+                and user.second_factor_grace_from is None
             ):
+                second_factor_grace_start(user=user)
+            if due.overdue:
                 messages.warning(
                     request,
                     _(
-                        "Superusers must protect their account with an "
-                        "authenticator app before they open the administration."
+                        "Your account can see members' personal data: protect it "
+                        "with an authenticator app before you open the "
+                        "administration."
                     ),
                 )
                 return HttpResponseRedirect(reverse("mfa_activate_totp"))
+            request.second_factor_due = due
         return self.get_response(request)

@@ -99,7 +99,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "unionportal.middleware.SuperuserTOTPRequiredMiddleware",
+    "unionportal.middleware.StaffSecondFactorMiddleware",
     "unionportal.middleware.PersonalPagesNoStoreMiddleware",
     # Last, so that it turns a lockout flagged during the view into its page.
     "axes.middleware.AxesMiddleware",
@@ -262,8 +262,10 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Công đoàn] "
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    # Per address, and per account from every address together: the lock of
-    # one account from one address is django-axes' (AXES_* below).
+    # Per address, and per key: for a password the key is one account from one
+    # address (members.adapters.AccountAdapter), never the account alone, which
+    # let anyone lock a member out; for the two-step code it is the account.
+    # The lock of one account from one address is django-axes' (AXES_* below).
     "login_failed": "10/m/ip,20/15m/key",
     "request_login_code": "20/m/ip,3/m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -276,12 +278,16 @@ ACCOUNT_RATE_LIMITS = {
 # writes into the header itself is ignored. 0: no proxy, REMOTE_ADDR.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 
-# Two-factor authentication (allauth.mfa): optional for staff, required for
-# superusers before they reach the admin (unionportal.middleware).
+# Two-factor authentication (allauth.mfa): required before the admin of
+# superusers and of staff whose permissions open personal data
+# (members.second_factor, unionportal.middleware), optional for other staff.
 MFA_ADAPTER = "members.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # One step either side of the current 30 s, for phones whose clock drifts.
 MFA_TOTP_TOLERANCE = 1
+# Days such staff may use the admin without it, from their first admin visit
+# that needed it; superusers get none. 0: set it up at the first visit.
+MFA_STAFF_GRACE_DAYS = env.int("MFA_STAFF_GRACE_DAYS", default=14)
 
 # Lockout of one account from one address after repeated failed passwords
 # (django-axes, on every authenticate() call: the portal's and the admin's
@@ -293,6 +299,9 @@ AXES_USERNAME_CALLABLE = "unionportal.login_guard.login_username"
 AXES_CLIENT_IP_CALLABLE = "unionportal.login_guard.client_ip"
 AXES_LOCKOUT_CALLABLE = "unionportal.login_guard.lockout_response"
 AXES_RESET_ON_SUCCESS = True
+# A try during the lock (even with the right password) is refused and not
+# recorded: the lock ends AXES_COOLOFF_TIME after the failure that set it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Keep failures only: successful logins are not a log the union needs.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "login", "email"]

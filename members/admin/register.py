@@ -2,6 +2,8 @@
 
 from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
 from allauth.account.models import EmailAddress
+from allauth.mfa.admin import AuthenticatorAdmin as AllauthAuthenticatorAdmin
+from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import SEARCH_VAR
@@ -133,6 +135,23 @@ class EmailAddressAdmin(ScopedFieldsMixin, AllauthEmailAddressAdmin):
     def get_queryset(self, request):
         users = scoped(User.objects.all(), request.user)
         return super().get_queryset(request).filter(user__in=users)
+
+
+# allauth's admin deletes authenticators without a word to the audit trail:
+# a superuser removing an officer's lost phone is recorded like the officer's own.
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(AllauthAuthenticatorAdmin):
+    def delete_model(self, request, obj):
+        services.authenticator_remove(authenticator=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for authenticator in queryset:
+            services.authenticator_remove(
+                authenticator=authenticator, actor=request.user
+            )
 
 
 @admin.register(StaffRole)

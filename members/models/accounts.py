@@ -45,6 +45,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # members.second_factor: the grace period to set up a second factor counts
+    # from the first admin visit that needed one.
+    second_factor_grace_from = models.DateTimeField(
+        _("two-step sign-in required since"), null=True, blank=True, editable=False
+    )
 
     objects = UserManager()
 

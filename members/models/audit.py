@@ -47,6 +47,9 @@ class AuditEvent(models.Model):
         DATA_REQUEST = "data_request", _("Data-rights request")
         CONSENT = "consent", _("Consent given or withdrawn")
         ERASED = "erased", _("Personal data erased")
+        SECOND_FACTOR_ADDED = "2fa_added", _("Two-step sign-in set up")
+        SECOND_FACTOR_REMOVED = "2fa_removed", _("Two-step sign-in removed")
+        SECOND_FACTOR_RESET = "2fa_reset", _("Recovery codes replaced")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

@@ -9,6 +9,7 @@ from members.services.accounts import (
     account_activate,
     account_activation_member,
     account_activation_request,
+    authenticator_remove,
 )
 from members.services.audit import audit_record
 from members.services.care import (
@@ -57,6 +58,7 @@ __all__ = [
     "account_activation_member",
     "account_activation_request",
     "audit_record",
+    "authenticator_remove",
     "care_case_close",
     "care_case_open",
     "care_case_reopen",

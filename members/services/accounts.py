@@ -3,6 +3,7 @@
 import logging
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core import signing
@@ -11,9 +12,11 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Member, User
+from members.models import AuditEvent, Member, User
+from members.services.audit import actor_unit, audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -70,15 +73,33 @@ def activation_token(member: Member) -> str:
     )
 
 
-@transaction.atomic
 def account_activation_request(
     *, email: str, request_host: str, scheme: str = "https"
+) -> None:
+    """Queue the activation e-mail for ``email``, whoever it belongs to.
+
+    The request does the same work for every e-mail, in the register or not:
+    it hands the address to a task and answers. The look-up and the e-mail
+    (a whole SMTP round trip) happen in the worker, after the response, so
+    that nobody can tell by the time of the answer who is in the register.
+    """
+    from members.tasks import account_activation_send
+
+    account_activation_send.delay_on_commit(
+        email=email,
+        request_host=request_host,
+        scheme=scheme,
+        # The e-mail speaks the language of the request (Vietnamese unless chosen).
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
+
+
+def account_activation_send(
+    *, email: str, request_host: str, scheme: str, language: str
 ) -> bool:
     """E-mail an activation link if an active member without an account has ``email``.
 
-    Return whether a link was sent. Whatever the e-mail, the caller shows the
-    same answer, so that nobody can learn who is in the register. The e-mail
-    leaves after the transaction commits.
+    Return whether a link was sent; an e-mail in no record gets nothing.
     """
     member = _activation_candidate(email)
     if member is None:
@@ -90,15 +111,13 @@ def account_activation_request(
         "hours": ACTIVATION_MAX_AGE // 3600,
         "portal_name": settings.PORTAL_NAME,
     }
-    # Rendered now, in the language of the request (Vietnamese unless chosen).
-    subject = render_to_string("members/register/email/activation_subject.txt", context)
+    templates = "members/register/email/activation_{part}.txt"
+    with translation.override(language):
+        subject = render_to_string(templates.format(part="subject"), context)
+        body = render_to_string(templates.format(part="message"), context)
     # The prefix of allauth's e-mails, so that every portal e-mail looks alike.
     subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
-    body = render_to_string("members/register/email/activation_message.txt", context)
-    recipient = member.email
-    transaction.on_commit(
-        lambda: send_mail(subject, body, None, [recipient], fail_silently=False)
-    )
+    send_mail(subject, body, None, [member.email], fail_silently=False)
     return True
 
 
@@ -161,3 +180,52 @@ def account_activate(*, token: str, password: str) -> User:
     member.save(update_fields=["user", "updated_at"])
     logger.info("Portal account %s opened for member %s.", user.pk, member.pk)
     return user
+
+
+# Second factor --------------------------------------------------------------
+
+
+def second_factor_grace_start(*, user: User) -> None:
+    """Start the account's grace period to set up a second factor, once."""
+    now = timezone.now()
+    started = User.objects.filter(
+        pk=user.pk, second_factor_grace_from__isnull=True
+    ).update(second_factor_grace_from=now)
+    if started:
+        user.second_factor_grace_from = now
+
+
+SECOND_FACTOR_ACTIONS = {
+    "added": AuditEvent.Action.SECOND_FACTOR_ADDED,
+    "removed": AuditEvent.Action.SECOND_FACTOR_REMOVED,
+    "reset": AuditEvent.Action.SECOND_FACTOR_RESET,
+}
+
+
+def second_factor_change_record(
+    *, actor: User | None, user: User, authenticator: Authenticator, change: str
+) -> AuditEvent:
+    """Record that an account's second factor was added, removed or reset.
+
+    ``change`` is "added", "removed" or "reset" (new recovery codes).
+    """
+    # An officer's event belongs to their unit, so that its staff see it too.
+    return audit_record(
+        actor=actor,
+        action=SECOND_FACTOR_ACTIONS[change],
+        obj=user,
+        detail={"user": user.pk, "type": authenticator.type},
+        unit=actor_unit(user),
+    )
+
+
+@transaction.atomic
+def authenticator_remove(*, authenticator: Authenticator, actor: User) -> None:
+    """Remove an account's authenticator (a superuser, for one who lost a phone)."""
+    second_factor_change_record(
+        actor=actor,
+        user=authenticator.user,
+        authenticator=authenticator,
+        change="removed",
+    )
+    authenticator.delete()

@@ -511,19 +511,20 @@ def test_the_fix_view_reads_a_fixed_number_of_queries(
     data = fix_data(officer, held, **{"Ngày sinh": "28/02/1980"})
     bad = {**data, field_of(officer.get(url).context["fix_form"], "Email"): "x@"}
 
-    # Session, user, permissions, the row with its run and employer, the
-    # profile, and whether a newer run exists.
-    with django_assert_num_queries(7):
+    # Session, user, permissions, whether the officer has a second factor,
+    # the row with its run and employer, the profile, and whether a newer run
+    # exists.
+    with django_assert_num_queries(8):
         officer.get(url)
     # The same again in the service, the held row locked: savepoints of the
     # view and the service, rolled back.
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         officer.post(url, bad)
     for serial in range(5):
         make_member(unit=tree.vnpt_hn, full_name=f"Thêm Người {serial}")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         officer.get(url)
-    # Fixed: the view's 7; the row locked, newer runs and the profile; the
+    # Fixed: the view's 8; the row locked, newer runs and the profile; the
     # plan's departments, members and CCCDs (one query each, whatever the
     # register's size); the member's unit, the member, its change, the member
     # read back; the row saved; two history entries; 6 savepoint commands; and

@@ -56,12 +56,89 @@ def test_failures_lock_the_account_from_that_address_until_the_cool_off(
     expect_locked(login(client, member_user.email, password))
     assert not signed_in(client)
 
-    # A refused try restarts the cool-off; after it the right password works.
-    frozen.shift(COOL_OFF + timedelta(seconds=1))
+    # A refused try does not move the cool-off: it ends 15 minutes after the
+    # failure that locked, and then the right password works.
+    frozen.shift(timedelta(minutes=1, seconds=1))
     response = login(client, member_user.email, password)
     assert response.status_code == 302
     assert signed_in(client)
     assert not AccessAttempt.objects.exists()
+
+
+def test_hammering_during_the_lock_does_not_extend_it(
+    client, member_user, password, frozen
+):
+    """Neither axes' lock nor allauth's counters move with refused tries.
+
+    Two tries a minute for 14 minutes: past 20 tries allauth's own limit of
+    one account from one address answers (a form error) instead of axes' page.
+    """
+    fail(client, member_user.email, LIMIT)
+    for _minute in range(14):
+        frozen.shift(timedelta(minutes=1))
+        for response in (
+            fail(client, member_user.email, 1)[0],
+            login(client, member_user.email, password),
+        ):
+            assert response.status_code in {200, 429}
+            assert not signed_in(client)
+    frozen.shift(timedelta(minutes=1, seconds=1))
+    assert login(client, member_user.email, password).status_code == 302
+    assert signed_in(client)
+
+
+def test_failures_spread_over_addresses_do_not_lock_the_owner_out(
+    member_user, password
+):
+    """25 failures from 5 addresses; the owner still signs in from a sixth."""
+    attackers = [f"203.0.113.{host}" for host in range(21, 26)]
+    for ip in attackers:
+        responses = fail(Client(), member_user.email, LIMIT, ip=ip)
+        assert responses[-1].status_code == 429
+    # The attacker keeps hammering from the locked addresses, right password too.
+    for ip in attackers:
+        expect_locked(login(Client(), member_user.email, password, ip=ip))
+        expect_locked(fail(Client(), member_user.email, 1, ip=ip)[0])
+
+    owner = Client()
+    response = login(owner, member_user.email, password, ip="198.51.100.20")
+    assert response.status_code == 302
+    assert signed_in(owner)
+
+
+def test_owner_signs_in_by_emailed_code_at_a_locked_address(member_user, mailoutbox):
+    ip = "203.0.113.21"
+    fail(Client(), member_user.email, LIMIT, ip=ip)
+    owner = Client()
+    owner.post(
+        reverse("account_request_login_code"),
+        {"email": member_user.email},
+        REMOTE_ADDR=ip,
+    )
+    code = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", mailoutbox[0].body, re.M)
+    response = owner.post(
+        reverse("account_confirm_login_code"), {"code": code.group(1)}, REMOTE_ADDR=ip
+    )
+    assert response.status_code == 302
+    assert signed_in(owner)
+
+
+def test_address_throttle_ends_a_minute_after_it_began_despite_retries(
+    member_user, password, frozen
+):
+    """allauth's 10 failures a minute per address: refused tries are not counted."""
+    client = Client()
+    for number in range(10):
+        login(client, f"khongco{number}@example.vn", "mat-khau-sai")
+    too_many = vi("Too many failed login attempts. Try again later.")
+    for _ in range(5):
+        frozen.shift(timedelta(seconds=10))
+        response = login(client, member_user.email, password)
+        assert too_many in response.content.decode()
+        assert not signed_in(client)
+    frozen.shift(timedelta(seconds=11))
+    assert login(client, member_user.email, password).status_code == 302
+    assert signed_in(client)
 
 
 def test_lock_holds_only_for_that_account_and_that_address(

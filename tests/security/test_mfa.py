@@ -45,8 +45,8 @@ def test_superuser_without_totp_is_sent_to_set_it_up_before_the_admin(
     response = client.get(reverse("mfa_activate_totp"))
     assert response.url.startswith(reverse("account_reauthenticate"))
     text = vi(
-        "Superusers must protect their account with an authenticator app "
-        "before they open the administration."
+        "Your account can see members' personal data: protect it with an "
+        "authenticator app before you open the administration."
     )
     assert text in client.get(response.url).content.decode()
     response = client.post(response.url, {"password": PASSWORD})
