@@ -9,6 +9,7 @@ from learning.services.enrolments import (
     assignments_enrol_member,
     assignments_sync,
     course_assign,
+    course_assign_check,
     course_enrol,
 )
 from learning.services.progress import (
@@ -26,6 +27,7 @@ __all__ = [
     "attempt_start",
     "attempt_submit",
     "course_assign",
+    "course_assign_check",
     "course_completion_check",
     "course_copy",
     "course_enrol",

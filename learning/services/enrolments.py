@@ -44,6 +44,25 @@ def course_enrol(*, course: Course, member: Member) -> Enrolment:
     return enrolment
 
 
+def course_assign_check(
+    *, course: Course, units: list[Unit], deadline: date | None, actor: User | None
+) -> None:
+    """Raise PermissionDenied or ValidationError unless the assignment may be made."""
+    require_unit_in_scope(actor, course.owner_unit)
+    for unit in units:
+        require_unit_in_scope(actor, unit)
+    if not units:
+        raise ValidationError(_("Choose at least one unit."), code="no_units")
+    if not course.is_published:
+        raise ValidationError(
+            _("Only a published course can be assigned."), code="unpublished"
+        )
+    if deadline is not None and deadline < timezone.localdate():
+        raise ValidationError(
+            {"deadline": _("The deadline cannot be in the past.")}, code="past"
+        )
+
+
 @transaction.atomic
 def course_assign(
     *, course: Course, units: Iterable[Unit], deadline: date, actor: User | None
@@ -55,19 +74,7 @@ def course_assign(
     already binds them.
     """
     units = list(units)
-    require_unit_in_scope(actor, course.owner_unit)
-    for unit in units:
-        require_unit_in_scope(actor, unit)
-    if not units:
-        raise ValidationError(_("Choose at least one unit."), code="no_units")
-    if not course.is_published:
-        raise ValidationError(
-            _("Only a published course can be assigned."), code="unpublished"
-        )
-    if deadline < timezone.localdate():
-        raise ValidationError(
-            {"deadline": _("The deadline cannot be in the past.")}, code="past"
-        )
+    course_assign_check(course=course, units=units, deadline=deadline, actor=actor)
     assigned_by = actor if actor is not None and actor.is_authenticated else None
     assignments = []
     for unit in units:

@@ -19,7 +19,6 @@ from members.models import Member, StaffRole, Unit, User
 from tests.members.factories import (
     make_account,
     make_member,
-    make_permissions_group,
     make_staff,
     make_unit,
     next_serial,
@@ -32,7 +31,8 @@ class SmallUnion:
     """A sector, VNPT with two grassroots unions (A: Hà Nội, B: TP. HCM), staff.
 
     ``member_a`` and ``member_b`` have portal accounts; ``officer_a`` is staff
-    of union A only, ``officer_vnpt`` of VNPT (both unions), ``officer_b`` of B.
+    of union A only, ``officer_vnpt`` of VNPT (both unions), ``officer_b`` of B,
+    each with the permissions of the officer role and no more.
     """
 
     sector: Unit
@@ -82,7 +82,6 @@ def make_small_union() -> SmallUnion:
     sector, vnpt, unit_a, group_a, unit_b = (
         reloaded(unit) for unit in (sector, vnpt, unit_a, group_a, unit_b)
     )
-    staff_group = make_permissions_group("Cán bộ học tập", "learning", "members")
     return SmallUnion(
         sector=sector,
         vnpt=vnpt,
@@ -96,21 +95,18 @@ def make_small_union() -> SmallUnion:
             name="Đỗ Thị Cán Bộ",
             unit=unit_a,
             role=StaffRole.Role.OFFICER,
-            groups=(staff_group,),
         ),
         officer_b=make_staff(
             email="canbo.b@example.vn",
             name="Võ Văn Sài Gòn",
             unit=unit_b,
             role=StaffRole.Role.OFFICER,
-            groups=(staff_group,),
         ),
         officer_vnpt=make_staff(
             email="canbo.vnpt@example.vn",
             name="Bùi Văn Tập Đoàn",
             unit=vnpt,
             role=StaffRole.Role.OFFICER,
-            groups=(staff_group,),
         ),
     )
 
