@@ -74,7 +74,12 @@ def heartbeat_clean(
         raise ValidationError(
             _("The heartbeat's sequence number is not valid."), code="sequence"
         )
-    if not isinstance(intervals, list) or len(intervals) > MAX_INTERVALS:
+    if not isinstance(intervals, list):
+        raise ValidationError(
+            _("The intervals played are a list of [start, end] pairs of seconds."),
+            code="intervals",
+        )
+    if len(intervals) > MAX_INTERVALS:
         raise ValidationError(
             _("A heartbeat sends at most %(count)s intervals played.")
             % {"count": MAX_INTERVALS},
