@@ -224,6 +224,7 @@ def video_heartbeat(
     return progress
 
 
+@transaction.atomic
 def lesson_completion_record(*, member: Member, lesson: Lesson, now=None) -> bool:
     """Record a lesson completed (once) and complete the course if it was the last.
 
