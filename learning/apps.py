@@ -3,7 +3,45 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# Course content staff author: each model with the inlines its pages edit.
+_CONTENT = ("course", "module", "lesson", "quiz", "quizslot")
+_BANK = ("questioncategory", "question", "answer")
+# Learners' records: read in the admin, written only by the services.
+_RECORDS = ("enrolment", "attempt", "videoprogress", "lessoncompletion")
+
 
 class LearningConfig(AppConfig):
     name = "learning"
     verbose_name = _("Learning")
+    # Permissions of each staff role's group (members.services.staff).
+    staff_role_permissions = {
+        "officer": [
+            *(
+                f"{action}_{model}"
+                for model in (*_CONTENT, *_BANK)
+                for action in ("view", "add", "change", "delete")
+            ),
+            "view_assignment",
+            "add_assignment",
+            "change_assignment",
+            *(f"view_{model}" for model in _RECORDS),
+        ],
+        "viewer": [
+            *(f"view_{model}" for model in (*_CONTENT, *_BANK, "assignment")),
+            *(f"view_{model}" for model in _RECORDS),
+        ],
+    }
+    celery_schedules = [
+        {
+            "name": "learning:assignments-sync",
+            "task": "learning.tasks.assignments_sync",
+            "crontab": {"minute": "40", "hour": "2"},
+            "description": _(
+                "Enrols members who joined assigned units in the courses assigned."
+            ),
+        },
+    ]
+
+    def ready(self):
+        # Members who join an assigned unit are enrolled in its courses.
+        from learning import receivers  # noqa: F401

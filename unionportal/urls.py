@@ -25,5 +25,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("members.urls")),
+    path("", include("learning.urls")),
     path("admin/", admin.site.urls),
 ]

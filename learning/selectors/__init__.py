@@ -1,0 +1,1 @@
+"""Reads of the learning app that services, pages and reminders share."""

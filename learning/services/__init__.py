@@ -1,0 +1,37 @@
+"""Writes of the learning app: each a function with keyword arguments, one transaction.
+
+The package re-exports every service, so callers write
+``from learning import services`` and ``services.course_enrol(...)``.
+"""
+
+from learning.services.courses import course_copy
+from learning.services.enrolments import (
+    assignments_enrol_member,
+    assignments_sync,
+    course_assign,
+    course_assign_check,
+    course_enrol,
+)
+from learning.services.progress import (
+    course_completion_check,
+    lesson_complete,
+    lesson_completion_record,
+    video_heartbeat,
+)
+from learning.services.quizzes import attempt_save, attempt_start, attempt_submit
+
+__all__ = [
+    "assignments_enrol_member",
+    "assignments_sync",
+    "attempt_save",
+    "attempt_start",
+    "attempt_submit",
+    "course_assign",
+    "course_assign_check",
+    "course_completion_check",
+    "course_copy",
+    "course_enrol",
+    "lesson_complete",
+    "lesson_completion_record",
+    "video_heartbeat",
+]

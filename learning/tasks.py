@@ -1,0 +1,11 @@
+"""Celery tasks of the learning app: thin, ids only, each calling one service."""
+
+from celery import shared_task
+
+from learning.services import enrolments
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def assignments_sync() -> int:
+    """Enrol the members of assigned units that no save enrolled (bulk imports)."""
+    return enrolments.assignments_sync()

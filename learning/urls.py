@@ -1,0 +1,20 @@
+"""URLs of learning in the member portal, in Vietnamese as members read them."""
+
+from django.urls import path
+
+from learning.views import progress, quizzes
+
+app_name = "learning"
+
+urlpatterns = [
+    path(
+        "hoc-tap/bai-hoc/<int:lesson_id>/tien-do/",
+        progress.lesson_heartbeat,
+        name="lesson_heartbeat",
+    ),
+    path(
+        "hoc-tap/luot-lam-bai/<int:attempt_id>/nop-bai/",
+        quizzes.attempt_submit,
+        name="attempt_submit",
+    ),
+]
