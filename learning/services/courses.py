@@ -12,8 +12,9 @@ from learning.models import (
     Quiz,
     QuizSlot,
 )
-from members.models import User
+from members.models import AuditEvent, User
 from members.scope import require_unit_in_scope
+from members.services.audit import audit_record
 
 _VERSION_SUFFIX = re.compile(r"-v\d+$")
 
@@ -118,4 +119,11 @@ def course_copy(*, course: Course, actor: User | None) -> Course:
     copy.audience_units.set(source.audience_units.all())
     categories, questions = _copy_bank(source, copy)
     _copy_content(source, copy, categories, questions)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.STAFF_ACTION,
+        obj=copy,
+        unit=copy.owner_unit,
+        detail={"action": "course_copy", "from": source.pk, "version": version},
+    )
     return copy

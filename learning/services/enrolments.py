@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from learning.models import Assignment, Course, Enrolment
 from learning.selectors.courses import LEARNING_STATUSES, course_open_to
-from members.models import Member, Unit, User
+from members.models import AuditEvent, Member, Unit, User
 from members.scope import require_unit_in_scope
+from members.services.audit import audit_record
 
 BATCH = 1000
 
@@ -85,6 +86,17 @@ def course_assign(
         )
         _assignment_enrol(assignment=assignment, members=_members_under(unit))
         assignments.append(assignment)
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.STAFF_ACTION,
+            obj=assignment,
+            unit=unit,
+            detail={
+                "action": "course_assign",
+                "course": course.pk,
+                "deadline": deadline.isoformat(),
+            },
+        )
     return assignments
 
 

@@ -50,6 +50,9 @@ class AuditEvent(models.Model):
         SECOND_FACTOR_ADDED = "2fa_added", _("Two-step sign-in set up")
         SECOND_FACTOR_REMOVED = "2fa_removed", _("Two-step sign-in removed")
         SECOND_FACTOR_RESET = "2fa_reset", _("Recovery codes replaced")
+        # A staff action of another app (learning, inspections, feedback); the
+        # detail's "action" names it (e.g. "course_copy").
+        STAFF_ACTION = "staff_action", _("Staff action")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

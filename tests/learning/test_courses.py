@@ -13,6 +13,7 @@ from learning.models import (
     QuizSlot,
     VideoProgress,
 )
+from members.models import AuditEvent
 from tests.learning.factories import (
     make_category,
     make_quiz_lesson,
@@ -115,3 +116,17 @@ def test_only_staff_over_the_owner_unit_copy_a_course(union, authored):
     with pytest.raises(PermissionDenied):
         services.course_copy(course=course, actor=union.officer_a)
     assert Course.objects.count() == 1
+
+
+def test_a_copy_is_recorded_in_the_audit_trail_under_the_owner_unit(union, authored):
+    course, _quiz = authored
+
+    copy = services.course_copy(course=course, actor=union.officer_vnpt)
+
+    event = AuditEvent.objects.get(action=AuditEvent.Action.STAFF_ACTION)
+    assert (event.actor, event.unit, event.object_id) == (
+        union.officer_vnpt,
+        course.owner_unit,
+        str(copy.pk),
+    )
+    assert event.detail == {"action": "course_copy", "from": course.pk, "version": 2}

@@ -9,7 +9,7 @@ from django.utils import timezone
 from learning import services
 from learning.models import Assignment, Course, Enrolment
 from members import services as member_services
-from members.models import Member, StaffRole
+from members.models import AuditEvent, Member, StaffRole
 from tests.learning.factories import make_course, make_learner
 from tests.members.factories import make_member, next_serial
 
@@ -255,3 +255,20 @@ def test_the_nightly_sync_enrols_members_that_bulk_imports_added(
 
     assert imported.pk in enrolled_ids(course)
     assert Enrolment.objects.filter(member=imported).count() == 1
+
+
+def test_an_assignment_is_recorded_in_the_audit_trail_under_its_unit(
+    union, course, deadline
+):
+    (assignment,) = services.course_assign(
+        course=course, units=[union.unit_a], deadline=deadline, actor=union.officer_vnpt
+    )
+
+    event = AuditEvent.objects.get(action=AuditEvent.Action.STAFF_ACTION)
+    assert (event.actor, event.unit, event.object_id) == (
+        union.officer_vnpt,
+        union.unit_a,
+        str(assignment.pk),
+    )
+    assert event.detail["action"] == "course_assign"
+    assert event.detail["course"] == course.pk
