@@ -2,6 +2,8 @@
 
 from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import SEARCH_VAR
@@ -41,6 +43,7 @@ from members.scoped_admin import (
     ScopedModelAdmin,
     ScopedTabularInline,
     action_run_each,
+    superusers_only,
 )
 from members.selectors import RADAR_LIMIT, care_radar, member_search_q
 
@@ -139,9 +142,19 @@ admin.site.unregister(EmailAddress)
 
 @admin.register(EmailAddress)
 class EmailAddressAdmin(ScopedFieldsMixin, AllauthEmailAddressAdmin):
+    # allauth's raw-id input names whatever account an id is typed for; the
+    # autocomplete offers and names only the accounts in scope.
+    raw_id_fields = ()
+    autocomplete_fields = ("user",)
+
     def get_queryset(self, request):
         users = scoped(User.objects.all(), request.user)
         return super().get_queryset(request).filter(user__in=users)
+
+
+# Sign-in security (authenticator apps with their secrets, failed logins with
+# e-mail and address) covers every account, beyond any unit: superusers only.
+superusers_only(admin.site, Authenticator, AccessAttempt, AccessFailureLog, AccessLog)
 
 
 @admin.register(StaffRole)
