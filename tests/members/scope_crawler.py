@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from django.contrib.admin.sites import AdminSite, all_sites
 from django.contrib.admin.utils import quote
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import ForeignKey, Model
 from django.forms import (
     BaseForm,
     BaseFormSet,
@@ -228,6 +228,8 @@ class Crawl:
 
     pages: list[Page] = field(default_factory=list)
     row_counts: dict[str, int] = field(default_factory=dict)
+    # Out-of-scope objects' own URLs that answered other than "no such object".
+    opened: list[str] = field(default_factory=list)
 
     def showing(self, text: str) -> list[str]:
         needle = text.lower()
@@ -406,8 +408,8 @@ def context_forms(response) -> Iterator[BaseForm]:
 class Browser:
     """One user's client: every page it fetched is kept, each fetched once."""
 
-    def __init__(self, user):
-        self.client = Client()
+    def __init__(self, user, *, client: Client | None = None):
+        self.client = client or Client()
         self.client.force_login(user)
         self.user = user
         self.crawl = Crawl()
@@ -479,8 +481,9 @@ class AdminCrawler(Browser):
         *,
         variants: bool = True,
         exempt_pages: bool = True,
+        client: Client | None = None,
     ):
-        super().__init__(user)
+        super().__init__(user, client=client)
         self.admins = registered_admins() if admins is None else admins
         self.request = admin_request(user)
         self.variants = variants
@@ -559,8 +562,43 @@ class AdminCrawler(Browser):
                 }
                 self.get(reverse(f"{entry.site.name}:autocomplete"), query)
 
+    def visit_out_of_scope(self, objects) -> None:
+        """Open out-of-scope objects by their own URLs, and filter changelists by them.
 
-def crawl_as(user, admins: list[RegisteredAdmin] | None = None, **options) -> Crawl:
+        The admin must answer as if they did not exist (a redirect to the
+        index or 404) or refuse (403); it must never show them.
+        """
+        for obj in objects:
+            for entry in self.admins:
+                if entry.model is not type(obj):
+                    continue
+                index = reverse(f"{entry.site.name}:index")
+                for pattern in entry.model_admin.get_urls():
+                    if len(pattern.pattern.regex.groupindex) != 1:
+                        continue
+                    url = entry.object_url(pattern, obj)
+                    response = self.get(url, follow=True, again=True)
+                    if pattern.name is None:
+                        continue  # "<id>/" forwards to "<id>/change/", checked itself
+                    chain = response.redirect_chain
+                    if chain:
+                        hidden = chain[0][0] == index
+                    else:
+                        hidden = response.status_code in {403, 404}
+                    if not hidden:
+                        self.crawl.opened.append(url)
+        for entry in self.admins:
+            changelist = entry.url("changelist")
+            for model_field in entry.model._meta.get_fields():
+                if not isinstance(model_field, ForeignKey):
+                    continue
+                for obj in objects:
+                    if isinstance(obj, model_field.related_model):
+                        lookup = f"{model_field.name}__{model_field.target_field.name}"
+                        self.get(changelist, {f"{lookup}__exact": obj.pk})
+
+
+def crawl_admins(user, admins: list[RegisteredAdmin] | None = None, **options) -> Crawl:
     """Crawl every admin as ``user``; what the pages wrote is rolled back."""
     with rolled_back():
         return AdminCrawler(user, admins, **options).run()

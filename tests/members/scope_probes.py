@@ -43,8 +43,6 @@ from tests.members.scope_crawler import (
     url_surfaces,
 )
 
-# Out-of-scope objects opened by their own URLs, per admin.
-HIDDEN_PER_ADMIN = 1
 # Reachable rows an action is tried with, one at a time, until one is done.
 ACTION_OWN_TRIES = 3
 # An id no table of the test database reaches.
@@ -299,19 +297,21 @@ def _spread(pks: list, count: int) -> list:
     """Return ``count`` pks spread over the list (first, last, between)."""
     if len(pks) <= count:
         return pks
-    if count == 1:
-        return pks[:1]
     step = (len(pks) - 1) / (count - 1)
     return [pks[round(i * step)] for i in range(count)]
 
 
 def hidden_sample(entry: RegisteredAdmin, reach: Reach, visible: set) -> list[Model]:
-    """Return a few rows the admin keeps from the user: canaries, and one other."""
+    """Return two rows the admin keeps from the user.
+
+    The nearest canary (the sibling unit's), and another: a row the user's
+    own rows point at (the union above) or else the farthest canary.
+    """
     label = entry.model._meta.label
-    rows = sorted(set(reach.before[label]) - visible, key=str)
-    canaries = [pk for pk in rows if reach.is_canary((label, pk))]
-    others = [pk for pk in rows if pk not in canaries][:1]
-    chosen = _spread(canaries, HIDDEN_PER_ADMIN - len(others)) + others
+    hidden = set(reach.before[label]) - visible
+    canaries = [pk for pk in reach.canaries(entry.model) if pk in hidden]
+    others = sorted(hidden - set(canaries), key=str)
+    chosen = canaries[:1] + (others[:1] or canaries[-1:])
     return list(entry.model._base_manager.filter(pk__in=chosen))
 
 
@@ -491,12 +491,13 @@ def probe_forms(browser: Browser, reach: Reach, findings: Findings) -> None:
         change = entry.url("change", quote(str(own.pk))) if own is not None else None
         _initial_canaries(browser, reach, entry, free)
         for url in urls:
-            page = browser.client.get(url)
-            if page.status_code != 200:
-                continue
-            _tamper_page(browser, reach, findings, entry, url, page, free)
-            if url == change:
-                _tamper_read_only(browser, reach, findings, entry, url, page, own)
+            with rolled_back():  # a change page records its opening
+                page = browser.client.get(url)
+                if page.status_code != 200:
+                    continue
+                _tamper_page(browser, reach, findings, entry, url, page, free)
+                if url == change:
+                    _tamper_read_only(browser, reach, findings, entry, url, page, own)
 
 
 def _initial_canaries(browser, reach, entry, free) -> None:

@@ -33,12 +33,13 @@ from members.scope import scoped
 from tests.members.factories import make_member
 from tests.members.factories_scope import ScopeWorld, make_scope_world
 from tests.members.scope_crawler import (
+    AdminCrawler,
     Browser,
     Crawl,
     RegisteredAdmin,
     admin_request,
     admin_rows,
-    crawl_as,
+    crawl_admins,
     registered_admins,
     rolled_back,
     text_of,
@@ -86,7 +87,7 @@ class Runs:
 
     def crawl(self, user, **options) -> Crawl:
         """Crawl every admin as ``user`` (options: see AdminCrawler)."""
-        return self._once(("crawl", user.pk), lambda: crawl_as(user, **options))
+        return self._once(("crawl", user.pk), lambda: crawl_admins(user, **options))
 
     def staff(self, user, *, beside=None) -> Findings:
         """Out-of-scope ids in per-object pages, actions, forms, other id pages.
@@ -144,6 +145,19 @@ class Runs:
 @pytest.fixture(scope="module")
 def runs(world) -> Runs:
     return Runs(world)
+
+
+def crawl_as(client, user, *, out_of_scope=()) -> Crawl:
+    """Crawl every admin as ``user``, then open ``out_of_scope`` objects' own pages.
+
+    For test modules with canaries of their own: ``crawl.opened`` lists the
+    objects' pages that answered other than "no such object".
+    """
+    with rolled_back():
+        crawler = AdminCrawler(user, client=client)
+        crawler.run()
+        crawler.visit_out_of_scope(out_of_scope)
+        return crawler.crawl
 
 
 def assert_crawl_covers_every_admin(crawl: Crawl, user) -> None:
@@ -495,7 +509,7 @@ def test_the_crawler_names_a_new_unscoped_admin(world, runs):
             member_findings=member,
         )
         entry = RegisteredAdmin(site, Relative, site.get_model_admin(Relative))
-        crawl = crawl_as(officer, [entry])
+        crawl = crawl_admins(officer, [entry])
 
     name = "throwaway: ModelAdmin (members.Relative)"
     assert f"{name}: shows a grassroots officer every row of members.Relative" in (
