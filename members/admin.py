@@ -151,6 +151,36 @@ class EmailAddressAdmin(ScopedFieldsMixin, AllauthEmailAddressAdmin):
         users = scoped(User.objects.all(), request.user)
         return super().get_queryset(request).filter(user__in=users)
 
+    # An address is a way into its account (a password reset): like the
+    # account's own e-mail, staff change it only for accounts wholly in scope.
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not _account_in_scope(request.user, obj.user):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not _account_in_scope(request.user, obj.user):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        staff = request.user
+
+        class AddressForm(form):
+            def clean_user(self):
+                account = self.cleaned_data.get("user")
+                if account is not None and not _account_in_scope(staff, account):
+                    raise ValidationError(
+                        _(
+                            "Only staff above this account may change its e-mail "
+                            "addresses."
+                        )
+                    )
+                return account
+
+        return AddressForm
+
 
 # Sign-in security (authenticator apps with their secrets, failed logins with
 # e-mail and address) covers every account, beyond any unit: superusers only.

@@ -23,6 +23,7 @@ import types
 from contextlib import contextmanager
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.admin import AdminSite
 from django.db import transaction
 from django.test import override_settings
@@ -30,6 +31,7 @@ from django.urls import clear_url_caches, path, reverse
 
 from members.models import CareCase, Relative, User
 from members.scope import scoped
+from tests.conftest import vi_text
 from tests.members.factories import make_member
 from tests.members.factories_scope import ScopeWorld, make_scope_world
 from tests.members.scope_crawler import (
@@ -435,6 +437,42 @@ def test_no_probe_page_shows_what_the_officer_must_not_see(runs, officer):
     findings = runs.officer(officer)
 
     assert [p for p in findings.problems if p.startswith("pages:")] == []
+
+
+def test_staff_cannot_take_over_an_account_beyond_their_scope_by_its_addresses(
+    world, client
+):
+    """The sector officer is a member of VNPT Hà Nội: its officer sees the account.
+
+    An e-mail address added to it, or changed, would let a password reset hand
+    the whole sector to a grassroots officer; the account admin refuses that
+    (tests/members/test_admin.py), and so must the addresses' admin.
+    """
+    tree = world.tree
+    chief = tree.sector_officer
+    make_member(unit=tree.vnpt_hn, full_name=chief.name, user=chief)
+    address = EmailAddress.objects.create(
+        user=chief, email=chief.email, primary=True, verified=True
+    )
+    client.force_login(tree.grassroots_officer)
+    change = reverse("admin:account_emailaddress_change", args=[address.pk])
+    stolen = {"user": chief.pk, "email": "ke-gian@example.vn", "verified": "on"}
+
+    assert client.post(change, {**stolen, "primary": "on"}).status_code == 403
+    added = client.post(reverse("admin:account_emailaddress_add"), stolen)
+    delete = reverse("admin:account_emailaddress_delete", args=[address.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+
+    assert added.status_code == 200
+    assert added.context["adminform"].form.errors["user"] == [
+        vi_text("Only staff above this account may change its e-mail addresses.")
+    ]
+    addresses = EmailAddress.objects.filter(user=chief)
+    assert list(addresses.values_list("email", "verified")) == [(chief.email, True)]
+    # An account wholly in the officer's scope still takes a new address.
+    mine = {"user": world.prober.pk, "email": "an.moi@example.vn", "verified": "on"}
+    client.post(reverse("admin:account_emailaddress_add"), mine)
+    assert world.prober.emailaddress_set.filter(email="an.moi@example.vn").exists()
 
 
 # What members can open -----------------------------------------------------------
