@@ -19,10 +19,7 @@ from django.contrib.admin.sites import AdminSite, all_sites
 from django.contrib.admin.utils import quote
 from django.db import transaction
 from django.db.models import ForeignKey, Model
-from django.forms import (
-    BaseForm,
-    BaseFormSet,
-)
+from django.forms import BaseForm, BaseFormSet
 from django.test import Client, RequestFactory
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from openpyxl import load_workbook

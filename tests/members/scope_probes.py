@@ -18,10 +18,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import ForeignKey, Model, Q
-from django.forms import (
-    ModelChoiceField,
-    ModelMultipleChoiceField,
-)
+from django.forms import ModelChoiceField, ModelMultipleChoiceField
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import int_to_base36
 
