@@ -75,7 +75,11 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> ScopeWorld:
 
 
 class Runs:
-    """Each user's crawl and probes, made once in the module and kept."""
+    """Each user's crawl and probes, made once in the module and kept.
+
+    Made by the first test that asks, on the world as built (each in a
+    savepoint rolled back): a test that writes asks for none after writing.
+    """
 
     def __init__(self, world: ScopeWorld):
         self.world = world
