@@ -67,7 +67,8 @@ def visible_q(user, model: type[Model], *, portal: bool = False) -> Q:
             return NOTHING
         q = Q()
         for lookup in _lookups(model, "owner_path"):
-            q |= Q(**{lookup: user})
+            # By id: "pk" (the account itself) takes no model instance.
+            q |= Q(**{lookup: user.pk})
         return q
     paths = staff_unit_paths(user)
     if paths is None:

@@ -4,6 +4,12 @@ Changelists, change/delete/history views, actions and exports all read through
 ``get_queryset``; foreign-key dropdowns, raw-id inputs and autocompletes are
 limited to scoped rows, so an out-of-scope id posted in a form is a form error.
 Other apps' admins subclass these too.
+
+An admin or an id-taking page that holds no member data says so once, in
+``SCOPE_EXEMPT`` (through ``scope_exempt``): the scope crawler
+(tests/members/test_scope.py) then requires no scope of it, but still crawls
+it for the canaries. Every other registered admin and id-taking page must keep
+out-of-scope rows out, or the crawler fails naming it.
 """
 
 from django.contrib import admin, messages
@@ -11,6 +17,28 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from members.scope import scoped
+
+# What holds no member data, and why: admins by model label ("auth.Group"),
+# id-taking pages by URL name ("namespace:name").
+SCOPE_EXEMPT: dict[str, str] = {
+    "auth.Group": "permission groups: names and permissions, nobody's data",
+    "django_celery_beat.PeriodicTask": "the schedule of the portal's tasks",
+    "django_celery_beat.ClockedSchedule": "the schedule of the portal's tasks",
+    "django_celery_beat.CrontabSchedule": "the schedule of the portal's tasks",
+    "django_celery_beat.SolarSchedule": "the schedule of the portal's tasks",
+    "django_celery_beat.IntervalSchedule": "the schedule of the portal's tasks",
+    "admin:view_on_site": "no model of the portal has a page to send staff to",
+    "account_reset_password_from_key": (
+        "opened by the key sent by e-mail; the account id alone opens nothing"
+    ),
+}
+
+
+def scope_exempt(name: str, *, why: str) -> None:
+    """Declare that an admin (model label) or a page (URL name) holds no member data."""
+    if not why.strip():
+        raise ValueError(f"Say why {name} holds no member data.")
+    SCOPE_EXEMPT[name] = why
 
 
 def _scoped_queryset(db_field, request, queryset=None):
@@ -71,6 +99,35 @@ class ScopedTabularInline(ScopedInline, admin.TabularInline):
 
 class ScopedStackedInline(ScopedInline, admin.StackedInline):
     pass
+
+
+class SuperusersOnlyMixin:
+    """An admin of records about every account, beyond any unit: superusers only."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+def superusers_only(site, *models) -> None:
+    """Register the admins another app gave these models again, for superusers only."""
+    for model in models:
+        registered = type(site.get_model_admin(model))
+        site.unregister(model)
+        site.register(
+            model, type(registered.__name__, (SuperusersOnlyMixin, registered), {})
+        )
 
 
 # Actions --------------------------------------------------------------------

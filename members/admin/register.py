@@ -4,6 +4,7 @@ from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
 from allauth.account.models import EmailAddress
 from allauth.mfa.admin import AuthenticatorAdmin as AllauthAuthenticatorAdmin
 from allauth.mfa.models import Authenticator
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import SEARCH_VAR
@@ -34,6 +35,8 @@ from members.scoped_admin import (
     ScopedFieldsMixin,
     ScopedModelAdmin,
     ScopedTabularInline,
+    SuperusersOnlyMixin,
+    superusers_only,
 )
 from members.selectors.register import member_search_q
 
@@ -132,9 +135,49 @@ admin.site.unregister(EmailAddress)
 
 @admin.register(EmailAddress)
 class EmailAddressAdmin(ScopedFieldsMixin, AllauthEmailAddressAdmin):
+    # allauth's raw-id input names whatever account an id is typed for; the
+    # autocomplete offers and names only the accounts in scope.
+    raw_id_fields = ()
+    autocomplete_fields = ("user",)
+
     def get_queryset(self, request):
         users = scoped(User.objects.all(), request.user)
         return super().get_queryset(request).filter(user__in=users)
+
+    # An address is a way into its account (a password reset): like the
+    # account's own e-mail, staff change it only for accounts wholly in scope.
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not _account_in_scope(request.user, obj.user):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not _account_in_scope(request.user, obj.user):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        staff = request.user
+
+        class AddressForm(form):
+            def clean_user(self):
+                account = self.cleaned_data.get("user")
+                if account is not None and not _account_in_scope(staff, account):
+                    raise ValidationError(
+                        _(
+                            "Only staff above this account may change its e-mail "
+                            "addresses."
+                        )
+                    )
+                return account
+
+        return AddressForm
+
+
+# Sign-in security (authenticator apps with their secrets, failed logins with
+# e-mail and address) covers every account, beyond any unit: superusers only.
+superusers_only(admin.site, AccessAttempt, AccessFailureLog, AccessLog)
 
 
 # allauth's admin deletes authenticators without a word to the audit trail:
@@ -143,7 +186,7 @@ admin.site.unregister(Authenticator)
 
 
 @admin.register(Authenticator)
-class AuthenticatorAdmin(AllauthAuthenticatorAdmin):
+class AuthenticatorAdmin(SuperusersOnlyMixin, AllauthAuthenticatorAdmin):
     def delete_model(self, request, obj):
         services.authenticator_remove(authenticator=obj, actor=request.user)
 
