@@ -216,6 +216,8 @@ class Lesson(models.Model):
     )
 
     scope_path = "module__course__owner_unit__path"
+    # A member reaches the lessons of the courses they learn (members.scope).
+    owner_path = "module__course__enrolments__member__user"
 
     class Meta:
         verbose_name = _("lesson")

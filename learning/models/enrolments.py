@@ -90,6 +90,8 @@ class Enrolment(models.Model):
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
 
     scope_path = "member__unit__path"
+    # The member reaches their own in the portal (members.scope, portal=True).
+    owner_path = "member__user"
     owner_path = "member__user"
 
     class Meta:

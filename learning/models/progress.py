@@ -41,6 +41,8 @@ class VideoProgress(models.Model):
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
 
     scope_path = "member__unit__path"
+    # The member reaches their own in the portal (members.scope, portal=True).
+    owner_path = "member__user"
     owner_path = "member__user"
 
     class Meta:
@@ -74,6 +76,8 @@ class LessonCompletion(models.Model):
     completed_at = models.DateTimeField(_("completed"), default=timezone.now)
 
     scope_path = "member__unit__path"
+    # The member reaches their own in the portal (members.scope, portal=True).
+    owner_path = "member__user"
     owner_path = "member__user"
 
     class Meta:

@@ -178,6 +178,8 @@ class Attempt(models.Model):
     )
 
     scope_path = "member__unit__path"
+    # The member reaches their own in the portal (members.scope, portal=True).
+    owner_path = "member__user"
     owner_path = "member__user"
 
     class Meta:

@@ -2,8 +2,10 @@
 
 ``learner_json`` is the one door: a signed-in person with a member record,
 a POST (Django's CSRF check applies: the page sends its token in the
-``X-CSRFToken`` header), a JSON object as the body. Refusals answer
-``{"error": "..."}`` in the person's language.
+``X-CSRFToken`` header), a JSON object as the body, read by ``request_data``
+once the view has found the member's own row (so that a row out of reach
+answers 404 whatever the body). Refusals answer ``{"error": "..."}`` in the
+person's language.
 """
 
 import json
@@ -24,7 +26,8 @@ def json_error(message: str, *, status: int) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-def _body(request) -> dict:
+def request_data(request) -> dict:
+    """Return the request's JSON object, or refuse it (ValidationError)."""
     if len(request.body) > MAX_BODY:
         raise ValidationError(_("The request is too large."))
     try:
@@ -37,7 +40,7 @@ def _body(request) -> dict:
 
 
 def learner_json(view):
-    """Call ``view(request, member=..., data=..., **kwargs)``; answer refusals."""
+    """Call ``view(request, member=..., **kwargs)``; answer refusals."""
 
     @never_cache
     @require_POST
@@ -51,8 +54,7 @@ def learner_json(view):
                 _("Your account is not linked to a union member."), status=403
             )
         try:
-            data = _body(request)
-            return view(request, *args, member=member, data=data, **kwargs)
+            return view(request, *args, member=member, **kwargs)
         except PermissionDenied as error:
             return json_error(str(error) or _("Not allowed."), status=403)
         except ValidationError as error:

@@ -5,18 +5,21 @@ from django.shortcuts import get_object_or_404
 
 from learning import services
 from learning.models import Course, Lesson
-from learning.views import learner_json
+from learning.views import learner_json, request_data
 
 
 @learner_json
-def lesson_heartbeat(request, lesson_id: int, *, member, data):
+def lesson_heartbeat(request, lesson_id: int, *, member):
     """Count one heartbeat; answer what the server counted so far."""
     lesson = get_object_or_404(
         Lesson.objects.select_related("module__course"),
         pk=lesson_id,
         kind=Lesson.Kind.VIDEO,
         module__course__status=Course.Status.PUBLISHED,
+        # A lesson of a course the member does not learn is missing to them.
+        module__course__enrolments__member=member,
     )
+    data = request_data(request)
     progress = services.video_heartbeat(
         member=member,
         lesson=lesson,

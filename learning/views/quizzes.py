@@ -5,16 +5,17 @@ from django.shortcuts import get_object_or_404
 
 from learning import services
 from learning.models import Attempt
-from learning.views import learner_json
+from learning.views import learner_json, request_data
 from members.scope import scoped
 
 
 @learner_json
-def attempt_submit(request, attempt_id: int, *, member, data):
+def attempt_submit(request, attempt_id: int, *, member):
     """Submit the member's own attempt; any score in the body is not read."""
     attempts = Attempt.objects.select_related("quiz__lesson")
     own = scoped(attempts, request.user, portal=True)
     attempt = get_object_or_404(own, pk=attempt_id)
+    data = request_data(request)
     attempt = services.attempt_submit(
         attempt=attempt, member=member, responses=data.get("responses", {})
     )

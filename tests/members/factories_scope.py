@@ -6,11 +6,13 @@ upper-grassroots union); ``private`` ones belong to one person and no staff
 member's scope shows them (notifications, login locks).
 """
 
+import importlib
 from dataclasses import dataclass
 from datetime import date
 
 from allauth.mfa.totp.internal.auth import TOTP
 from axes.models import AccessFailureLog, AccessLog
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
@@ -202,6 +204,11 @@ def make_scope_world() -> ScopeWorld:
         "rights request": "Canary Rights Cousin",
         **cousin_import,
     }
+    # Every other app adds its records through tests/<app>/scope_canaries.py.
+    for extra in _app_canaries(tree=tree):
+        sibling.update(extra.get("sibling", {}))
+        cousin.update(extra.get("cousin", {}))
+        private.update(extra.get("private", {}))
     return ScopeWorld(
         tree=tree,
         programmes=programmes,
@@ -214,3 +221,23 @@ def make_scope_world() -> ScopeWorld:
         cousin=cousin,
         private=private,
     )
+
+
+def _app_canaries(*, tree: UnionTree) -> list[dict[str, dict[str, str]]]:
+    """Call ``scope_canaries(tree=...)`` of every app that has one in tests/.
+
+    A new app's admins and pages are crawled without editing this module: its
+    tests add a ``scope_canaries`` returning the strings of its sibling and
+    cousin canaries (and private ones), having made its officer's own records.
+    """
+    found = []
+    for config in apps.get_app_configs():
+        name = f"tests.{config.label}.scope_canaries"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name not in {name, f"tests.{config.label}"}:
+                raise
+            continue
+        found.append(module.scope_canaries(tree=tree))
+    return found

@@ -1,0 +1,76 @@
+"""Learning's records for the scope crawler: the officer's own, and canaries beyond."""
+
+from datetime import timedelta
+
+from learning import services
+from learning.models import Assignment, Course, Enrolment, LessonCompletion
+from tests.learning.factories import (
+    make_category,
+    make_course,
+    make_module,
+    make_quiz_lesson,
+    make_text_lesson,
+    make_video_lesson,
+    truefalse,
+)
+
+
+def _course_of(unit, member, label: str, today) -> dict[str, str]:
+    """A course owned by the unit, learnt by the member; return its strings."""
+    course = make_course(
+        owner_unit=unit,
+        title=f"Canary Course {label}",
+        audience=Course.Audience.ALL,
+    )
+    module = make_module(course=course, title=f"Canary Module {label}")
+    video = make_video_lesson(module=module, title=f"Canary Lesson {label}")
+    text = make_text_lesson(module=module, title=f"Canary Reading {label}")
+    bank = make_category(course=course, name=f"Canary Bank {label}")
+    quiz = make_quiz_lesson(
+        module=module,
+        title=f"Canary Quiz {label}",
+        questions=(truefalse(bank, text=f"Canary Question {label}"),),
+    )
+    assignment = Assignment.objects.create(
+        course=course, unit=unit, deadline=today + timedelta(days=30)
+    )
+    enrolment = services.course_enrol(course=course, member=member)
+    Enrolment.objects.filter(pk=enrolment.pk).update(assignment=assignment)
+    services.video_heartbeat(
+        member=member,
+        lesson=video,
+        session=f"canary-{label}",
+        sequence=0,
+        intervals=[],
+        active_seconds=0,
+        position=0,
+    )
+    LessonCompletion.objects.create(member=member, lesson=text)
+    services.attempt_start(quiz=quiz, member=member)
+    return {
+        "course": course.title,
+        "module": module.title,
+        "lesson": video.title,
+        "quiz": quiz.lesson.title,
+        "bank": bank.name,
+        "question": f"Canary Question {label}",
+    }
+
+
+def scope_canaries(*, tree) -> dict[str, dict[str, str]]:
+    """Make learning's records of the officer's unit and of the canary units."""
+    _course_of(tree.vnpt_hn, tree.own_member, "Own", tree.today)
+    return {
+        "sibling": {
+            f"learning {key}": value
+            for key, value in _course_of(
+                tree.vnpt_hcm, tree.sibling.member, "Sibling", tree.today
+            ).items()
+        },
+        "cousin": {
+            f"learning {key}": value
+            for key, value in _course_of(
+                tree.vtc_dt, tree.cousin.member, "Cousin", tree.today
+            ).items()
+        },
+    }
