@@ -8,11 +8,13 @@ hand it over) is shown as a notification with its title, body and link.
 What it cannot: a real subscription. Headless Chromium refuses
 ``pushManager.subscribe`` ("AbortError: Registration failed - permission
 denied") even with the notifications permission granted, and the browser
-vendor's push service is out of reach here anyway. So the switch's path from
-a subscription to the portal is not driven in a browser; the portal's side of
-it (the JSON endpoints, encryption, VAPID, the push service's answers) is
-tested in tests/members/test_notifications_webpush*.py, against a push service
-on 127.0.0.1 that decrypts what it receives.
+vendor's push service is out of reach here anyway. One test therefore puts a
+stand-in in place of the browser's PushManager, which hands the page a
+subscription with keys the test made: it drives the page's script and the
+portal's endpoints, and says so. Sending to a subscription (encryption,
+VAPID, the push service's answers) is tested in
+tests/members/test_notifications_webpush.py, against a push service on
+127.0.0.1 that decrypts what it receives.
 """
 
 import json
@@ -23,7 +25,7 @@ from playwright.sync_api import Page, expect
 from members.models import PushSubscription
 from tests.e2e.conftest import PHONE
 from tests.e2e.test_content_security_policy import record_violations
-from tests.members.push_service import VapidPair
+from tests.members.push_service import Browser, VapidPair, b64url_decode
 
 SETTINGS_PAGE = "/thong-bao/cai-dat/"
 SWITCH = "Bật thông báo trên thiết bị này"
@@ -151,6 +153,66 @@ def test_turning_the_switch_on_without_a_reachable_push_service_says_so(
         "Chưa bật được thông báo trên thiết bị này. Vui lòng thử lại sau.",
         timeout=20_000,
     )
+    expect(switch).not_to_be_checked()
+    assert not PushSubscription.objects.exists()
+    assert violations == []
+
+
+# The browser's PushManager replaced by a stand-in: it hands the page a
+# subscription with keys the test made, as a push service would through the
+# browser, and records what the page asked for. This drives the page's script
+# and the portal's endpoints; it says nothing of a real push service.
+STAND_IN_PUSH_MANAGER = """
+(() => {
+  let current = null;
+  window.__subscribeCalls = [];
+  PushManager.prototype.getSubscription = function () {
+    return Promise.resolve(current);
+  };
+  PushManager.prototype.subscribe = function (options) {
+    window.__subscribeCalls.push({
+      userVisibleOnly: options.userVisibleOnly,
+      key: Array.from(new Uint8Array(options.applicationServerKey)),
+    });
+    const made = %s;
+    current = {
+      endpoint: made.endpoint,
+      options: {applicationServerKey: options.applicationServerKey},
+      toJSON: () => made,
+      unsubscribe: () => { current = null; return Promise.resolve(true); },
+    };
+    return Promise.resolve(current);
+  };
+})();
+"""
+
+
+def test_the_switch_posts_the_subscription_and_takes_it_back(
+    page_at, signed_in, member_user, vapid, live_server
+):
+    device = Browser(name="phone", endpoint="https://fcm.googleapis.com/fcm/send/e2e")
+    page = signed_in(page_at(PHONE), member_user)
+    page.context.grant_permissions(["notifications"], origin=live_server.url)
+    page.add_init_script(STAND_IN_PUSH_MANAGER % json.dumps(device.subscription_json()))
+    violations = record_violations(page)
+    page.goto(SETTINGS_PAGE)
+    switch = page.get_by_role("switch", name=SWITCH)
+    status = page.locator("#push-status")
+
+    switch.click()
+
+    expect(status).to_have_text("Đã bật thông báo trên thiết bị này.")
+    expect(switch).to_be_checked()
+    (call,) = page.evaluate("window.__subscribeCalls")
+    assert call["userVisibleOnly"] is True
+    assert bytes(call["key"]) == b64url_decode(vapid.public)
+    stored = PushSubscription.objects.get()
+    assert (stored.user, stored.endpoint) == (member_user, device.endpoint)
+    assert (stored.p256dh, stored.auth) == (device.keys["p256dh"], device.keys["auth"])
+
+    switch.click()
+
+    expect(status).to_have_text("Đã tắt thông báo trên thiết bị này.")
     expect(switch).not_to_be_checked()
     assert not PushSubscription.objects.exists()
     assert violations == []
