@@ -1,5 +1,6 @@
 """Web Push end to end: a push service on 127.0.0.1 receives what devices decrypt."""
 
+import threading
 from collections import Counter
 from datetime import date, datetime, timedelta
 from io import StringIO
@@ -9,7 +10,7 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from http_ece import ECEException
 
 from members.channels import PUSH_PAYLOAD_MAX_BYTES, webpush_offered
@@ -19,6 +20,7 @@ from members.reminders import ReminderTarget
 from members.services import notifications
 from members.services.webpush import push_subscription_save
 from members.tasks import RETRY_DELAYS, deliveries_release, reminder_due
+from tests.conftest import require_service
 from tests.members.conftest import broadcast_key
 from tests.members.push_service import (
     TIMEOUT,
@@ -198,6 +200,63 @@ def test_a_long_message_is_shortened_to_fit_one_push(
     plain_size = len(received.body) - 103  # the aes128gcm header, tag and pad
     assert plain_size <= PUSH_PAYLOAD_MAX_BYTES
     assert len(received.body) <= 4096
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sending_one_chunk_at_once_push_once_a_device(
+    task_queue, recipients, smtp, vapid, push
+):
+    """The broker hands one chunk to two workers at the same moment.
+
+    Each thread has its own database connection; both are held until both are
+    ready, then claim the chunk together: PostgreSQL's row locks give it to one,
+    and every device receives its message once. SQLite takes one writer at a
+    time, so the race cannot happen there.
+    """
+    require_service(
+        connection.vendor == "postgresql", "two claims at once need PostgreSQL"
+    )
+    users = recipients(4)
+    for index, user in enumerate(users):
+        subscribe(user, push.browser(f"device{index}"))
+    with task_queue.committing():
+        notifications.notifications_store(
+            kind="hrm.import",
+            targets=[
+                ReminderTarget(recipient_id=u.pk, dedupe_key=f"race:{u.pk}", title="T")
+                for u in users
+            ],
+            mandatory=True,
+        )
+    (message,) = task_queue.drop()
+    ids = message.kwargs["delivery_ids"]
+    start = threading.Barrier(2, timeout=10)
+    results, errors = [], []
+
+    def send(claim: str) -> None:
+        try:
+            start.wait()
+            results.append(notifications.deliveries_send(delivery_ids=ids, claim=claim))
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=send, args=(claim,)) for claim in ("first", "second")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == []
+    assert sorted(r["sent"] for r in results) == [0, 8]  # 4 e-mails and 4 pushes
+    assert Counter(r.device for r in push.received) == {
+        f"device{index}": 1 for index in range(4)
+    }
+    assert set(push_deliveries().values_list("status", flat=True)) == {Status.SENT}
+    assert sorted(smtp.sent) == sorted(f"race:{u.pk}" for u in users)
 
 
 # Gone, refused, failing --------------------------------------------------------
