@@ -12,6 +12,7 @@ run: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
 
 setup: install .env
+	$(PY) manage.py webpush_keys --env-file .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_schedules
 

@@ -1,4 +1,4 @@
-"""Deployment checks of the members app: who may destroy the audit trail.
+"""Checks of the members app: who may destroy the audit trail; the Web Push keys.
 
 The audit table's triggers refuse UPDATE, DELETE and TRUNCATE, but its owner
 (and a superuser, and the owner of its schema) can drop the table or disable
@@ -10,10 +10,12 @@ roles to use instead are in docs/deploy.md.
 from django.core import checks
 from django.db import DatabaseError, connections, router
 
+from members.channels import webpush_settings_problem
 from members.models import AuditEvent
 
 OWNER_WARNING = "members.W001"
 PRIVILEGE_WARNING = "members.W002"
+WEBPUSH_ERROR = "members.E001"
 # What the portal never needs on the audit table (the triggers refuse the
 # first three; TRIGGER would let the role add triggers of its own).
 EXTRA_PRIVILEGES = ("UPDATE", "DELETE", "TRUNCATE", "TRIGGER")
@@ -84,3 +86,21 @@ def audit_table_role_check(app_configs=None, **kwargs) -> list[checks.CheckMessa
             )
         ]
     return []
+
+
+@checks.register()
+def webpush_settings_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Refuse half a VAPID key pair, a pair that does not match, a bad subject.
+
+    Every push would fail with them; with no keys at all Web Push is simply off.
+    """
+    problem = webpush_settings_problem()
+    if problem is None:
+        return []
+    return [
+        checks.Error(
+            problem,
+            hint="Generate a pair with `python manage.py webpush_keys`; see README.md.",
+            id=WEBPUSH_ERROR,
+        )
+    ]

@@ -33,6 +33,21 @@ urlpatterns = [
         notifications.notification_settings_page,
         name="notification_settings",
     ),
+    path(
+        "thong-bao/thiet-bi/dang-ky/",
+        notifications.push_subscribe,
+        name="push_subscribe",
+    ),
+    path(
+        "thong-bao/thiet-bi/huy/",
+        notifications.push_unsubscribe,
+        name="push_unsubscribe",
+    ),
+    path(
+        "thong-bao/thiet-bi/<int:pk>/xoa/",
+        notifications.push_device_remove,
+        name="push_device_remove",
+    ),
     path("cham-lo/", programmes.programmes, name="programmes"),
     path("tu-van/", consultations.consultations, name="consultations"),
     path("tu-van/yeu-cau/", consultations.consultation_add, name="consultation_add"),

@@ -428,15 +428,46 @@ ECARD_TOKEN_MAX_AGE = env.int("ECARD_TOKEN_MAX_AGE", default=86400)
 
 # Notifications ---------------------------------------------------------------
 
-# Channels besides the portal inbox (members.channels); e-mail for now.
-NOTIFICATION_CHANNELS = env.list("NOTIFICATION_CHANNELS", default=["email"])
-# No e-mail between these local hours; it is held until the end of the quiet time.
+# Channels besides the portal inbox (members.channels). A listed channel that
+# lacks its settings is off: Web Push needs the VAPID keys below.
+NOTIFICATION_CHANNELS = env.list("NOTIFICATION_CHANNELS", default=["email", "webpush"])
+# No e-mail or push between these local hours; held until the quiet time ends.
 NOTIFICATION_QUIET_START = env.int("NOTIFICATION_QUIET_START", default=21)
 NOTIFICATION_QUIET_END = env.int("NOTIFICATION_QUIET_END", default=7)
 # The address links in e-mails point to.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # A care case with no visit for this many days is reminded to the care officers.
 CARE_UNVISITED_DAYS = env.int("CARE_UNVISITED_DAYS", default=14)
+
+# Web Push --------------------------------------------------------------------
+
+# The channel of members.channels.WebPushChannel. The portal's VAPID key pair,
+# base64url (`manage.py webpush_keys` makes one; `make run` writes a
+# development pair into .env). Without both keys Web Push is off: no channel,
+# and the settings page offers no switch. The subject is the contact push
+# services write to about problems (mailto: or https://); by default the
+# address of DEFAULT_FROM_EMAIL.
+WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
+WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="")
+WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default="")
+# Hosts a subscription's endpoint may point to (a name matches itself and its
+# subdomains): the browsers' push services. The portal POSTs to these from its
+# workers, so an address a member made up must not reach the internal network.
+WEBPUSH_ENDPOINT_HOSTS = env.list(
+    "WEBPUSH_ENDPOINT_HOSTS",
+    default=[
+        "fcm.googleapis.com",  # Chrome, Edge on Android, Samsung, Opera, Cốc Cốc
+        "android.googleapis.com",
+        "push.services.mozilla.com",  # Firefox
+        "notify.windows.com",  # Edge on Windows
+        "push.apple.com",  # Safari
+    ],
+)
+# Seconds a push message waits for a phone that is offline before it is dropped.
+WEBPUSH_TTL = env.int("WEBPUSH_TTL", default=24 * 3600)
+# Seconds to connect to a push service and to wait for its answer; a timeout
+# is retried with backoff like an SMTP hang-up.
+WEBPUSH_TIMEOUT = env.float("WEBPUSH_TIMEOUT", default=10.0)
 
 # HRM imports -----------------------------------------------------------------
 

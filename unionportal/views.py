@@ -86,6 +86,10 @@ def service_worker(request):
             "static_prefix": settings.STATIC_URL
             if settings.STATIC_URL.startswith("/")
             else "/" + settings.STATIC_URL,
+            # What a Web Push notification shows and opens (templates/portal/sw.js).
+            "inbox_url": reverse("members:inbox"),
+            "icon_url": static(PWA_ICONS[0][0]),
+            "default_title": settings.PORTAL_NAME,
         },
         content_type="text/javascript; charset=utf-8",
     )

@@ -1,7 +1,7 @@
 """Admin of notifications and their deliveries: read-only, each person's own.
 
 Staff see only the notifications addressed to them (``owner_path``, the portal
-scope), superusers see every one; failed e-mail is retried from here.
+scope), superusers see every one; failed deliveries are retried from here.
 """
 
 from django.contrib import admin, messages
@@ -79,12 +79,21 @@ class ReadListFilter(admin.SimpleListFilter):
 class DeliveryInline(ScopedFieldsMixin, admin.TabularInline):
     model = NotificationDelivery
     extra = 0
-    fields = ("channel", "status", "attempts", "last_error", "not_before", "sent_at")
+    fields = (
+        "channel",
+        "subscription",
+        "status",
+        "attempts",
+        "last_error",
+        "not_before",
+        "sent_at",
+    )
     readonly_fields = fields
     can_delete = False
 
     def get_queryset(self, request):
-        return _own_or_all(super().get_queryset(request), request)
+        queryset = super().get_queryset(request).select_related("subscription")
+        return _own_or_all(queryset, request)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -138,6 +147,7 @@ class NotificationDeliveryAdmin(OwnRecordsAdmin):
     fields = (
         "notification",
         "channel",
+        "subscription",
         "status",
         "attempts",
         "last_error",

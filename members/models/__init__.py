@@ -16,6 +16,7 @@ from members.models.notifications import (
     Notification,
     NotificationDelivery,
     NotificationPreference,
+    PushSubscription,
 )
 from members.models.privacy import Consent, DataRightsRequest, relatives_allowed_q
 from members.models.programmes import (
@@ -63,6 +64,7 @@ __all__ = [
     "ProgrammeRule",
     "ProgrammeTemplate",
     "ProgrammeUnit",
+    "PushSubscription",
     "Relative",
     "StaffRole",
     "Transfer",

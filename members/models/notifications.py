@@ -1,4 +1,4 @@
-"""Notifications: one row a message to a person, one delivery row a channel."""
+"""Notifications: a row a message to a person, a delivery row a channel or device."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -40,8 +40,49 @@ class Notification(models.Model):
         return self.title
 
 
+class PushSubscription(models.Model):
+    """A browser on one of the person's devices that receives Web Push.
+
+    The endpoint is the push service's address for that browser, and the two
+    keys are the browser's: messages are encrypted to them, so the push
+    service carries what it cannot read. Removed by the person, or when the
+    push service answers that the subscription is gone (404 or 410).
+    """
+
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("user account"),
+        on_delete=models.CASCADE,
+        related_name="push_subscriptions",
+    )
+    endpoint = models.URLField(_("push endpoint"), max_length=2000, unique=True)
+    p256dh = models.CharField(_("encryption key"), max_length=100)
+    auth = models.CharField(_("authentication secret"), max_length=50)
+    # "Chrome · Android", read from the User-Agent once; the header is not kept.
+    device_label = models.CharField(_("device"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_success_at = models.DateTimeField(_("last delivered"), null=True, blank=True)
+    # Failed attempts since the last message the push service took.
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+
+    owner_path = "user"
+
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return self.device_label or _("Device %(number)s") % {"number": self.pk}
+
+
 class NotificationDelivery(models.Model):
-    """The sending of a notification through one channel (e-mail, later SMS...)."""
+    """The sending of a notification through one channel (e-mail, Web Push...).
+
+    E-mail has one delivery a notification; Web Push one a device of the
+    recipient (``subscription``), so that each device is sent to, retried and
+    marked sent on its own.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -57,6 +98,15 @@ class NotificationDelivery(models.Model):
         related_name="deliveries",
     )
     channel = models.CharField(_("channel"), max_length=16)
+    # The device of a Web Push delivery; its deliveries go when it is removed.
+    subscription = models.ForeignKey(
+        PushSubscription,
+        verbose_name=_("device"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        null=True,
+        blank=True,
+    )
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
     )
@@ -77,7 +127,14 @@ class NotificationDelivery(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["notification", "channel"], name="delivery_once_per_channel"
+                fields=["notification", "channel"],
+                condition=models.Q(subscription__isnull=True),
+                name="delivery_once_per_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["notification", "subscription"],
+                condition=models.Q(subscription__isnull=False),
+                name="delivery_once_per_device",
             ),
         ]
         indexes = [models.Index(fields=["status", "not_before"])]

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from members.models import Notification, NotificationPreference
+from members.models import Notification, NotificationPreference, PushSubscription
 from members.reminders import reminders_all
 from members.scope import scoped
 
@@ -17,6 +17,11 @@ def notifications_for_user(*, user) -> QuerySet[Notification]:
 def notifications_unread_count(*, user) -> int:
     """Return how many of the person's notifications are unread (the menu badge)."""
     return notifications_for_user(user=user).filter(read_at__isnull=True).count()
+
+
+def push_devices_for_user(*, user) -> QuerySet[PushSubscription]:
+    """Return the devices on which the person turned Web Push on, newest first."""
+    return scoped(PushSubscription.objects.all(), user, portal=True)
 
 
 @dataclass(frozen=True)

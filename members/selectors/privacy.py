@@ -30,6 +30,7 @@ from members.models import (
     NotificationPreference,
     ProgrammeDelivery,
     ProgrammeEligibility,
+    PushSubscription,
     Relative,
     Transfer,
     User,
@@ -246,6 +247,13 @@ def member_data(*, user: User) -> MemberData | None:
             NotificationPreference,
             [("kind",), ("enabled",)],
             _own(NotificationPreference, user).order_by("kind"),
+        ),
+        _section(
+            "push_devices",
+            _("Devices that receive notifications"),
+            PushSubscription,
+            [("device_label",), ("created_at",), ("last_success_at",)],
+            _own(PushSubscription, user).order_by("pk"),
         ),
         _section(
             "consents",

@@ -50,6 +50,7 @@ from members.models import (
     Notification,
     NotificationPreference,
     ProgrammeDelivery,
+    PushSubscription,
     Relative,
     Transfer,
     User,
@@ -289,6 +290,7 @@ def _account_erase(user: User, *, pseudonym: str) -> None:
     user = User.objects.get(pk=user.pk)
     Notification.objects.filter(recipient=user).delete()
     NotificationPreference.objects.filter(user=user).delete()
+    PushSubscription.objects.filter(user=user).delete()
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     for model in (AccessAttempt, AccessFailureLog, AccessLog):

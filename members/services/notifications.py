@@ -3,15 +3,15 @@
 The flow: ``reminder_run`` (or ``notify`` for a single message) stores
 notifications in batches, each batch one transaction, skipping dedupe keys
 already stored and people who opted out of an optional kind; it creates one
-delivery row per channel and, after commit, hands the delivery ids in chunks to
-``members.tasks.deliveries_send``. Sending claims the chunk's waiting rows
-(status ``sending``) in one short transaction, then marks each row sent by a
-committed UPDATE right after its channel took the message, so a retried or
-redelivered task skips what was sent and resends at most the one message a
-dead worker was handing over. ``deliveries_release``, every minute, requeues
-deliveries held for quiet hours or because the broker was down, those whose
-message the broker lost, and those claimed by a worker past the chunk's hard
-time limit (dead, then).
+delivery row per channel (for Web Push, one per device) and, after commit,
+hands the delivery ids in chunks to ``members.tasks.deliveries_send``. Sending
+claims the chunk's waiting rows (status ``sending``) in one short transaction,
+then marks each row sent by a committed UPDATE right after its channel took the
+message, so a retried or redelivered task skips what was sent and resends at
+most the one message a dead worker was handing over. ``deliveries_release``,
+every minute, requeues deliveries held for quiet hours or because the broker
+was down, those whose message the broker lost, and those claimed by a worker
+past the chunk's hard time limit (dead, then).
 """
 
 import logging
@@ -29,7 +29,12 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from members.channels import channel_get, channels_enabled
+from members.channels import (
+    DeliveryRefusedError,
+    DestinationGoneError,
+    channel_get,
+    channels_enabled,
+)
 from members.models import (
     Notification,
     NotificationDelivery,
@@ -38,6 +43,11 @@ from members.models import (
 )
 from members.queue import enqueue, task_get
 from members.reminders import ReminderTarget, reminder_get
+from members.services.webpush import (
+    push_subscription_delivered,
+    push_subscription_drop,
+    push_subscription_failed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -138,11 +148,19 @@ def notifications_store(
             dedupe_key__in=[n.dedupe_key for n in new], deliveries__isnull=True
         ).select_related("recipient")
     )
-    deliveries = [
-        NotificationDelivery(notification=notification, channel=channel.name)
-        for notification in fresh
+    recipients = list({n.recipient_id: n.recipient for n in fresh}.values())
+    # Where each channel reaches each recipient: the account, or each device.
+    reach = [
+        (channel.name, channel.destinations(recipients))
         for channel in channels_enabled()
-        if channel.reaches(notification.recipient)
+    ]
+    deliveries = [
+        NotificationDelivery(
+            notification=notification, channel=name, subscription_id=subscription_id
+        )
+        for notification in fresh
+        for name, reached in reach
+        for subscription_id in reached.get(notification.recipient_id, ())
     ]
     NotificationDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
     pending = list(
@@ -188,9 +206,9 @@ def notify(
     The notification is stored unless one with ``dedupe_key`` exists already,
     or the kind is optional (``mandatory=False``) and the recipient turned it
     off. It gets one delivery a channel that reaches the person (e-mail: an
-    active account with an address), queued after commit and sent outside
-    quiet hours. Returns the notification stored under the key, or None when
-    none is.
+    active account with an address; Web Push: one a device the person turned
+    it on in), queued after commit and sent outside quiet hours. Returns the
+    notification stored under the key, or None when none is.
     """
     target = ReminderTarget(
         recipient_id=recipient.pk,
@@ -218,7 +236,7 @@ def _claim(
     with transaction.atomic():
         rows = list(
             NotificationDelivery.objects.select_for_update(of=("self",))
-            .select_related("notification__recipient")
+            .select_related("notification__recipient", "subscription")
             .filter(pk__in=delivery_ids)
             .filter(
                 Q(status__in=[Status.PENDING, Status.HELD])
@@ -264,19 +282,23 @@ def deliveries_send(
 ) -> dict:
     """Send a chunk of deliveries, each at most once, one connection per channel.
 
-    The chunk is claimed first (``sending``); each e-mail is then marked sent
-    by its own committed UPDATE right after the server took it. ``claim``
+    The chunk is claimed first (``sending``); each message is then marked
+    sent by its own committed UPDATE right after the server took it. ``claim``
     names this attempt (the task passes its id, which a redelivery keeps);
     past ``deadline`` (``time.monotonic()``) the rest is released, unsent, to
-    be queued again. Returns counts, the ids that failed with a transient
-    error (to retry) and the ids released.
+    be queued again. A transient error (an OSError: a hang-up, a timeout, a
+    push service's 5xx) leaves the delivery to retry; a refusal for good
+    fails it at once; a device that is gone is removed with its deliveries.
+    Returns counts, the ids that failed with a transient error (to retry) and
+    the ids released.
     """
     now = now or timezone.now()
     claim = claim or uuid.uuid4().hex
     claimed, held = _claim(delivery_ids=delivery_ids, claim=claim, now=now)
     skipped = len(set(delivery_ids)) - len(claimed) - held
-    counts = {"sent": 0, "held": held, "skipped": skipped}
+    counts = {"sent": 0, "held": held, "skipped": skipped, "refused": 0, "gone": 0}
     failed: list[int] = []
+    gone: set[int] = set()  # devices removed during this chunk
     released: list[int] = []
     connections = {}
     mark_sent = _MARK_SENT.format(
@@ -288,18 +310,39 @@ def deliveries_send(
                 if deadline is not None and time.monotonic() > deadline:
                     released = [row.pk for row in claimed[index:]]
                     break
-                name = delivery.channel
+                name, device = delivery.channel, delivery.subscription_id
+                if device in gone:
+                    counts["gone"] += 1  # removed with its device a moment ago
+                    continue
                 if name not in connections:
                     connections[name] = channel_get(name).open()
                 try:
                     channel_get(name).send(
-                        delivery.notification, connection=connections[name]
+                        delivery.notification,
+                        connection=connections[name],
+                        subscription=delivery.subscription,
                     )
+                except DestinationGoneError as error:
+                    push_subscription_drop(subscription_id=device, reason=str(error))
+                    gone.add(device)
+                    counts["gone"] += 1
+                    continue
+                except DeliveryRefusedError as error:
+                    logger.warning("delivery %s refused: %s", delivery.pk, error)
+                    delivery_failure_record(
+                        delivery_id=delivery.pk, error=str(error), final=True
+                    )
+                    if device is not None:
+                        push_subscription_failed(subscription_id=device)
+                    counts["refused"] += 1
+                    continue
                 except OSError as error:  # smtplib.SMTPException is an OSError
                     logger.warning("delivery %s failed: %s", delivery.pk, error)
                     delivery_failure_record(
                         delivery_id=delivery.pk, error=str(error), final=final
                     )
+                    if device is not None:
+                        push_subscription_failed(subscription_id=device)
                     failed.append(delivery.pk)
                     # The server may have hung up: the next delivery reconnects.
                     if connections[name] is not None:
@@ -309,6 +352,8 @@ def deliveries_send(
                 cursor.execute(
                     mark_sent, [Status.SENT, now, delivery.pk, Status.SENDING, claim]
                 )
+                if device is not None:
+                    push_subscription_delivered(subscription_id=device, at=now)
                 counts["sent"] += 1
     finally:
         for open_connection in connections.values():
@@ -324,8 +369,11 @@ def deliveries_send(
 @transaction.atomic
 def delivery_failure_record(*, delivery_id: int, error: str, final: bool) -> None:
     """Count a failed attempt; after the last one the delivery is marked failed."""
-    delivery = NotificationDelivery.objects.select_for_update().get(pk=delivery_id)
-    if delivery.status == Status.SENT:
+    delivery = (
+        NotificationDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+    )
+    # Sent meanwhile, or removed with its device while it was being sent.
+    if delivery is None or delivery.status == Status.SENT:
         return
     delivery.attempts += 1
     delivery.last_error = error[:500]
