@@ -433,8 +433,10 @@ NOTIFICATION_CHANNELS = env.list("NOTIFICATION_CHANNELS", default=["email"])
 # No e-mail between these local hours; it is held until the end of the quiet time.
 NOTIFICATION_QUIET_START = env.int("NOTIFICATION_QUIET_START", default=21)
 NOTIFICATION_QUIET_END = env.int("NOTIFICATION_QUIET_END", default=7)
+# The port `make run` serves on (Procfile); e-mail links follow it by default.
+WEB_PORT = env.int("WEB_PORT", default=8000)
 # The address links in e-mails point to.
-PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default=f"http://127.0.0.1:{WEB_PORT}")
 # A care case with no visit for this many days is reminded to the care officers.
 CARE_UNVISITED_DAYS = env.int("CARE_UNVISITED_DAYS", default=14)
 
