@@ -29,6 +29,9 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 # Core ----------------------------------------------------------------------
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# With DEBUG on, Django's technical 404 and 500 pages instead of the portal's
+# (unionportal.error_pages); tracebacks go to the console either way.
+TECHNICAL_ERROR_PAGES = env.bool("DJANGO_TECHNICAL_ERROR_PAGES", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 
@@ -93,6 +96,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "unionportal.middleware.PortalLanguageMiddleware",
+    # The Vietnamese 404 and 500 with DEBUG on too (TECHNICAL_ERROR_PAGES below).
+    "unionportal.error_pages.DebugErrorPagesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
