@@ -15,6 +15,7 @@ from django.utils import timezone
 from members.eligibility import years_before
 from members.management.demo_import import demo_hrm_import
 from members.models import (
+    CareCase,
     CareProgramme,
     ConsultationRequest,
     DataRightsRequest,
@@ -32,6 +33,7 @@ from members.models import (
 )
 from members.reminders import reminders_all
 from members.scope import unit_in_scope
+from members.services.care import care_case_open, care_visit_log
 from members.services.consultations import consultation_request, consultation_schedule
 from members.services.data_rights import data_rights_request_submit
 from members.services.notifications import notification_mark_read, reminder_run
@@ -63,7 +65,7 @@ def demo_activity(*, people: DemoPeople, today: date) -> dict[str, int]:
         _relatives_of_member(people, today)
     # The importer commits batch by batch, as it does for a real file.
     demo_hrm_import(admin=people.admin, keep={people.member.pk}, today=today)
-    for part in (_transfers, _programmes, _consultations, _data_rights):
+    for part in (_care, _transfers, _programmes, _consultations, _data_rights):
         with transaction.atomic():
             part(people, today)
     with transaction.atomic():
@@ -127,6 +129,48 @@ def _first_member(unit_code: str, *, exclude: set[int] = frozenset()) -> Member:
         .exclude(transfers__state=Transfer.State.PENDING)
         .order_by("pk")
         .first()
+    )
+
+
+def _care(people: DemoPeople, today: date) -> None:
+    """Open care cases in the care officer's union: one nobody has visited yet."""
+    unit = people.member.unit
+    if CareCase.objects.filter(member__unit=unit).exists():
+        return
+    staff = _staff_for(people, unit)
+    colleagues = list(
+        Member.objects.filter(unit=unit, status=Member.Status.ACTIVE)
+        .exclude(pk=people.member.pk)
+        .order_by("-pk")[:3]
+    )
+    care_case_open(
+        member=colleagues[0],
+        kind=CareCase.Kind.ILLNESS,
+        summary="Phẫu thuật ruột thừa, nằm viện",
+        opened_on=today - timedelta(days=20),
+        actor=staff,
+    )
+    childbirth = care_case_open(
+        member=colleagues[1],
+        kind=CareCase.Kind.CHILDBIRTH,
+        summary="Sinh con thứ hai",
+        opened_on=today - timedelta(days=6),
+        follow_up_on=today + timedelta(days=3),
+        actor=staff,
+    )
+    care_visit_log(
+        case=childbirth,
+        visited_on=today - timedelta(days=4),
+        visited_by="Ban Nữ công công đoàn cơ sở",
+        amount=1_000_000,
+        actor=staff,
+    )
+    care_case_open(
+        member=colleagues[2],
+        kind=CareCase.Kind.HARDSHIP,
+        summary="Nhà bị hư hỏng sau bão",
+        opened_on=today - timedelta(days=2),
+        actor=staff,
     )
 
 

@@ -34,6 +34,7 @@ from members.models import (
 )
 from members.retirement import retirement_date
 from members.scope import unit_in_scope
+from members.selectors.care import care_radar_counts
 from members.selectors.picture import register_picture
 from members.selectors.programmes import my_programmes
 from members.services.transfers import transfer_acts_for, transfer_deciding_side
@@ -162,8 +163,11 @@ def test_seed_puts_every_feature_in_use_once():
     member = member_user.member
     officer = User.objects.get(email=OFFICER_EMAIL)
     carer = User.objects.get(email=CARE_EMAIL)
-    # The care officer of the member's own grassroots union books their visits.
+    # The care officer of the member's own grassroots union books their visits,
+    # and has a case nobody visited for two weeks on the radar.
     assert unit_in_scope(carer, member.unit)
+    radar = care_radar_counts(unit=member.unit, today=timezone.localdate(), days=14)
+    assert radar["stale"] >= 1
 
     # Care programmes: open ones with eligible lists and deliveries, and a draft.
     statuses = Counter(CareProgramme.objects.values_list("status", flat=True))
