@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 # The web port: the environment's WEB_PORT, else the one in .env, else 8000.
-WEB_PORT ?= $(or $(shell sed -n 's/^WEB_PORT=//p' .env 2>/dev/null | tail -n 1),8000)
+WEB_PORT ?= $(or $(shell sed -n 's/^WEB_PORT=[^0-9]*\([0-9]*\).*/\1/p' .env 2>/dev/null | tail -n 1),8000)
 export WEB_PORT
 
 .PHONY: run setup install install-test assets test lint check-migrations clean

@@ -72,6 +72,12 @@ def test_make_run_takes_web_port_from_env_file_below_the_environment(tmp_path):
     assert re.search(r"honcho start -e /dev/null$", from_environment, re.M)
 
 
+def test_make_run_reads_a_quoted_web_port_from_env_file(tmp_path):
+    plan = make_run_plan(tmp_path, {}, 'WEB_PORT="18104"\n')
+
+    assert "http://127.0.0.1:18104/" in plan
+
+
 def test_make_run_defaults_to_port_8000(tmp_path):
     assert "http://127.0.0.1:8000/" in make_run_plan(tmp_path, {})
 
