@@ -3,13 +3,20 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
+# The web port: the environment's WEB_PORT, else the one in .env, else 8000.
+WEB_PORT ?= $(or $(shell sed -n 's/^WEB_PORT=[^0-9]*\([0-9]*\).*/\1/p' .env 2>/dev/null | tail -n 1),8000)
+export WEB_PORT
 
 .PHONY: run setup install install-test assets test lint check-migrations clean
 
+# The Procfile's "ready" process says when the worker has reported in. honcho
+# reads no .env (-e /dev/null): the settings read it themselves, below the
+# environment, and WEB_PORT is settled above.
 run: setup
 	$(PY) manage.py seed_demo
-	@echo "Portal: http://127.0.0.1:8000/  (admin: /admin/, health: /healthz)"
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
+	@echo "Portal: http://127.0.0.1:$(WEB_PORT)/  (admin: /admin/, health: /healthz)"
+	@echo "Starting web, worker and beat; wait for the \"ready\" line (about half a minute)."
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -e /dev/null
 
 setup: install .env
 	$(PY) manage.py webpush_keys --env-file .env

@@ -29,6 +29,9 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 # Core ----------------------------------------------------------------------
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# With DEBUG on, Django's technical 404 and 500 pages instead of the portal's
+# (unionportal.error_pages); tracebacks go to the console either way.
+TECHNICAL_ERROR_PAGES = env.bool("DJANGO_TECHNICAL_ERROR_PAGES", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 
@@ -93,6 +96,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "unionportal.middleware.PortalLanguageMiddleware",
+    # The Vietnamese 404 and 500 with DEBUG on too (TECHNICAL_ERROR_PAGES below).
+    "unionportal.error_pages.DebugErrorPagesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -434,8 +439,10 @@ NOTIFICATION_CHANNELS = env.list("NOTIFICATION_CHANNELS", default=["email", "web
 # No e-mail or push between these local hours; held until the quiet time ends.
 NOTIFICATION_QUIET_START = env.int("NOTIFICATION_QUIET_START", default=21)
 NOTIFICATION_QUIET_END = env.int("NOTIFICATION_QUIET_END", default=7)
+# The port `make run` serves on (Procfile); e-mail links follow it by default.
+WEB_PORT = env.int("WEB_PORT", default=8000)
 # The address links in e-mails point to.
-PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default=f"http://127.0.0.1:{WEB_PORT}")
 # A care case with no visit for this many days is reminded to the care officers.
 CARE_UNVISITED_DAYS = env.int("CARE_UNVISITED_DAYS", default=14)
 

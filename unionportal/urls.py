@@ -17,6 +17,7 @@ portal_patterns = [
     path("offline/", views.offline, name="offline"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="service-worker"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
 
 urlpatterns = [

@@ -5,7 +5,7 @@ import json
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from unionportal.health import health_report
 from unionportal.navigation import home_panels
 
+FAVICON = "unionportal/icons/icon-192.png"
 PWA_ICONS = [
     ("unionportal/icons/icon-192.png", "192x192", "any"),
     ("unionportal/icons/icon-512.png", "512x512", "any"),
@@ -68,6 +69,17 @@ def manifest(request):
         json.dumps(data, ensure_ascii=False),
         content_type="application/manifest+json; charset=utf-8",
     )
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Send browsers asking for /favicon.ico to the portal's icon.
+
+    A redirect kept for a day, not for good: the icon's static name carries a
+    hash that changes with each release.
+    """
+    return HttpResponseRedirect(static(FAVICON))
 
 
 @require_GET

@@ -1,4 +1,4 @@
-"""Seed a demo register: the sector union, its units, 500 members and two accounts."""
+"""Seed a demo: the units, 500 members, four accounts, and every feature in use."""
 
 import random
 import secrets
@@ -11,8 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
+from members.eligibility import years_before
 from members.identifiers import CCCD_PROVINCES
+from members.management.demo_activity import (
+    DemoPeople,
+    demo_activity,
+    demo_counts_line,
+)
 from members.models import CareCase, Member, Relative, StaffRole, Unit, User
+from members.retirement import born_by_retirement
 from members.services import (
     care_case_open,
     care_visit_log,
@@ -46,6 +53,7 @@ POSITIONS = [
 ]  # fmt: skip
 PROVINCES = sorted(CCCD_PROVINCES)
 MEMBER_COUNT = 500
+YOUNGEST_AGE = 23
 ADMIN_EMAIL = "admin@congdoan.local"
 MEMBER_EMAIL = "doanvien@congdoan.local"
 OFFICER_EMAIL = "canbo.vnpt@congdoan.local"
@@ -63,28 +71,34 @@ CARE_SUMMARIES = [
 class Command(BaseCommand):
     help = (
         "Create demo data (idempotent): units, 500 members with relatives and care "
-        "cases, a superuser, a member, and two staff with roles."
+        "cases, a superuser, a member, two staff with roles, and their activity: "
+        "care programmes, consultations, transfers, an HRM import with held rows, "
+        "notifications and data-rights requests."
     )
 
     def handle(self, *args, **options):
         rng = random.Random(2024)
+        today = timezone.localdate()
         fake = Faker("vi_VN")
         fake.seed_instance(2024)
         with transaction.atomic():
             employers, grassroots = self._units()
-            created = self._members(rng, fake, employers, grassroots)
+            created = self._members(rng, fake, employers, grassroots, today)
             if not Relative.objects.exists():
                 self._relatives_and_care(rng)
-            credentials = self._accounts(employers, grassroots)
+            credentials, people = self._accounts(employers, grassroots)
+        counts = demo_activity(people=people, today=today)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {Unit.objects.count()} units, "
                 f"{Member.objects.count()} members ({created} new)."
             )
         )
+        self.stdout.write(f"Demo activity: {demo_counts_line(counts)}")
         self.stdout.write("Demo accounts (stored in var/demo-credentials.txt):")
         for role, email, password in credentials:
             self.stdout.write(f"  {role}: {email} / {password}")
+        self.stdout.write("The README's tour says which pages to open as whom.")
 
     def _units(self):
         def get_or_create(code, name, level, parent=None, is_employer=False):
@@ -127,7 +141,7 @@ class Command(BaseCommand):
                         )
         return employers, grassroots
 
-    def _members(self, rng, fake, employers, grassroots) -> int:
+    def _members(self, rng, fake, employers, grassroots, today) -> int:
         existing = set(Member.objects.values_list("employer_id", "employee_code"))
         rows = []
         for number in range(1, MEMBER_COUNT + 1):
@@ -142,11 +156,10 @@ class Command(BaseCommand):
             full_name = " ".join(
                 [fake.last_name(), rng.choice(MIDDLE_NAMES[gender]), given]
             )
-            born = date(1966, 1, 1) + timedelta(days=rng.randrange(0, 36 * 365))
-            # CCCD: province (3 digits), gender and century (1), year (2), serial (6).
-            century_gender = (gender == Member.Gender.FEMALE) + 2 * (born.year >= 2000)
-            province = rng.choice(PROVINCES)
-            national_id = f"{province}{century_gender}{born.year % 100:02d}{number:06d}"
+            born = working_age_birth(rng, gender=gender, today=today)
+            national_id = demo_national_id(
+                rng.choice(PROVINCES), gender=gender, born=born, serial=number
+            )
             phone = "09" + "".join(str(rng.randrange(10)) for _ in range(8))
             joined = born + timedelta(days=365 * 22 + rng.randrange(0, 3000))
             if (employer.pk, code) in existing:
@@ -163,7 +176,7 @@ class Command(BaseCommand):
                     "phone": phone,
                     "email": f"{code.lower()}@example.vn",
                     "position": rng.choice(POSITIONS),
-                    "union_joined_on": min(joined, date(2024, 12, 31)),
+                    "union_joined_on": min(joined, today - timedelta(days=30)),
                     "card_number": f"CD{number:07d}",
                 }
             )
@@ -211,12 +224,19 @@ class Command(BaseCommand):
                     amount=rng.choice([500_000, 1_000_000, 2_000_000]),
                 )
 
-    def _accounts(self, employers, grassroots) -> list[tuple[str, str, str]]:
+    def _accounts(self, employers, grassroots):
+        """Create or refresh the demo accounts; return their credentials and people."""
         stored = _stored_credentials()
-        _admin, admin_password = _demo_account(
+        admin, admin_password = _demo_account(
             ADMIN_EMAIL, "Quản trị hệ thống", stored, superuser=True
         )
-        member = Member.objects.order_by("pk").first()
+        home = grassroots[0][1]
+        # The member account's member: kept once linked; else the first member
+        # of the grassroots union whose care officer is a demo account.
+        member = (
+            Member.objects.filter(user__email=MEMBER_EMAIL).first()
+            or Member.objects.filter(unit=home).order_by("pk").first()
+        )
         user, member_password = _demo_account(MEMBER_EMAIL, member.full_name, stored)
         if member.user_id is None:
             member.user = user
@@ -226,17 +246,22 @@ class Command(BaseCommand):
         )
         staff_role_grant(user=officer, unit=employers[0], role=StaffRole.Role.OFFICER)
         carer, carer_password = _demo_account(CARE_EMAIL, "Cán bộ chăm lo", stored)
-        staff_role_grant(
-            user=carer, unit=grassroots[0][1], role=StaffRole.Role.CARE_OFFICER
-        )
+        staff_role_grant(user=carer, unit=home, role=StaffRole.Role.CARE_OFFICER)
         accounts = [
             ("Superuser", ADMIN_EMAIL, admin_password),
             ("Member", MEMBER_EMAIL, member_password),
             (f"Officer of {employers[0].code}", OFFICER_EMAIL, officer_password),
-            (f"Care officer of {grassroots[0][1].code}", CARE_EMAIL, carer_password),
+            (f"Care officer of {home.code}", CARE_EMAIL, carer_password),
         ]
         _store_credentials({email: password for _role, email, password in accounts})
-        return accounts
+        people = DemoPeople(
+            admin=admin,
+            member_user=user,
+            member=Member.objects.select_related("unit").get(pk=member.pk),
+            officer=officer,
+            carer=carer,
+        )
+        return accounts, people
 
 
 def _demo_account(email, name, stored, *, superuser=False) -> tuple[User, str]:
@@ -272,3 +297,21 @@ def _store_credentials(credentials: dict[str, str]) -> None:
     path = _credentials_file()
     path.write_text("".join(f"{email} {pw}\n" for email, pw in credentials.items()))
     path.chmod(0o600)
+
+
+def working_age_birth(rng: random.Random, *, gender: str, today: date) -> date:
+    """Draw a date of birth of someone aged 23 or more, not yet at retirement age.
+
+    The oldest is born the day after the last birth date whose retirement date
+    by law (members.retirement) is on or before ``today``, so nobody active in
+    the demo is past it; some reach it in the coming months.
+    """
+    oldest = born_by_retirement(gender=gender, on_or_before=today) + timedelta(days=1)
+    youngest = years_before(today, YOUNGEST_AGE)
+    return oldest + timedelta(days=rng.randrange((youngest - oldest).days + 1))
+
+
+def demo_national_id(province: str, *, gender: str, born: date, serial: int) -> str:
+    """Return a CCCD: province (3 digits), gender and century (1), year (2), serial."""
+    century_gender = (gender == Member.Gender.FEMALE) + 2 * (born.year >= 2000)
+    return f"{province}{century_gender}{born.year % 100:02d}{serial:06d}"
