@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from learning import services
+from learning.admin.question_bank import QuestionBankAdminMixin
 from learning.models import Course, Lesson, Module
 from members.scoped_admin import (
     ScopedModelAdmin,
@@ -51,7 +52,7 @@ class ModuleInline(ScopedTabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(ScopedModelAdmin):
+class CourseAdmin(QuestionBankAdminMixin, ScopedModelAdmin):
     form = CourseForm
     list_display = (
         "title",

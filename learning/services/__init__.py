@@ -18,6 +18,7 @@ from learning.services.progress import (
     lesson_completion_record,
     video_heartbeat,
 )
+from learning.services.question_bank import bank_export, questions_import
 from learning.services.quizzes import attempt_save, attempt_start, attempt_submit
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "attempt_save",
     "attempt_start",
     "attempt_submit",
+    "bank_export",
     "course_assign",
     "course_assign_check",
     "course_completion_check",
@@ -33,5 +35,6 @@ __all__ = [
     "course_enrol",
     "lesson_complete",
     "lesson_completion_record",
+    "questions_import",
     "video_heartbeat",
 ]

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from learning import question_formats as qf
 from learning.models import Answer, Question
@@ -16,6 +17,7 @@ from learning.services.question_bank import (
     questions_import,
 )
 from members.models import AuditEvent
+from tests.conftest import vi
 from tests.learning.factories import make_course
 
 pytestmark = pytest.mark.django_db
@@ -218,3 +220,76 @@ def test_a_file_with_no_question_is_refused(union):
             result=qf.parse("// chỉ có chú thích\n", format="gift"),
             actor=None,
         )
+
+
+# The admin: upload, preview, import -------------------------------------------
+
+
+def _admin_url(view: str, course) -> str:
+    return reverse(f"admin:learning_course_{view}", args=[course.pk])
+
+
+def _upload(client, course, name: str, fmt: str):
+    with open(MOODLE / name, "rb") as handle:
+        return client.post(
+            _admin_url("questions_import", course), {"format": fmt, "file": handle}
+        )
+
+
+def test_admin_preview_lists_questions_and_unsupported_and_saves_nothing(client, union):
+    course = make_course(owner_unit=union.unit_a)
+    client.force_login(union.officer_a)
+    page = _upload(client, course, "questions.gift.txt", "gift")
+    assert page.status_code == 200
+    result = page.context["result"]
+    assert [q.line for q in result.questions][:2] == [5, 14]
+    assert [(u.line, u.type) for u in result.unsupported] == [(2, "essay")]
+    assert not Question.objects.exists()
+    confirmed = client.post(
+        _admin_url("questions_import", course),
+        {"format": "gift", "content": page.context["content"]},
+    )
+    assert confirmed.status_code == 302
+    assert _types(course) == FIXTURES["questions.gift.txt"][1]
+    event = AuditEvent.objects.get(detail__action="questions_import")
+    assert event.actor_id == union.officer_a.pk
+
+
+def test_admin_import_of_a_file_with_errors_needs_the_valid_only_choice(client, union):
+    course = make_course(owner_unit=union.unit_a)
+    client.force_login(union.officer_a)
+    page = _upload(client, course, "aiken_errors.aiken.txt", "aiken")
+    assert [e.line for e in page.context["result"].errors] == [3, 5, 7, 18]
+    assert vi("Import only the valid questions") in page.content.decode()
+    content = page.context["content"]
+    refused = client.post(
+        _admin_url("questions_import", course), {"format": "aiken", "content": content}
+    )
+    assert refused.status_code == 200
+    assert refused.context["refusal"]
+    assert not Question.objects.exists()
+    client.post(
+        _admin_url("questions_import", course),
+        {"format": "aiken", "content": content, "valid_only": "1"},
+    )
+    assert _types(course) == {"multichoice": 2}
+
+
+def test_admin_bank_pages_of_another_units_course_are_closed(client, union):
+    course_b = make_course(owner_unit=union.unit_b)
+    client.force_login(union.officer_a)
+    for view in ("questions_import", "questions_export_gift", "questions_export_aiken"):
+        assert client.get(_admin_url(view, course_b)).status_code == 404
+    page = _upload(client, course_b, "questions.aiken.txt", "aiken")
+    assert page.status_code == 404
+    assert not Question.objects.exists()
+
+
+def test_admin_exports_the_bank_as_gift(client, union):
+    course = make_course(owner_unit=union.unit_a)
+    _import(MOODLE / "questions.gift.txt", course, "gift")
+    client.force_login(union.officer_a)
+    response = client.get(_admin_url("questions_export_gift", course))
+    assert response.status_code == 200
+    parsed = qf.parse(response.content, format="gift")
+    assert parsed.questions == bank_questions(course=course)
