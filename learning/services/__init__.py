@@ -4,6 +4,7 @@ The package re-exports every service, so callers write
 ``from learning import services`` and ``services.course_enrol(...)``.
 """
 
+from learning.services.certificates import certificate_issue, certificate_revoke
 from learning.services.courses import course_copy
 from learning.services.enrolments import (
     assignments_enrol_member,
@@ -28,6 +29,8 @@ __all__ = [
     "attempt_start",
     "attempt_submit",
     "bank_export",
+    "certificate_issue",
+    "certificate_revoke",
     "course_assign",
     "course_assign_check",
     "course_completion_check",
