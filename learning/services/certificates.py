@@ -27,14 +27,19 @@ def certificate_issue(*, enrolment: Enrolment, now=None) -> Certificate:
         return existing
     try:
         with transaction.atomic():
-            return Certificate.objects.create(
-                enrolment=enrolment,
-                member_id=enrolment.member_id,
-                course_id=enrolment.course_id,
-                issued_at=now or enrolment.completed_at,
-            )
+            return _certificate_create(enrolment=enrolment, issued_at=now)
     except IntegrityError:
+        # Another issue won the race on the unique enrolment: theirs stands.
         return Certificate.objects.get(enrolment=enrolment)
+
+
+def _certificate_create(*, enrolment: Enrolment, issued_at) -> Certificate:
+    return Certificate.objects.create(
+        enrolment=enrolment,
+        member_id=enrolment.member_id,
+        course_id=enrolment.course_id,
+        issued_at=issued_at or enrolment.completed_at,
+    )
 
 
 @transaction.atomic

@@ -1,13 +1,16 @@
 """Certificates: issued on completion, a Vietnamese PDF with a QR code, checked."""
 
+import contextlib
 import io
 import ipaddress
 import secrets
+import threading
 from datetime import timedelta
 
 import pytest
 import zxingcpp
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -15,6 +18,7 @@ from pypdf import PdfReader
 from learning import services
 from learning.certificate_pdf import certificate_pdf, certificate_qr_png
 from learning.models import Certificate, Enrolment
+from learning.services import certificates as certificates_service
 from members.models import AuditEvent
 from tests.learning.factories import make_module, make_text_lesson
 
@@ -209,3 +213,45 @@ def test_the_admin_revokes_through_the_service_and_hides_other_units(
     assert response.status_code == 302
     certificate.refresh_from_db()
     assert certificate.revoke_reason == "Gian lận khi thi"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_issues_at_once_make_one_certificate(
+    postgresql, monkeypatch, union, course
+):
+    module = make_module(course=course)
+    make_text_lesson(module=module)
+    enrolment = services.course_enrol(course=course, member=union.member_a)
+    Enrolment.objects.filter(pk=enrolment.pk).update(completed_at=timezone.now())
+    enrolment.refresh_from_db()
+    barrier = threading.Barrier(2, timeout=5)
+    create = certificates_service._certificate_create
+
+    def create_when_lined_up(**kwargs):
+        # Both have looked and found no certificate; now both insert.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()
+        return create(**kwargs)
+
+    monkeypatch.setattr(
+        certificates_service, "_certificate_create", create_when_lined_up
+    )
+    issued, errors = [], []
+
+    def issue():
+        try:
+            issued.append(services.certificate_issue(enrolment=enrolment).pk)
+        except BaseException as error:  # reported in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=issue) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+
+    assert errors == []
+    assert Certificate.objects.count() == 1
+    assert issued == [Certificate.objects.get().pk] * 2
