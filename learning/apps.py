@@ -7,7 +7,13 @@ from django.utils.translation import gettext_lazy as _
 _CONTENT = ("course", "module", "lesson", "quiz", "quizslot")
 _BANK = ("questioncategory", "question", "answer")
 # Learners' records: read in the admin, written only by the services.
-_RECORDS = ("enrolment", "attempt", "videoprogress", "lessoncompletion")
+_RECORDS = (
+    "enrolment",
+    "attempt",
+    "videoprogress",
+    "lessoncompletion",
+    "certificate",
+)
 
 
 class LearningConfig(AppConfig):
@@ -25,6 +31,8 @@ class LearningConfig(AppConfig):
             "add_assignment",
             "change_assignment",
             *(f"view_{model}" for model in _RECORDS),
+            # Revoking a certificate, through its service only.
+            "change_certificate",
         ],
         "viewer": [
             *(f"view_{model}" for model in (*_CONTENT, *_BANK, "assignment")),

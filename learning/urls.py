@@ -2,11 +2,21 @@
 
 from django.urls import path
 
-from learning.views import progress, quizzes
+from learning.views import certificates, progress, quizzes
 
 app_name = "learning"
 
 urlpatterns = [
+    path(
+        "verify/<uuid:uuid>/",
+        certificates.certificate_verify,
+        name="certificate_verify",
+    ),
+    path(
+        "hoc-tap/chung-nhan/<uuid:uuid>.pdf",
+        certificates.certificate_download,
+        name="certificate_download",
+    ),
     path(
         "hoc-tap/bai-hoc/<int:lesson_id>/tien-do/",
         progress.lesson_heartbeat,

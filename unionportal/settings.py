@@ -277,6 +277,8 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
     "signup": "20/m/ip",
+    # The public certificate check (learning): enough for a QR scan, not a sweep.
+    "certificate_verify": "30/m/ip",
 }
 # How many reverse proxies in front of the portal append to X-Forwarded-For:
 # the client is the address the outermost of them saw; whatever a client

@@ -1,3 +1,9 @@
 """Admin of learning, one module a topic; importing them registers them."""
 
-from learning.admin import courses, enrolments, questions, quizzes  # noqa: F401
+from learning.admin import (  # noqa: F401
+    certificates,
+    courses,
+    enrolments,
+    questions,
+    quizzes,
+)

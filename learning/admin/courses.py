@@ -3,9 +3,11 @@
 from django import forms
 from django.contrib import admin
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from learning import services
+from learning.admin.question_bank import QuestionBankAdminMixin
 from learning.models import Course, Lesson, Module
 from members.scoped_admin import (
     ScopedModelAdmin,
@@ -51,7 +53,7 @@ class ModuleInline(ScopedTabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(ScopedModelAdmin):
+class CourseAdmin(QuestionBankAdminMixin, ScopedModelAdmin):
     form = CourseForm
     list_display = (
         "title",
@@ -74,6 +76,16 @@ class CourseAdmin(ScopedModelAdmin):
     @admin.action(description=_("Copy as a new version"), permissions=["add"])
     def copy_as_new_version(self, request, queryset):
         action_run_each(request, queryset, services.course_copy, as_="course")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "report_url": reverse("admin:learning_enrolment_report")
+            + f"?course={int(object_id)}"
+            if object_id.isdigit()
+            else "",
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         if not change:

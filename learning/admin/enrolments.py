@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from learning import services
+from learning.admin.reports import CourseReportAdminMixin
 from learning.models import (
     Assignment,
     Attempt,
@@ -112,7 +113,7 @@ _MEMBER_SEARCH = ("member__full_name", "member__employee_code")
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(ReadOnlyAdmin):
+class EnrolmentAdmin(CourseReportAdminMixin, ReadOnlyAdmin):
     list_display = (
         "member",
         "course",

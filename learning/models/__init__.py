@@ -1,5 +1,6 @@
 """Models of the learning app, one module a topic; import them from here."""
 
+from learning.models.certificates import Certificate
 from learning.models.courses import Course, Lesson, Module
 from learning.models.enrolments import Assignment, Enrolment
 from learning.models.progress import LessonCompletion, VideoProgress
@@ -10,6 +11,7 @@ __all__ = [
     "Answer",
     "Assignment",
     "Attempt",
+    "Certificate",
     "Course",
     "Enrolment",
     "Lesson",

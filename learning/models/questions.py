@@ -92,6 +92,12 @@ class Question(models.Model):
         default=TextFormat.PLAIN,
     )
     general_feedback = NFCTextField(_("general feedback"), blank=True)
+    general_feedback_format = models.CharField(
+        _("general feedback format"),
+        max_length=8,
+        choices=TextFormat.choices,
+        default=TextFormat.PLAIN,
+    )
     mark = models.DecimalField(
         _("mark"),
         max_digits=6,
@@ -148,7 +154,21 @@ class Answer(models.Model):
             MaxValueValidator(Decimal("100")),
         ],
     )
+    # Formats are kept so that an exported bank reads back as it came in.
+    text_format = models.CharField(
+        _("answer format"),
+        max_length=8,
+        choices=Question.TextFormat.choices,
+        blank=True,
+        help_text=_("For multiple choice and matching; empty for plain answers."),
+    )
     feedback = NFCTextField(_("feedback"), blank=True)
+    feedback_format = models.CharField(
+        _("feedback format"),
+        max_length=8,
+        choices=Question.TextFormat.choices,
+        default=Question.TextFormat.PLAIN,
+    )
     value = models.DecimalField(
         _("number"),
         max_digits=20,

@@ -4,6 +4,7 @@ The package re-exports every service, so callers write
 ``from learning import services`` and ``services.course_enrol(...)``.
 """
 
+from learning.services.certificates import certificate_issue, certificate_revoke
 from learning.services.courses import course_copy
 from learning.services.enrolments import (
     assignments_enrol_member,
@@ -18,6 +19,7 @@ from learning.services.progress import (
     lesson_completion_record,
     video_heartbeat,
 )
+from learning.services.question_bank import bank_export, questions_import
 from learning.services.quizzes import attempt_save, attempt_start, attempt_submit
 
 __all__ = [
@@ -26,6 +28,9 @@ __all__ = [
     "attempt_save",
     "attempt_start",
     "attempt_submit",
+    "bank_export",
+    "certificate_issue",
+    "certificate_revoke",
     "course_assign",
     "course_assign_check",
     "course_completion_check",
@@ -33,5 +38,6 @@ __all__ = [
     "course_enrol",
     "lesson_complete",
     "lesson_completion_record",
+    "questions_import",
     "video_heartbeat",
 ]

@@ -34,6 +34,7 @@ from learning.intervals import (
     intervals_trim,
 )
 from learning.models import Course, Enrolment, Lesson, LessonCompletion, VideoProgress
+from learning.services.certificates import certificate_issue
 from members.models import Member
 
 COMPLETE_COVERAGE = 90  # % of the video played at least once
@@ -253,11 +254,15 @@ def course_completion_check(*, enrolment: Enrolment, now=None) -> bool:
     ).exclude(completions__member_id=enrolment.member_id)
     if remaining.exists():
         return False
-    return bool(
-        Enrolment.objects.filter(pk=enrolment.pk, completed_at__isnull=True).update(
-            completed_at=now or timezone.now()
-        )
-    )
+    completed_at = now or timezone.now()
+    completed = Enrolment.objects.filter(
+        pk=enrolment.pk, completed_at__isnull=True
+    ).update(completed_at=completed_at)
+    if completed:
+        # The certificate is issued in the same transaction as the completion.
+        enrolment.completed_at = completed_at
+        certificate_issue(enrolment=enrolment, now=completed_at)
+    return bool(completed)
 
 
 @transaction.atomic

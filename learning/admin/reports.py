@@ -1,0 +1,136 @@
+"""The course report in the admin: a table and a chart, and the same as XLSX."""
+
+from io import BytesIO
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from learning.models import Course
+from learning.selectors.reports import (
+    CHART_BAR_WIDTH,
+    CHART_LABEL_WIDTH,
+    CHART_ROW_HEIGHT,
+    course_report,
+    report_bars,
+)
+from members.resources import XLSX_CONTENT_TYPE, cell_escape, sheet_title
+
+
+def _headers() -> list[str]:
+    return [
+        _("Course"),
+        _("Union unit"),
+        _("Assigned"),
+        _("Enrolled"),
+        _("Started"),
+        _("Completed"),
+        _("Overdue"),
+        _("Average score"),
+    ]
+
+
+def report_workbook(rows) -> bytes:
+    """Return the report as an .xlsx; no cell can run as a formula."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=sheet_title(_("Course report")))
+    sheet.append([cell_escape(header) for header in _headers()])
+    for row in rows:
+        sheet.append(
+            [
+                cell_escape(row.course_title),
+                cell_escape(row.unit_name),
+                row.assigned,
+                row.enrolled,
+                row.started,
+                row.completed,
+                row.overdue,
+                None if row.average_score is None else float(row.average_score),
+            ]
+        )
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+class CourseReportAdminMixin:
+    """The report under the enrolments' admin: its rows are enrolments in scope."""
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "bao-cao/",
+                wrap(self.course_report_view),
+                name="{}_{}_report".format(*info),
+            ),
+            path(
+                "bao-cao/xlsx/",
+                wrap(self.course_report_xlsx_view),
+                name="{}_{}_report_xlsx".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _report_course(self, request) -> Course | None:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        value = request.GET.get("course", "")
+        if not value:
+            return None
+        if not value.isdigit():
+            raise Http404(_("No such course."))
+        # Any course: the rows are the enrolments of the user's scope in it.
+        course = Course.objects.filter(pk=int(value)).first()
+        if course is None:
+            raise Http404(_("No such course."))
+        return course
+
+    def course_report_view(self, request):
+        course = self._report_course(request)
+        rows = course_report(
+            user=request.user, course_id=course.pk if course is not None else None
+        )
+        bars = report_bars(rows, with_course=course is None)
+        query = f"?course={course.pk}" if course is not None else ""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": (
+                _("Report of %(course)s") % {"course": course.title}
+                if course is not None
+                else _("Course report")
+            ),
+            "subtitle": None,
+            "course": course,
+            "headers": _headers(),
+            "rows": rows,
+            "bars": bars,
+            "chart_width": CHART_LABEL_WIDTH + 8 + CHART_BAR_WIDTH + 48,
+            "chart_height": max(len(bars), 1) * CHART_ROW_HEIGHT,
+            "chart_label_x": CHART_LABEL_WIDTH,
+            "chart_bar_x": CHART_LABEL_WIDTH + 8,
+            "xlsx_url": reverse("admin:learning_enrolment_report_xlsx") + query,
+        }
+        return TemplateResponse(
+            request, "admin/learning/enrolment/report.html", context
+        )
+
+    def course_report_xlsx_view(self, request):
+        course = self._report_course(request)
+        rows = course_report(
+            user=request.user, course_id=course.pk if course is not None else None
+        )
+        name = (
+            f"bao-cao-{course.slug if course is not None else 'khoa-hoc'}"
+            f"-{timezone.localdate():%Y%m%d}.xlsx"
+        )
+        response = HttpResponse(report_workbook(rows), content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
