@@ -338,6 +338,11 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+# Lesson videos go through a view that checks who may watch; behind nginx it
+# hands the file back with X-Accel-Redirect to this internal location (or the
+# header named here, e.g. X-Sendfile), so the web server serves the ranges.
+MEDIA_ACCEL_REDIRECT = env.str("MEDIA_ACCEL_REDIRECT", default="")
+MEDIA_ACCEL_HEADER = env.str("MEDIA_ACCEL_HEADER", default="X-Accel-Redirect")
 
 # Security ------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from learning.services.progress import (
     video_heartbeat,
 )
 from learning.services.quizzes import attempt_save, attempt_start, attempt_submit
+from learning.services.videos import lesson_video_changed, video_rendition_make
 
 __all__ = [
     "assignments_enrol_member",
@@ -33,5 +34,7 @@ __all__ = [
     "course_enrol",
     "lesson_complete",
     "lesson_completion_record",
+    "lesson_video_changed",
     "video_heartbeat",
+    "video_rendition_make",
 ]
