@@ -1,4 +1,4 @@
-"""The low-bitrate rendition: made by the ffmpeg the install brings, queued on upload."""
+"""The low-bitrate rendition: made by the bundled ffmpeg, queued on upload."""
 
 import re
 import subprocess
