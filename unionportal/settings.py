@@ -379,6 +379,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
+        # Lessons may play a video hosted elsewhere (Lesson.video_url).
+        "media-src": [SELF, *env.list("CSP_MEDIA_HOSTS", default=[])],
         "manifest-src": [SELF],
         "worker-src": [SELF],
         "object-src": [NONE],

@@ -109,6 +109,15 @@ def test_member_watches_a_video_passes_the_quiz_and_completes_the_course(
     union, course, video, _quiz = learning_course
     member = union.member_a
     page = signed_in(page_at(PHONE), member.user)
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     media: list[str] = []
     page.on(
         "request",
@@ -163,6 +172,7 @@ def test_member_watches_a_video_passes_the_quiz_and_completes_the_course(
     enrolment = Enrolment.objects.get(member=member, course=course)
     assert enrolment.completed_at is not None
     assert len({re.sub(r"#.*", "", url) for url in media}) == 1
+    assert refused == []
 
 
 def test_on_slow_3g_pages_load_and_no_video_is_fetched_before_play(
