@@ -18,9 +18,10 @@ def responses_from_post(*, items: list[dict], data) -> dict:
         if question.type == Question.Type.MATCHING:
             pairs = {}
             for pair in item["pairs"]:
-                chosen = data.get(f"{key}-{pair.pk}", "").strip()
+                pk = pair["answer"].pk
+                chosen = data.get(f"{key}-{pk}", "").strip()
                 if chosen.isdigit():
-                    pairs[str(pair.pk)] = int(chosen)
+                    pairs[str(pk)] = int(chosen)
             responses[str(question.pk)] = pairs
         elif question.type == Question.Type.MULTICHOICE and not question.single:
             responses[str(question.pk)] = [

@@ -19,8 +19,9 @@ def attempt_questions(*, attempt: Attempt) -> list[dict]:
     """Return the attempt's questions as drawn, in its order, with the answers given.
 
     Each item: ``question``, ``options`` (the answers in the order shown),
-    ``pairs`` and ``choices`` (matching: sub-questions, and matches shuffled),
-    ``response`` (what is stored for it). Answers not drawn are not shown.
+    ``pairs`` (matching: each sub-question with the match chosen, ``chosen``)
+    and ``choices`` (the matches, shuffled), ``response`` (what is stored for
+    it). Answers not drawn are not shown.
     """
     ids = [entry["question"] for entry in attempt.layout]
     questions = Question.objects.prefetch_related("answers").in_bulk(ids)
@@ -31,15 +32,22 @@ def attempt_questions(*, attempt: Attempt) -> list[dict]:
             continue
         answers = {answer.pk: answer for answer in question.answers.all()}
         shown = [answers[pk] for pk in entry.get("answers", []) if pk in answers]
+        response = attempt.responses.get(str(question.pk))
+        chosen = response if isinstance(response, dict) else {}
         items.append(
             {
                 "question": question,
                 "options": shown,
-                "pairs": shown if question.type == Question.Type.MATCHING else [],
+                "pairs": [
+                    {"answer": answer, "chosen": chosen.get(str(answer.pk))}
+                    for answer in shown
+                ]
+                if question.type == Question.Type.MATCHING
+                else [],
                 "choices": [
                     answers[pk] for pk in entry.get("choices", []) if pk in answers
                 ],
-                "response": attempt.responses.get(str(question.pk)),
+                "response": response,
             }
         )
     return items

@@ -317,3 +317,46 @@ def test_an_account_without_a_member_gets_the_not_linked_page(client, union):
     response = client.get(reverse("learning:catalogue"))
     assert response.status_code == 200
     assert "members/not_linked.html" in [t.name for t in response.templates]
+
+
+def test_the_form_reads_matching_and_several_choices_as_the_services_store_them(
+    client_a, union, course, module
+):
+    category = make_category(course=course)
+    matching = make_question(
+        category=category,
+        qtype="matching",
+        answers=[
+            {"text": "Hà Nội", "match_text": "Thủ đô"},
+            {"text": "TP. HCM", "match_text": "Thành phố lớn nhất"},
+            {"text": "", "match_text": "Cố đô"},
+        ],
+    )
+    several = make_question(
+        category=category,
+        qtype="multichoice",
+        single=False,
+        answers=[
+            {"text": "Mật khẩu dài", "fraction": 50},
+            {"text": "Xác thực hai bước", "fraction": 50},
+            {"text": "Dùng chung mật khẩu", "fraction": -100},
+        ],
+    )
+    quiz = make_quiz_lesson(module=module, questions=(matching, several))
+    services.course_enrol(course=course, member=union.member_a)
+    attempt = services.attempt_start(quiz=quiz, member=union.member_a)
+    answers = {a.text or a.match_text: a for a in matching.answers.all()}
+    right = {a.text: a.pk for a in several.answers.all() if a.fraction > 0}
+    url = reverse("learning:attempt", args=[attempt.pk])
+    form = {
+        f"q-{matching.pk}-{answers['Hà Nội'].pk}": str(answers["Hà Nội"].pk),
+        f"q-{matching.pk}-{answers['TP. HCM'].pk}": str(answers["TP. HCM"].pk),
+        f"q-{several.pk}": [str(pk) for pk in right.values()],
+    }
+    client_a.post(url, {**form, "save": "1"})
+    page = client_a.get(url).content.decode()
+    assert f'<option value="{answers["Hà Nội"].pk}" selected>' in page
+    client_a.post(url, {**form, "submit": "1"})
+    attempt.refresh_from_db()
+    assert set(attempt.responses[str(several.pk)]) == set(right.values())
+    assert attempt.score == 100
