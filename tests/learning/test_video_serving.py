@@ -93,9 +93,7 @@ def test_a_member_not_enrolled_gets_no_video(client, union, course, uploaded):
     assert _get(client, uploaded).status_code == 302
 
 
-def test_behind_nginx_the_file_is_handed_to_the_web_server(
-    watcher, uploaded, settings
-):
+def test_behind_nginx_the_file_is_handed_to_the_web_server(watcher, uploaded, settings):
     settings.MEDIA_ACCEL_REDIRECT = "/protected-media/"
     response = _get(watcher, uploaded, "bytes=0-9")
     assert response.status_code == 200
