@@ -39,6 +39,14 @@ class LearningConfig(AppConfig):
             *(f"view_{model}" for model in _RECORDS),
         ],
     }
+    portal_nav = [
+        {
+            "url_name": "learning:catalogue",
+            "label": _("Learning"),
+            "icon": "book-open",
+            "order": 15,
+        },
+    ]
     celery_schedules = [
         {
             "name": "learning:assignments-sync",

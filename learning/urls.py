@@ -2,11 +2,52 @@
 
 from django.urls import path
 
-from learning.views import certificates, progress, quizzes
+from learning.views import (
+    certificates,
+    courses,
+    lessons,
+    progress,
+    quizzes,
+    videos,
+)
 
 app_name = "learning"
 
 urlpatterns = [
+    path("hoc-tap/", courses.catalogue, name="catalogue"),
+    path("hoc-tap/cua-toi/", courses.my_courses, name="my_courses"),
+    path("hoc-tap/khoa-hoc/<slug:slug>/", courses.course_page, name="course"),
+    path(
+        "hoc-tap/khoa-hoc/<slug:slug>/ghi-danh/",
+        courses.course_enrol,
+        name="course_enrol",
+    ),
+    path("hoc-tap/bai-hoc/<int:lesson_id>/", lessons.lesson_page, name="lesson"),
+    path(
+        "hoc-tap/bai-hoc/<int:lesson_id>/da-hoc/",
+        lessons.lesson_read,
+        name="lesson_read",
+    ),
+    path(
+        "hoc-tap/bai-hoc/<int:lesson_id>/lam-bai/",
+        lessons.quiz_start,
+        name="quiz_start",
+    ),
+    path(
+        "hoc-tap/bai-hoc/<int:lesson_id>/video/",
+        videos.lesson_video,
+        name="lesson_video",
+    ),
+    path(
+        "hoc-tap/bai-hoc/<int:lesson_id>/video-nhe/",
+        videos.lesson_video_low,
+        name="lesson_video_low",
+    ),
+    path(
+        "hoc-tap/bai-hoc/<int:lesson_id>/phu-de.vtt",
+        videos.lesson_captions,
+        name="lesson_captions",
+    ),
     path(
         "verify/<uuid:uuid>/",
         certificates.certificate_verify,
@@ -21,6 +62,16 @@ urlpatterns = [
         "hoc-tap/bai-hoc/<int:lesson_id>/tien-do/",
         progress.lesson_heartbeat,
         name="lesson_heartbeat",
+    ),
+    path(
+        "hoc-tap/luot-lam-bai/<int:attempt_id>/",
+        quizzes.attempt_page,
+        name="attempt",
+    ),
+    path(
+        "hoc-tap/luot-lam-bai/<int:attempt_id>/ket-qua/",
+        quizzes.attempt_result,
+        name="attempt_result",
     ),
     path(
         "hoc-tap/luot-lam-bai/<int:attempt_id>/nop-bai/",

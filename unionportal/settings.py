@@ -345,6 +345,11 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+# Lesson videos go through a view that checks who may watch; behind nginx it
+# hands the file back with X-Accel-Redirect to this internal location (or the
+# header named here, e.g. X-Sendfile), so the web server serves the ranges.
+MEDIA_ACCEL_REDIRECT = env.str("MEDIA_ACCEL_REDIRECT", default="")
+MEDIA_ACCEL_HEADER = env.str("MEDIA_ACCEL_HEADER", default="X-Accel-Redirect")
 
 # Security ------------------------------------------------------------------
 
@@ -381,6 +386,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
+        # Lessons may play a video hosted elsewhere (Lesson.video_url).
+        "media-src": [SELF, *env.list("CSP_MEDIA_HOSTS", default=[])],
         "manifest-src": [SELF],
         "worker-src": [SELF],
         "object-src": [NONE],

@@ -147,3 +147,9 @@ class LessonAdmin(ScopedModelAdmin):
             },
         ),
     )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "video_file" in form.changed_data:
+            # A new upload gets its low-bitrate rendition from a worker.
+            services.lesson_video_changed(lesson=obj)

@@ -21,6 +21,7 @@ from learning.services.progress import (
 )
 from learning.services.question_bank import bank_export, questions_import
 from learning.services.quizzes import attempt_save, attempt_start, attempt_submit
+from learning.services.videos import lesson_video_changed, video_rendition_make
 
 __all__ = [
     "assignments_enrol_member",
@@ -38,6 +39,8 @@ __all__ = [
     "course_enrol",
     "lesson_complete",
     "lesson_completion_record",
+    "lesson_video_changed",
     "questions_import",
     "video_heartbeat",
+    "video_rendition_make",
 ]

@@ -1,0 +1,1 @@
+"""Forms of the learning portal, one module a topic."""
