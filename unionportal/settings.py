@@ -205,6 +205,9 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         "socket_timeout": 5,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# HRM imports read whole files: they run in a queue of their own, so that the
+# workers that take it can be sized for them (the Procfile's worker takes both).
+CELERY_TASK_ROUTES = {"members.tasks.import_run_execute": {"queue": "imports"}}
 # A worker that has not reported for this long is shown as down on /healthz.
 WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=120)
 
