@@ -119,6 +119,15 @@ def xlsx_scan(archive: zipfile.ZipFile, *, name: str) -> int:
     """
     budget = _Budget(name)
     infos = archive.infolist()
+    read = set()
+    for info in infos:
+        # calamine finds a part whatever the case of its name, and of two
+        # alike takes one: which one, the count cannot know.
+        lowered = info.filename.lower()
+        if part_limit(lowered) is not None:
+            if lowered in read:
+                raise UnreadablePart(f"two parts named {info.filename[:80]!r}")
+            read.add(lowered)
     # The shared strings first: the sheets' cells are counted with their lengths.
     for info in infos:
         if info.filename.lower() == _SHARED_PART:
@@ -237,7 +246,7 @@ class _PartScan:
 
     The handlers run for every element of a sheet (millions of times), so
     they keep to plain arithmetic on slots; subclasses count what they need
-    in ``start``, ``end`` and ``characters``.
+    in ``start_element``, ``end_element`` and ``characters``.
     """
 
     __slots__ = ("budget", "doctype_at", "ends", "name", "names", "parser", "starts")

@@ -5,6 +5,7 @@ refused ones would take from 200 MB to terabytes. They are refused by the
 scan first, in bounded memory.
 """
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -158,6 +159,15 @@ def test_markup_no_excel_export_holds_is_refused_as_unreadable(tmp_path, rows):
     assert refused.code == "unreadable"
     with translation.override("vi"):
         assert "Không đọc được tệp nhansu.xlsx" in refused.text
+
+
+def test_two_shared_strings_parts_named_alike_are_refused(tmp_path):
+    # calamine would read one of the two (the last), whichever the count used.
+    path = _workbook(tmp_path, shared_strings=[(b"<si><t>a</t></si>", 1)])
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("XL/SharedStrings.xml", "<sst/>")
+
+    assert refusal_of(path).code == "unreadable"
 
 
 def test_a_long_document_type_declaration_is_refused(tmp_path):
