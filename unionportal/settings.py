@@ -210,6 +210,9 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         "socket_timeout": 5,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# HRM imports read whole files: they run in a queue of their own, so that the
+# workers that take it can be sized for them (the Procfile's worker takes both).
+CELERY_TASK_ROUTES = {"members.tasks.import_run_execute": {"queue": "imports"}}
 # A worker that has not reported for this long is shown as down on /healthz.
 WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=120)
 
@@ -489,6 +492,12 @@ WEBPUSH_TIMEOUT = env.float("WEBPUSH_TIMEOUT", default=10.0)
 
 # Larger uploads are refused before anything is parsed.
 HRM_IMPORT_MAX_BYTES = env.int("HRM_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# What reading one workbook may hold (members.hrm.xlsx_scan): 160 MB keeps a
+# worker under 300 MB and fits an 82,000-row export of about 20 columns; a
+# worker with memory to spare may take wider files with a larger budget.
+HRM_IMPORT_READ_MAX_BYTES = env.int(
+    "HRM_IMPORT_READ_MAX_BYTES", default=160 * 1024 * 1024
+)
 # Scheduled imports pick new files from <IMPORT_DROP_DIR>/<employer code>/.
 IMPORT_DROP_DIR = Path(env.str("IMPORT_DROP_DIR", default=str(VAR_DIR / "hrm-drop")))
 # Stored HRM files (and resolved held rows' cells) are deleted this many days

@@ -41,8 +41,17 @@ is parsed it refuses files over ``max_bytes``, empty ones, names other than
 holding ``[Content_Types].xml`` and ``xl/workbook.xml``; a CSV must be UTF-8,
 with or without BOM, or UTF-16 with BOM, and hold no NUL), and workbooks whose
 zip directory declares too many parts, too much unpacked data or a ratio no
-spreadsheet reaches. A CSV is validated to its end before ``read_hrm_file``
-returns, so ``records()`` only raises FileRefused if the file changes meanwhile.
+spreadsheet reaches. ``file_check(source, file_name=..., max_bytes=...)``
+runs these checks alone, unpacking nothing (the admin upload runs them in the
+request). A CSV is validated to its end before ``read_hrm_file`` returns, so
+``records()`` only raises FileRefused if the file changes meanwhile; a line
+of more than a million characters refuses it.
+
+Before python-calamine opens a workbook, every part it reads is streamed
+through expat in bounded memory (``members.hrm.xlsx_scan``): a sheet or the
+shared strings unpacking past 200 MB, a text longer than Excel's 32,767
+characters, or cells that calamine would need more than 160 MB to hold (too
+many, or far apart, or long texts repeated) refuse the file unopened.
 
 Workbooks are read with python-calamine (it expands no XML entities); cells
 keep calamine's types. The first visible worksheet is read unless another
@@ -79,7 +88,7 @@ headers, fixes the header row, and adds wordings of statuses and genders::
 form can validate it before it is saved.
 """
 
-from members.hrm.files import DEFAULT_MAX_BYTES
+from members.hrm.files import DEFAULT_MAX_BYTES, file_check
 from members.hrm.headers import FIELD_LABELS, FIELDS, REQUIRED_FIELDS, Column
 from members.hrm.profiles import MappingProfile
 from members.hrm.records import HrmFile, HrmRecord, RowError, read_hrm_file
@@ -98,5 +107,6 @@ __all__ = [
     "HrmRecord",
     "MappingProfile",
     "RowError",
+    "file_check",
     "read_hrm_file",
 ]

@@ -2,7 +2,9 @@
 
 Every check runs before a parser sees the file: size, real type by content,
 and for a workbook the zip's central directory (entry count, unpacked size,
-compression ratio), which is read without decompressing anything.
+compression ratio, the size each part calamine reads declares), which is read
+without decompressing anything. Before calamine opens a workbook, the parts
+it reads are streamed and what it would hold is counted (``xlsx_scan``).
 """
 
 import codecs
@@ -25,13 +27,10 @@ from typing import IO, Any
 import defusedxml  # noqa: F401
 import python_calamine
 from django.core.files import File
-from django.template.defaultfilters import filesizeformat
-from django.utils.formats import number_format
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from members.hrm.refusals import FileRefused
+from members.hrm.refusals import FileRefused, number_text, size_text
+from members.hrm.xlsx_scan import UnreadablePart, part_limit, part_too_large, xlsx_scan
 
 logger = logging.getLogger(__name__)
 
@@ -54,24 +53,6 @@ _ZIP_END = b"PK\x05\x06"
 _ZIP64_LOCATOR = b"PK\x06\x07"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _XLSX_PARTS = ("[content_types].xml", "xl/workbook.xml")
-
-
-def _size_beside(size: int, other: int) -> str:
-    """Return a size as staff read it, precisely enough to differ from ``other``.
-
-    "1.0 GB, more than 1.0 GB" says nothing: when the rounded sizes read
-    alike, both are given in bytes.
-    """
-    text = filesizeformat(size)
-    if size == other or text != filesizeformat(other):
-        return text
-    return ngettext("%(size)s byte", "%(size)s bytes", size) % {
-        "size": number_format(size, force_grouping=True)
-    }
-
-
-# Lazy: a refusal renders in the language active when it is read.
-_size_text = lazy(_size_beside, str)
 
 
 @dataclass
@@ -189,8 +170,8 @@ def _too_large(name: str, size: int, limit: int) -> FileRefused:
         code="too_large",
         params={
             "name": name,
-            "size": _size_text(size, limit),
-            "limit": _size_text(limit, size),
+            "size": size_text(size, limit),
+            "limit": size_text(limit, size),
         },
     )
 
@@ -248,11 +229,14 @@ def _xlsx_check(checked: CheckedFile, head: bytes) -> None:
             code="zip_bomb",
             params={
                 "name": name,
-                "size": _size_text(unpacked, MAX_UNPACKED_BYTES),
-                "limit": _size_text(MAX_UNPACKED_BYTES, unpacked),
+                "size": size_text(unpacked, MAX_UNPACKED_BYTES),
+                "limit": size_text(MAX_UNPACKED_BYTES, unpacked),
             },
         )
     for info in infos:
+        limit = part_limit(info.filename)
+        if limit is not None and info.file_size > limit:
+            raise part_too_large(name, info.filename, info.file_size, limit)
         if info.file_size > RATIO_FLOOR_BYTES and (
             info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1)
         ):
@@ -365,6 +349,9 @@ def _not_text(name: str) -> FileRefused:
 # CSV -------------------------------------------------------------------------
 
 CSV_DELIMITERS = (",", ";", "\t")
+# A line of an HRM export is a few hundred characters. A line of millions
+# (of delimiters, say) would become a row of millions of cells in memory.
+CSV_LINE_MAX_CHARS = 1024 * 1024
 
 
 def csv_rows(checked: CheckedFile, *, delimiter: str) -> Iterator[list[str]]:
@@ -409,7 +396,18 @@ def csv_count_rows(checked: CheckedFile, *, delimiter: str) -> int:
 
 
 def _text_lines(stream: IO[str], name: str) -> Iterator[str]:
-    for line in stream:
+    # Read a line at most one character past the limit: never a longer one.
+    while line := stream.readline(CSV_LINE_MAX_CHARS + 1):
+        if len(line) > CSV_LINE_MAX_CHARS:
+            raise FileRefused(
+                _(
+                    "%(name)s has a line of more than %(limit)s characters, which "
+                    "no HRM export has. Open it in Excel and save it again as "
+                    '"CSV UTF-8" or as an Excel Workbook (.xlsx).'
+                ),
+                code="csv_line_too_long",
+                params={"name": name, "limit": number_text(CSV_LINE_MAX_CHARS)},
+            )
         if "\x00" in line:
             raise _not_text(name)
         yield line
@@ -419,7 +417,12 @@ def _text_lines(stream: IO[str], name: str) -> Iterator[str]:
 
 
 def xlsx_workbook(checked: CheckedFile) -> python_calamine.CalamineWorkbook:
-    """Return the checked workbook opened with python-calamine."""
+    """Return the checked workbook opened with python-calamine, once it is scanned.
+
+    The parts calamine reads are streamed first (``members.hrm.xlsx_scan``):
+    a workbook calamine would need too much memory for is refused unopened.
+    """
+    xlsx_content_check(checked)
     try:
         if checked.path is not None:
             return python_calamine.CalamineWorkbook.from_path(str(checked.path))
@@ -427,6 +430,22 @@ def xlsx_workbook(checked: CheckedFile) -> python_calamine.CalamineWorkbook:
             return python_calamine.CalamineWorkbook.from_filelike(handle)
     except Exception as error:  # calamine raises several unrelated types
         raise _unreadable(checked.file_name, error) from None
+
+
+def xlsx_content_check(checked: CheckedFile) -> int:
+    """Return the bytes calamine would hold reading the workbook, or refuse it.
+
+    Inflates every part calamine reads in pieces, in bounded memory; raises
+    FileRefused as ``xlsx_scan`` does, and for a part that is not readable XML.
+    """
+    with checked.open() as handle:
+        try:
+            with zipfile.ZipFile(handle) as archive:
+                return xlsx_scan(archive, name=checked.file_name)
+        except UnreadablePart as error:
+            raise _unreadable(checked.file_name, error) from None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
+            raise _not_xlsx(checked.file_name) from None
 
 
 def xlsx_sheets(

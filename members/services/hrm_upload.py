@@ -1,9 +1,11 @@
-"""An HRM file uploaded in the admin: its layout checked at once, then the run queued.
+"""An HRM file uploaded in the admin: checked in bounded memory, then its run queued.
 
-Finding the layout reads the header rows only (a workbook's sheet is loaded
-whole by calamine: about a second for 82,000 rows; a CSV is read through
-once). A file the importer cannot read is refused while the uploader waits,
-and recorded as a refused run, as the worker would record it.
+The request reads no sheet. It checks what needs no unpacking (size, real
+type and, for a workbook, the zip's directory: parts, declared sizes,
+ratios), stores the file and queues a dry run; finding the layout and reading
+the rows happen in a worker (the "imports" queue), which streams every part
+first and refuses on the run's page what it cannot read. A file the request's
+checks refuse is recorded as a refused run at once, as the worker would.
 """
 
 import io
@@ -13,11 +15,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
-from members.hrm import FileRefused
-from members.models import HrmProfile, ImportRun, Unit, User
+from members.hrm import FileRefused, file_check
+from members.models import ImportRun, Unit, User
 from members.queue import task_get
 from members.scope import require_unit_in_scope
-from members.services.hrm_import import hrm_file_read, import_run_create
+from members.services.hrm_import import import_run_create
 
 
 @transaction.atomic
@@ -30,11 +32,14 @@ def import_run_upload(
     site's language, like the worker's); nothing is queued for it.
     """
     require_unit_in_scope(user, employer)
-    profile = HrmProfile.objects.filter(employer=employer).first()
     started_at, started = timezone.now(), time.monotonic()
     refusal = None
     try:
-        hrm_file_read(io.BytesIO(content), file_name=file_name, profile=profile)
+        file_check(
+            io.BytesIO(content),
+            file_name=file_name,
+            max_bytes=settings.HRM_IMPORT_MAX_BYTES,
+        )
     except FileRefused as error:
         refusal = error
     run = import_run_create(

@@ -393,19 +393,50 @@ def test_a_file_of_another_kind_is_refused_before_any_run(officer, tree, tmp_pat
     assert not ImportRun.objects.exists()
 
 
-def test_an_unmappable_layout_is_refused_with_its_reason(
+def test_an_unmappable_layout_is_refused_by_the_worker_on_the_runs_page(
     officer, tree, queue, tmp_path
 ):
     path = tmp_path / "la.csv"
     path.write_text("Cột A,Cột B\n1,2\n", encoding="utf-8")
-    upload(officer, tree, path)
+    response = upload(officer, tree, path)
+
+    # The request only checks and stores the file: the page it leads to
+    # waits for the worker, which finds no layout and refuses the file.
+    run = ImportRun.objects.get()
+    assert response["Location"] == run_url(run)
+    assert (run.status, queue.run_ids) == (Status.QUEUED, [run.pk])
     queue.work()
 
-    run = ImportRun.objects.get()
+    run.refresh_from_db()
     assert run.status == Status.REFUSED
-    assert run.message
-    assert html.escape(run.message) in page(officer, run_url(run))
-    assert run_url(run, "confirm") not in page(officer, run_url(run))
+    assert "không có dòng tiêu đề" in run.message
+    body = page(officer, run_url(run))
+    assert html.escape(run.message) in body
+    assert 'http-equiv="refresh"' not in body
+    assert run_url(run, "confirm") not in body
+
+
+def test_the_upload_request_reads_no_sheet(officer, tree, profile, queue, monkeypatch):
+    """Finding the layout and reading rows are the worker's: none in the request."""
+    sample = SAMPLES / "sample_vnpt.xlsx"
+    require_service(sample.exists(), f"the shared HRM sample is missing: {sample}")
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the upload request read the workbook")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("members.hrm.records.xlsx_workbook", no_reading)
+        patched.setattr(
+            "members.hrm.files.xlsx_content_check", no_reading, raising=False
+        )
+        response = upload(officer, tree, sample)
+
+    run = ImportRun.objects.get()
+    assert response["Location"] == run_url(run)
+    assert (run.status, queue.run_ids) == (Status.QUEUED, [run.pk])
+    queue.work()
+    run.refresh_from_db()
+    assert run.status == Status.NEEDS_CONFIRMATION
 
 
 def test_department_units_are_limited_to_the_employers_subtree(officer, tree):

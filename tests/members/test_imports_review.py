@@ -629,7 +629,7 @@ def test_the_dismiss_service_takes_one_open_row_and_refuses_the_rest(tree):
     assert held.resolution_note == "Đã nghỉ"
 
 
-def test_an_unmappable_upload_is_refused_at_once_and_recorded(
+def test_an_unmappable_upload_is_refused_by_the_worker_and_recorded(
     officer, tree, queue, tmp_path
 ):
     path = tmp_path / "la.csv"
@@ -641,13 +641,17 @@ def test_an_unmappable_upload_is_refused_at_once_and_recorded(
 
     response = upload(officer, tree, path)
 
-    assert response.status_code == 200
-    assert response.context["form"].errors["file"] == [reason]
-    assert html.escape(reason) in response.content.decode()
+    # The request reads no layout: it stores the file, queues its dry run and
+    # leads to the run's page, where the worker's refusal shows.
     run = ImportRun.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == run_url(run)
+    assert queue.run_ids == [run.pk]
+    queue.work()
+    run.refresh_from_db()
     assert (run.status, run.message, run.dry_run) == (Status.REFUSED, reason, True)
     assert (run.started_by, run.file_name) == (tree.upper_officer, "la.csv")
     assert run.finished_at is not None
-    assert run_url(run) in response.content.decode()
-    # Nothing was queued: the worker has nothing to refuse again.
+    assert html.escape(reason) in officer.get(run_url(run)).content.decode()
+    # Refused once: nothing is queued again.
     assert queue.run_ids == []

@@ -10,8 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
-from members.hrm import FileRefused, read_hrm_file
-from members.hrm.files import MAX_ZIP_ENTRIES
+from members.hrm import FileRefused, file_check, read_hrm_file
+from members.hrm.files import CSV_LINE_MAX_CHARS, MAX_ZIP_ENTRIES
 from tests.members.hrm.builders import VN_HEADERS, VN_ROW, crafted_xlsx
 
 
@@ -254,6 +254,20 @@ def test_uploaded_file_and_file_object_read_like_a_path(make_xlsx):
     assert from_upload.sha256 == from_stream.sha256
 
 
+def test_a_csv_line_past_a_million_characters_is_refused_unread(tmp_path):
+    path = tmp_path / "dong-dai.csv"
+    path.write_bytes(
+        "Mã NV;Họ và tên\nNV01;An".encode() + b";" * CSV_LINE_MAX_CHARS + b"\n"
+    )
+
+    with pytest.raises(FileRefused) as refused:
+        read_hrm_file(path)
+
+    assert refused.value.code == "csv_line_too_long"
+    with translation.override("vi"):
+        assert "1.048.576 ký tự" in refused.value.text
+
+
 def test_csv_file_object_stays_open_and_reads_twice(make_csv):
     stream = io.BytesIO(make_csv([VN_HEADERS, VN_ROW]).read_bytes())
 
@@ -341,9 +355,43 @@ def test_forged_directory_declaring_gigabytes_is_refused(tmp_path, no_zip_member
     assert refused.value.code == "zip_bomb"
 
 
-def test_ordinary_workbook_passes_without_zipfile_decompressing(
+def test_a_sheet_declared_past_its_limit_is_refused_from_the_directory_alone(
+    tmp_path, no_zip_member_reads
+):
+    # A sheet the zip says unpacks to 256 MB, well under 200:1 and 1 GiB.
+    path = crafted_xlsx(tmp_path / "lon.xlsx", shared_strings="<sst/>")
+    data = bytearray(path.read_bytes())
+    name = b"xl/worksheets/sheet1.xml"
+    for signature, header, field in ((b"PK\x03\x04", 30, 22), (b"PK\x01\x02", 46, 24)):
+        start = 0
+        while (start := data.find(signature, start)) >= 0:
+            if data[start + header : start + header + len(name)] == name:
+                size = struct.pack("<L", 256 * 1024 * 1024)
+                data[start + field : start + field + 4] = size
+                data[start + field - 4 : start + field] = struct.pack("<L", 2**21)
+            start += 4
+    path.write_bytes(bytes(data))
+
+    with pytest.raises(FileRefused) as refused:
+        file_check(path)
+
+    assert refused.value.code == "sheet_too_large"
+    with translation.override("vi"):
+        assert "xl/worksheets/sheet1.xml" in refused.value.text
+
+
+def test_ordinary_workbook_passes_the_checks_without_zipfile_decompressing(
     make_xlsx, no_zip_member_reads
 ):
+    """The checks an upload runs in the request inflate nothing."""
+    path = make_xlsx([VN_HEADERS, VN_ROW])
+
+    checked = file_check(path)
+
+    assert (checked.kind, checked.file_name) == ("xlsx", path.name)
+
+
+def test_ordinary_workbook_is_read_once_its_parts_are_streamed(make_xlsx):
     path = make_xlsx([VN_HEADERS, VN_ROW])
 
     assert codes(read_hrm_file(path)) == ["NV01"]

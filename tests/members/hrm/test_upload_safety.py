@@ -6,9 +6,16 @@ that allocations of the native readers count too. Times are printed, never
 asserted.
 """
 
+import html
+import json
+import os
 import re
 import struct
+import subprocess
+import sys
+import textwrap
 import time
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -19,16 +26,22 @@ from django.utils import translation
 
 from members.forms.imports import ImportUploadForm
 from members.hrm import FileRefused, read_hrm_file
-from members.hrm.files import MAX_UNPACKED_BYTES
+from members.hrm.files import MAX_COMPRESSION_RATIO, MAX_UNPACKED_BYTES
 from members.models import ImportRun
+from members.services.hrm_import import import_run_execute
 from tests.members.factories import make_union_tree
 from tests.members.hrm.builders import (
     CONTENT_TYPES,
+    HEADER_ROW,
     PACKAGE_RELS,
     SHEET,
     WORKBOOK,
     WORKBOOK_RELS,
     crafted_xlsx,
+    inline_cell,
+    random_text,
+    repeated_xlsx,
+    zeros_workbook,
 )
 from tests.members.hrm.test_files import BILLION_LAUGHS, EXTERNAL_ENTITY, _laughs
 
@@ -177,6 +190,233 @@ def test_a_zip_bomb_file_is_refused_by_the_reader_without_growing_memory(tmp_pat
 
     assert refused.value.code == "zip_bomb"
     assert memory.growth < MEMORY_GROWTH_LIMIT
+
+
+# A sheet under every zip limit that takes gigabytes to read (issue #14 item 4) --
+
+ROOT = Path(__file__).resolve().parents[3]
+# What the process reading a file may reach, at its peak, whatever the file.
+READ_PEAK_LIMIT_MIB = 300
+# The child's address space: code that ignored the limits fails here, rather
+# than taking the shared machine's memory.
+CHILD_ADDRESS_SPACE = 4 * 1024 * MB
+READ_IN_A_CHILD = textwrap.dedent(
+    """
+    import json, re, resource, sys
+    resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
+    import django
+    django.setup()
+    from members.hrm import FileRefused, read_hrm_file
+    outcome = {{}}
+    try:
+        hrm = read_hrm_file(sys.argv[1])
+        outcome["rows"] = sum(1 for _record in hrm.records())
+    except FileRefused as refusal:
+        outcome["refused"] = refusal.code
+    status = open("/proc/self/status").read()
+    outcome["peak_mib"] = int(re.search(r"VmHWM:\\s+(\\d+) kB", status)[1]) / 1024
+    print(json.dumps(outcome))
+    """
+).format(limit=CHILD_ADDRESS_SPACE)
+
+
+def read_in_a_child(path: Path) -> dict:
+    """Read a file as the worker does, in a Python of its own: outcome and peak RSS.
+
+    The child's peak resident size (VmHWM) counts Django and the readers as a
+    worker process holds them, and nothing of the test process: its ru_maxrss
+    would start from the test process's own peak, inherited through exec.
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", READ_IN_A_CHILD, str(path)],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "unionportal.settings"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _issue_workbook(tmp_path: Path, zeros: int = 10**9) -> Path:
+    return zeros_workbook(tmp_path / "nhansu.xlsx", zeros=zeros)
+
+
+def _employee_row(number: int, cells: bytes = b"") -> bytes:
+    return (
+        f'<row r="{number}">'.encode()
+        + inline_cell(f"A{number}", f"NV{number:05d}")
+        + inline_cell(f"B{number}", "An")
+        + cells
+        + b"</row>"
+    )
+
+
+def _far_apart(tmp_path: Path, rows: int = 1_048_576) -> Path:
+    """Two employees, the second in the last column of row ``rows``: a rectangle."""
+    far = _employee_row(rows, inline_cell(f"XFD{rows}", "x"))
+    sheet = [(HEADER_ROW, 1), (_employee_row(2), 1), (far, 1)]
+    return repeated_xlsx(tmp_path / "xa.xlsx", sheet=sheet)
+
+
+def _one_string_everywhere(tmp_path: Path, cells: int) -> Path:
+    """A shared string of 30,000 characters, used once a row in ``cells`` rows."""
+    shared = [(b"<si><t>" + b"x" * 30_000 + b"</t></si>", 1)]
+    rows = [
+        _employee_row(number, f'<c r="C{number}" t="s"><v>0</v></c>'.encode())
+        for number in range(2, cells + 2)
+    ]
+    # Random text between the rows keeps the sheet under 200:1.
+    sheet = [(HEADER_ROW, 1), (b"".join(rows), 1)]
+    sheet.append((b"<!--" + random_text(cells * 10) + b"-->", 1))
+    return repeated_xlsx(tmp_path / "chuoi.xlsx", sheet=sheet, shared_strings=shared)
+
+
+def _commas(tmp_path: Path) -> Path:
+    """A CSV whose second line is 49 MB of commas: 49 million empty cells."""
+    path = tmp_path / "dau-phay.csv"
+    with path.open("wb") as handle:
+        handle.write("Mã NV,Họ và tên\nNV01,An".encode())
+        for _megabyte in range(49):
+            handle.write(b"," * MB)
+        handle.write(b"\n")
+    return path
+
+
+def test_the_issues_workbook_passes_every_zip_limit(tmp_path):
+    """It is the file of the issue: random text and 10^9 "0"s, in a few MB."""
+    path = _issue_workbook(tmp_path)
+
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.getinfo("xl/worksheets/sheet1.xml")
+        unpacked = sum(info.file_size for info in archive.infolist())
+    assert path.stat().st_size < 8 * MB
+    assert sheet.file_size > 10**9
+    assert unpacked < MAX_UNPACKED_BYTES
+    assert sheet.file_size < MAX_COMPRESSION_RATIO * sheet.compress_size
+
+
+@pytest.mark.django_db
+def test_the_issues_upload_is_refused_in_the_request_without_growing_memory(
+    client, tmp_path
+):
+    tree = make_union_tree()
+    path = _issue_workbook(tmp_path)
+    client.force_login(tree.upper_officer)
+    content = path.read_bytes()
+
+    with PeakMemory() as memory:
+        response = client.post(
+            reverse("admin:members_importrun_upload"),
+            {
+                "employer": tree.vnpt.pk,
+                "file": SimpleUploadedFile("nhansu.xlsx", content),
+            },
+        )
+
+    # Refused from the sizes its zip directory declares: nothing is inflated.
+    assert memory.growth < MEMORY_GROWTH_LIMIT
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.REFUSED
+    assert response.status_code == 200
+    assert "xl/worksheets/sheet1.xml" in run.message
+    assert "hoặc chia tệp theo đơn vị" in run.message
+    assert html.escape(run.message) in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_sheet_under_the_size_limits_is_read_by_the_worker_alone(
+    client, tmp_path, monkeypatch
+):
+    """10^8 "0"s pass the request's checks; the worker streams the sheet, refuses it."""
+    queued = []
+    monkeypatch.setattr(
+        "members.tasks.import_run_execute.delay_on_commit",
+        lambda *, run_id: queued.append(run_id),
+    )
+    tree = make_union_tree()
+    content = _issue_workbook(tmp_path, zeros=10**8).read_bytes()
+    client.force_login(tree.upper_officer)
+
+    with PeakMemory() as request_memory:
+        response = client.post(
+            reverse("admin:members_importrun_upload"),
+            {
+                "employer": tree.vnpt.pk,
+                "file": SimpleUploadedFile("nhansu.xlsx", content),
+            },
+        )
+
+    run = ImportRun.objects.get()
+    run_page = reverse("admin:members_importrun_change", args=[run.pk])
+    assert response.status_code == 302
+    assert response["Location"] == run_page
+    assert (run.status, run.dry_run, queued) == (
+        ImportRun.Status.QUEUED,
+        True,
+        [run.pk],
+    )
+    assert request_memory.growth < MEMORY_GROWTH_LIMIT
+
+    with PeakMemory() as worker_memory:
+        import_run_execute(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.REFUSED
+    assert worker_memory.growth < MEMORY_GROWTH_LIMIT
+    # The reason, in Vietnamese, on the run page the upload led to.
+    assert "32.767 ký tự" in run.message
+    assert html.escape(run.message) in client.get(run_page).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("build", "outcome"),
+    [
+        (_issue_workbook, {"refused": "sheet_too_large"}),
+        (lambda tmp_path: _issue_workbook(tmp_path, 10**8),
+         {"refused": "cell_too_long"}),
+        (_far_apart, {"refused": "too_large_to_read"}),
+        (lambda tmp_path: _one_string_everywhere(tmp_path, 20_000),
+         {"refused": "too_large_to_read"}),
+        (_commas, {"refused": "csv_line_too_long"}),
+        # Just under what one read may hold: read whole.
+        (lambda tmp_path: _far_apart(tmp_path, 280), {"rows": 2}),
+        (lambda tmp_path: _one_string_everywhere(tmp_path, 4_800), {"rows": 4_800}),
+    ],
+    ids=[
+        "the-issues-workbook",
+        "a-cell-of-10^8-characters",
+        "two-cells-far-apart",
+        "one-long-string-in-every-row",
+        "a-line-of-49-million-commas",
+        "a-rectangle-under-the-budget",
+        "copies-of-a-string-under-the-budget",
+    ],
+)  # fmt: skip
+def test_any_file_is_refused_or_read_under_300_mb(tmp_path, build, outcome):
+    path = build(tmp_path)
+
+    read = read_in_a_child(path)
+
+    assert {key: read[key] for key in outcome} == outcome
+    assert read["peak_mib"] < READ_PEAK_LIMIT_MIB, read
+
+
+def test_the_worker_reads_uploads_in_the_imports_queue_the_procfile_takes():
+    from unionportal.celery import app
+
+    route = app.amqp.router.route({}, "members.tasks.import_run_execute")
+    worker = next(
+        line
+        for line in (ROOT / "Procfile").read_text().splitlines()
+        if line.startswith("worker:")
+    )
+
+    assert route["queue"].name == "imports"
+    queues = re.search(r"--queues[= ](\S+)", worker)[1].split(",")
+    assert {"celery", "imports"} <= set(queues)
 
 
 # XML entities: python-calamine expands none -----------------------------------
