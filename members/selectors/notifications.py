@@ -19,6 +19,25 @@ def notifications_unread_count(*, user) -> int:
     return notifications_for_user(user=user).filter(read_at__isnull=True).count()
 
 
+HOME_LATEST = 3
+
+
+def notifications_home_block(*, user) -> dict | None:
+    """Return the home's block of unread notifications: how many, the latest few."""
+    unread = notifications_for_user(user=user).filter(read_at__isnull=True)
+    latest = list(unread[:HOME_LATEST])
+    if not latest:
+        return None
+    # Fewer than a page's worth: the list is the count, no second query.
+    count = len(latest) if len(latest) < HOME_LATEST else unread.count()
+    return {
+        "template": "members/notifications/home_block.html",
+        "order": 5,
+        "unread_count": count,
+        "latest": latest,
+    }
+
+
 @dataclass(frozen=True)
 class NotificationSetting:
     kind: str
