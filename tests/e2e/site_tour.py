@@ -86,25 +86,24 @@ class Tour:
         ]
 
     @property
-    def staff_pages(self) -> list[str]:
-        """The admin pages a unit officer works in, each with rows to show."""
-        return [
-            reverse("admin:index"),
-            reverse("admin:members_member_changelist"),
-            reverse("admin:members_member_change", args=[self.member.pk]),
-            reverse("admin:members_care_radar"),
-            reverse("admin:members_register_picture"),
-            reverse("admin:members_importrun_upload"),
-            reverse("admin:members_importrun_change", args=[self.run.pk]),
-            reverse("admin:members_importheldrow_changelist"),
-            reverse("admin:members_importheldrow_change", args=[self.held.pk]),
-            reverse("admin:members_transfer_changelist"),
-            reverse("admin:members_transfer_change", args=[self.transfer.pk]),
-            reverse("admin:members_datarightsrequest_changelist"),
-            reverse(
-                "admin:members_datarightsrequest_change", args=[self.data_request.pk]
-            ),
-        ]
+    def staff_pages(self) -> dict[str, str]:
+        """The admin pages a unit officer works in, each with rows to show, by name."""
+        names = {
+            "admin:index": (),
+            "admin:members_member_changelist": (),
+            "admin:members_member_change": (self.member.pk,),
+            "admin:members_care_radar": (),
+            "admin:members_register_picture": (),
+            "admin:members_importrun_upload": (),
+            "admin:members_importrun_change": (self.run.pk,),
+            "admin:members_importheldrow_changelist": (),
+            "admin:members_importheldrow_change": (self.held.pk,),
+            "admin:members_transfer_changelist": (),
+            "admin:members_transfer_change": (self.transfer.pk,),
+            "admin:members_datarightsrequest_changelist": (),
+            "admin:members_datarightsrequest_change": (self.data_request.pk,),
+        }
+        return {name: reverse(name, args=args) for name, args in names.items()}
 
 
 def tour_build(*, superuser: User) -> Tour:
