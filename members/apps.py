@@ -78,6 +78,7 @@ class MembersConfig(AppConfig):
             "label": _("Notifications"),
             "icon": "bell",
             "order": 5,
+            "tab": True,
             "badge": "members.selectors.notifications.notifications_unread_count",
         },
         {
@@ -91,6 +92,7 @@ class MembersConfig(AppConfig):
             "label": _("Union card"),
             "icon": "id-card",
             "order": 20,
+            "tab": True,
         },
         {
             "url_name": "members:relatives",
@@ -117,7 +119,14 @@ class MembersConfig(AppConfig):
             "order": 90,
         },
     ]
-    portal_home_panels = ["members.selectors.register.member_home_panel"]
+    # The home's blocks, in the order of each one's "order" among all apps'.
+    portal_home_panels = [
+        "members.selectors.notifications.notifications_home_block",
+        "members.selectors.register.member_home_panel",
+        "members.selectors.consultations.consultation_home_block",
+        "members.selectors.programmes.programmes_home_block",
+        "members.selectors.privacy.data_rights_home_block",
+    ]
 
     @property
     def celery_schedules(self) -> list[dict]:

@@ -19,7 +19,13 @@ class UnionPortalConfig(AppConfig):
         },
     ]
     portal_nav = [
-        {"url_name": "portal:home", "label": _("Home"), "icon": "home", "order": 0},
+        {
+            "url_name": "portal:home",
+            "label": _("Home"),
+            "icon": "home",
+            "order": 0,
+            "tab": True,
+        },
     ]
 
     def ready(self):

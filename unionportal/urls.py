@@ -15,6 +15,7 @@ admin.site.index_title = _("Union work")
 portal_patterns = [
     path("", views.home, name="home"),
     path("offline/", views.offline, name="offline"),
+    path("them/", views.more, name="more"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="service-worker"),
     path("favicon.ico", views.favicon, name="favicon"),

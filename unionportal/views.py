@@ -38,6 +38,13 @@ def home(request):
     )
 
 
+@login_required
+@require_GET
+def more(request):
+    """List what the phone's tab bar leaves out, and the account's pages."""
+    return render(request, "portal/more.html")
+
+
 @never_cache
 @require_GET
 def healthz(request):

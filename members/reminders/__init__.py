@@ -10,6 +10,8 @@ An app declares its kinds in its own ``reminders.py`` (found at start-up by
         label=_("Course deadline tomorrow"),
         mandatory=False,
         crontab={"minute": "0", "hour": "8"},
+        recipients=_("Members enrolled in a course"),
+        roles=(MEMBER,),
     )
     def course_deadline(*, today):
         for enrolment in ...:
@@ -28,6 +30,11 @@ notifications service can read the registry without an import circle.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+
+# Who a kind goes to, in ``roles``: people whose account is a member's, and
+# the staff roles (members.models.StaffRole.Role values: "officer",
+# "care_officer", "viewer").
+MEMBER = "member"
 
 
 @dataclass(frozen=True)
@@ -55,13 +62,20 @@ class Reminder:
     mandatory: bool = False
     crontab: dict = field(default_factory=lambda: {"minute": "0", "hour": "7"})
     recipients: str = ""
+    roles: tuple[str, ...] = ()
 
 
 _REGISTRY: dict[str, Reminder] = {}
 
 
 def reminder(
-    *, name: str, label, mandatory: bool = False, crontab: dict, recipients=""
+    *,
+    name: str,
+    label,
+    mandatory: bool = False,
+    crontab: dict,
+    recipients="",
+    roles: Iterable[str] = (),
 ) -> Callable:
     """Register the decorated generator as the targets of a reminder kind.
 
@@ -71,6 +85,9 @@ def reminder(
     ``reminder:<name>`` that runs ``members.tasks.reminder_due(kind=name)``
     at ``crontab``. A ``mandatory`` kind reaches everyone; people may turn
     the others off on the portal's settings page, under ``recipients``.
+    ``roles`` says who the targets are (``MEMBER`` and staff role names):
+    the settings page offers a kind only to people holding one of them, and
+    to everyone when a kind names none.
     """
 
     def register(targets):
@@ -81,6 +98,7 @@ def reminder(
             mandatory=mandatory,
             crontab=crontab,
             recipients=recipients,
+            roles=tuple(roles),
         )
         return targets
 

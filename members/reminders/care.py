@@ -57,6 +57,7 @@ def _officers_over(officers: dict[str, list[int]], path: str) -> list[int]:
     name="care.birthday",
     label=gettext_lazy("Birthdays of members and relatives tomorrow"),
     recipients=gettext_lazy("Care officers of the grassroots union"),
+    roles=(StaffRole.Role.CARE_OFFICER,),
     crontab={"minute": "0", "hour": "8"},
 )
 def care_birthdays(*, today: date) -> Iterator[ReminderTarget]:
@@ -120,6 +121,7 @@ def care_birthdays(*, today: date) -> Iterator[ReminderTarget]:
     name="care.case_unvisited",
     label=gettext_lazy("Care cases with no visit for too long"),
     recipients=gettext_lazy("Care officers of the grassroots union"),
+    roles=(StaffRole.Role.CARE_OFFICER,),
     mandatory=True,
     crontab={"minute": "30", "hour": "8"},
 )
@@ -167,6 +169,7 @@ def care_cases_unvisited(*, today: date) -> Iterator[ReminderTarget]:
     name="care.weekly_digest",
     label=gettext_lazy("Weekly care radar"),
     recipients=gettext_lazy("Care officers of the grassroots union"),
+    roles=(StaffRole.Role.CARE_OFFICER,),
     crontab={"minute": "0", "hour": "7", "day_of_week": "1"},
 )
 def care_weekly_digest(*, today: date) -> Iterator[ReminderTarget]:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from members.models import ConsultationRequest
-from members.reminders import ReminderTarget, reminder
+from members.reminders import MEMBER, ReminderTarget, reminder
 from members.services.consultations import appointment_text
 
 
@@ -17,6 +17,7 @@ from members.services.consultations import appointment_text
     name="consultation.day_before",
     label=gettext_lazy("Consultation appointment tomorrow"),
     recipients=gettext_lazy("Members who asked for a consultation"),
+    roles=(MEMBER,),
     # Twice a day, so that an appointment made in the afternoon is reminded too.
     crontab={"minute": "0", "hour": "8,17"},
 )

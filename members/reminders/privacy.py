@@ -82,6 +82,7 @@ def _stages(request: DataRightsRequest, today: date) -> list[tuple[str, str]]:
     name="privacy.data_rights_request",
     label=gettext_lazy("Members' data-rights requests to handle"),
     recipients=gettext_lazy("Union officers"),
+    roles=(StaffRole.Role.OFFICER,),
     mandatory=True,
     crontab={"minute": "5", "hour": "8-17", "day_of_week": "1-5"},
 )

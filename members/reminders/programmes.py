@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from members.models import (
     CareProgramme,
     ProgrammeEligibility,
+    StaffRole,
 )
 from members.reminders import ReminderTarget, reminder
 from members.reminders.care import _care_officers
@@ -28,6 +29,7 @@ LAST_DAYS = 3
     name="programmes.period_ending",
     label=gettext_lazy("Care programmes ending with members not yet reached"),
     recipients=gettext_lazy("Care officers of the grassroots union"),
+    roles=(StaffRole.Role.CARE_OFFICER,),
     mandatory=True,
     crontab={"minute": "15", "hour": "8"},
 )

@@ -4,8 +4,14 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from members.models import Notification, NotificationPreference, PushSubscription
-from members.reminders import reminders_all
+from members.models import (
+    Member,
+    Notification,
+    NotificationPreference,
+    PushSubscription,
+    StaffRole,
+)
+from members.reminders import MEMBER, reminders_all
 from members.scope import scoped
 
 
@@ -24,6 +30,25 @@ def push_devices_for_user(*, user) -> QuerySet[PushSubscription]:
     return scoped(PushSubscription.objects.all(), user, portal=True)
 
 
+HOME_LATEST = 3
+
+
+def notifications_home_block(*, user) -> dict | None:
+    """Return the home's block of unread notifications: how many, the latest few."""
+    unread = notifications_for_user(user=user).filter(read_at__isnull=True)
+    latest = list(unread[:HOME_LATEST])
+    if not latest:
+        return None
+    # Fewer than a page's worth: the list is the count, no second query.
+    count = len(latest) if len(latest) < HOME_LATEST else unread.count()
+    return {
+        "template": "members/notifications/home_block.html",
+        "order": 5,
+        "unread_count": count,
+        "latest": latest,
+    }
+
+
 @dataclass(frozen=True)
 class NotificationSetting:
     kind: str
@@ -32,12 +57,23 @@ class NotificationSetting:
     enabled: bool
 
 
-def notification_settings(*, user) -> list[tuple[str, list[NotificationSetting]]]:
-    """Return every reminder kind with whether the person receives it.
+def notification_roles(*, user) -> set[str]:
+    """Return who the person is to the reminder registry: a member, staff roles."""
+    roles = set(StaffRole.objects.filter(user=user).values_list("role", flat=True))
+    if scoped(Member.objects.all(), user, portal=True).exists():
+        roles.add(MEMBER)
+    return roles
 
-    Grouped by who the kind is for ("" where a kind does not say), in the
-    registry's order; a kind the person never turned off is on.
+
+def notification_settings(*, user) -> list[tuple[str, list[NotificationSetting]]]:
+    """Return the reminder kinds the person can receive, with whether they do.
+
+    A kind is for the people holding one of its ``roles`` (everyone when it
+    names none): a member is not offered the officers' kinds, nor an officer
+    the members'. Grouped by who the kind is for ("" where a kind does not
+    say), in the registry's order; a kind the person never turned off is on.
     """
+    roles = notification_roles(user=user)
     turned = dict(
         scoped(NotificationPreference.objects.all(), user, portal=True).values_list(
             "kind", "enabled"
@@ -45,6 +81,8 @@ def notification_settings(*, user) -> list[tuple[str, list[NotificationSetting]]
     )
     groups: dict[str, list[NotificationSetting]] = {}
     for reminder in reminders_all():
+        if reminder.roles and not roles.intersection(reminder.roles):
+            continue
         recipients = str(reminder.recipients)
         groups.setdefault(recipients, []).append(
             NotificationSetting(

@@ -306,6 +306,20 @@ def my_data_requests(*, user: User):
     return _own(DataRightsRequest, user).order_by("-received_at", "-pk")
 
 
+def data_rights_home_block(*, user: User) -> dict | None:
+    """Return the home's block of the person's requests still being handled."""
+    requests = list(
+        my_data_requests(user=user).filter(status__in=DataRightsRequest.OPEN)
+    )
+    if not requests:
+        return None
+    return {
+        "template": "members/privacy/home_block.html",
+        "order": 40,
+        "requests": requests,
+    }
+
+
 @dataclass(frozen=True)
 class ConsentState:
     purpose: str

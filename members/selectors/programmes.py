@@ -164,3 +164,25 @@ def my_programmes(*, user) -> list[MyProgramme]:
             item.programme.pk,
         ),
     )
+
+
+HOME_PROGRAMMES = 3
+
+
+def programmes_home_block(*, user) -> dict | None:
+    """Return the home's block of what the person and their relatives can receive.
+
+    Rows of open programmes with no delivery recorded yet, ending soonest first.
+    """
+    rows = list(
+        eligibility_undelivered(
+            scoped(ProgrammeEligibility.objects.all(), user, portal=True).filter(
+                programme__status=CareProgramme.Status.OPEN
+            )
+        )
+        .select_related("programme", "relative")
+        .order_by("programme__period_end", "programme", "pk")[:HOME_PROGRAMMES]
+    )
+    if not rows:
+        return None
+    return {"template": "members/programmes/home_block.html", "order": 30, "rows": rows}

@@ -36,11 +36,16 @@ def member_account(db) -> User:
     return make_account(member)
 
 
-def nav_badge(page: Page):
-    inbox = page.locator("nav.portal-nav").get_by_role(
+def inbox_tab(page: Page):
+    """The phone's tab of notifications, in the bottom bar."""
+    return page.locator("nav.portal-tabs").get_by_role(
         "link", name=re.compile(vi("Notifications"))
     )
-    return inbox.locator("mark.portal-badge")
+
+
+def unread(count: int) -> str:
+    """The tab's badge as text: the number and, for screen readers, "unread"."""
+    return f"{count} {vi('unread')}"
 
 
 def document_width(page: Page) -> int:
@@ -69,13 +74,11 @@ def test_member_reads_a_notification_and_the_badge_counts_down_on_a_phone(
     widths = {}
 
     page.goto("/")
-    expect(nav_badge(page)).to_have_text("2")
+    expect(inbox_tab(page).locator(".portal-tab-badge")).to_have_text(unread(2))
     expect(page.locator("#account-unread")).to_have_text("2")
     widths["home"] = document_width(page)
     screenshot(page, "home-badge")
-    page.locator("nav.portal-nav").get_by_role(
-        "link", name=re.compile(vi("Notifications"))
-    ).click()
+    inbox_tab(page).click()
 
     expect(page).to_have_url(re.compile(r"/thong-bao/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(vi("Notifications"))
@@ -91,7 +94,7 @@ def test_member_reads_a_notification_and_the_badge_counts_down_on_a_phone(
 
     expect(page).to_have_url(re.compile(r"/than-nhan/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(vi("Relatives"))
-    expect(nav_badge(page)).to_have_text("1")
+    expect(inbox_tab(page).locator(".portal-tab-badge")).to_have_text(unread(1))
     expect(page.locator("#account-unread")).to_have_text("1")
     widths["after"] = document_width(page)
     screenshot(page, "badge-after-reading")
@@ -107,7 +110,11 @@ def test_member_reads_a_notification_and_the_badge_counts_down_on_a_phone(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         vi("Notification settings")
     )
-    expect(page.locator('input[value="care.birthday"][name="receive"]')).to_be_checked()
+    # A member is offered the members' kinds, not the care officers'.
+    expect(
+        page.locator('input[value="consultation.day_before"][name="receive"]')
+    ).to_be_checked()
+    expect(page.locator('input[value="care.birthday"]')).to_have_count(0)
     widths["settings"] = document_width(page)
     screenshot(page, "settings")
 

@@ -80,7 +80,10 @@ def test_member_opens_ecard_and_adds_a_relative_on_a_phone(
     widths["e-card"] = document_width(page)
     screenshot(page, "ecard")
 
-    page.get_by_role("link", name=vi("Relatives"), exact=True).click()
+    page.locator("nav.portal-tabs").get_by_role("link", name=vi("More")).click()
+    page.locator("ul.portal-more").get_by_role(
+        "link", name=vi("Relatives"), exact=True
+    ).click()
     expect(page).to_have_url(re.compile(r"/than-nhan/$"))
     expect(page.locator("#no-relatives")).to_be_visible()
     page.get_by_role("button", name=vi("Add a relative")).click()

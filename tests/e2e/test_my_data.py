@@ -69,7 +69,10 @@ def test_member_downloads_their_data_and_asks_for_a_correction_on_a_phone(
     widths = {}
 
     page.goto("/")
-    page.get_by_role("link", name=vi("My data"), exact=True).click()
+    page.locator("nav.portal-tabs").get_by_role("link", name=vi("More")).click()
+    page.locator("ul.portal-more").get_by_role(
+        "link", name=vi("My data"), exact=True
+    ).click()
     expect(page).to_have_url(re.compile(r"/du-lieu-cua-toi/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(vi("My data"))
     widths["page"] = document_width(page)

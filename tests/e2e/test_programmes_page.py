@@ -72,7 +72,9 @@ def test_member_sees_programmes_and_asks_for_a_consultation_on_a_phone(
     widths = {}
 
     page.goto("/")
-    page.locator("nav.portal-nav").get_by_role(
+    # On a phone the programmes are under the tab bar's "more".
+    page.locator("nav.portal-tabs").get_by_role("link", name=vi("More")).click()
+    page.locator("ul.portal-more").get_by_role(
         "link", name=vi("Care programmes")
     ).click()
     expect(page).to_have_url(re.compile(r"/cham-lo/$"))
