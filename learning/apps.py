@@ -61,3 +61,12 @@ class LearningConfig(AppConfig):
     def ready(self):
         # Members who join an assigned unit are enrolled in its courses.
         from learning import receivers  # noqa: F401
+        from members.scoped_admin import public_page
+
+        public_page(
+            "learning:certificate_verify",
+            why=(
+                "The page a certificate's QR code opens: its state, the name, "
+                "the course and the dates, as printed (tests/learning)."
+            ),
+        )

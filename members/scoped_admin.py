@@ -41,6 +41,19 @@ def scope_exempt(name: str, *, why: str) -> None:
     SCOPE_EXEMPT[name] = why
 
 
+# Pages anyone holding a code may open, by design (a certificate's verify page):
+# they show what the printed document shows, and their app tests what they
+# withhold. The scope crawler does not probe them with others' ids.
+PUBLIC_PAGES: dict[str, str] = {}
+
+
+def public_page(name: str, *, why: str) -> None:
+    """Declare a URL name (``namespace:name``) public to anyone holding its code."""
+    if not why.strip():
+        raise ValueError(f"Say why {name} is public.")
+    PUBLIC_PAGES[name] = why
+
+
 def _scoped_queryset(db_field, request, queryset=None):
     """Return the related rows a foreign key may point at, or None if unscoped."""
     related = db_field.related_model

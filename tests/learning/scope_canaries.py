@@ -2,8 +2,17 @@
 
 from datetime import timedelta
 
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
 from learning import services
-from learning.models import Assignment, Course, Enrolment, LessonCompletion
+from learning.models import (
+    Assignment,
+    Certificate,
+    Course,
+    Enrolment,
+    LessonCompletion,
+)
 from tests.learning.factories import (
     make_category,
     make_course,
@@ -17,13 +26,19 @@ from tests.learning.factories import (
 
 def _course_of(unit, member, label: str, today) -> dict[str, str]:
     """A course owned by the unit, learnt by the member; return its strings."""
+    # Meant for the unit's own members: another unit's member may not learn it.
     course = make_course(
         owner_unit=unit,
         title=f"Canary Course {label}",
-        audience=Course.Audience.ALL,
+        audience=Course.Audience.UNITS,
+        audience_units=(unit,),
     )
     module = make_module(course=course, title=f"Canary Module {label}")
-    video = make_video_lesson(module=module, title=f"Canary Lesson {label}")
+    video = make_video_lesson(
+        module=module, title=f"Canary Lesson {label}", uploaded=True
+    )
+    video.low_bitrate_file.save("thap.mp4", ContentFile(b"\x00" * 32), save=False)
+    video.captions.save("phu-de.vtt", ContentFile(b"WEBVTT\n\n"), save=True)
     text = make_text_lesson(module=module, title=f"Canary Reading {label}")
     bank = make_category(course=course, name=f"Canary Bank {label}")
     quiz = make_quiz_lesson(
@@ -47,6 +62,9 @@ def _course_of(unit, member, label: str, today) -> dict[str, str]:
     )
     LessonCompletion.objects.create(member=member, lesson=text)
     services.attempt_start(quiz=quiz, member=member)
+    Certificate.objects.create(
+        enrolment=enrolment, member=member, course=course, issued_at=timezone.now()
+    )
     return {
         "course": course.title,
         "module": module.title,

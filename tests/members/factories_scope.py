@@ -18,7 +18,14 @@ from django.test import Client
 from django.urls import reverse
 
 from members import services
-from members.models import AuditEvent, HrmDepartment, HrmProfile, ImportRun, User
+from members.models import (
+    AuditEvent,
+    HrmDepartment,
+    HrmProfile,
+    ImportRun,
+    PushSubscription,
+    User,
+)
 from members.services.audit import audit_record
 from members.services.data_rights import data_rights_request_submit
 from members.services.hrm_import import import_run_create, import_run_execute
@@ -167,6 +174,23 @@ def make_scope_world() -> ScopeWorld:
         )
         if label in {"Sibling", "Cousin"}:
             private[f"notification {label}"] = f"Canary Notification {label}"
+
+    # Devices that receive Web Push: each person's own.
+    for account, label in (
+        (prober, "Own"),
+        (tree.sibling.account, "Sibling"),
+        (tree.cousin.account, "Cousin"),
+    ):
+        device = f"Canary Device {label}"
+        PushSubscription.objects.create(
+            user=account,
+            endpoint=f"https://fcm.googleapis.com/fcm/send/canary-{label.lower()}",
+            p256dh="B" + "A" * 86,
+            auth="A" * 22,
+            device_label=device,
+        )
+        if label != "Own":
+            private[f"push device {label}"] = device
 
     # Sign-in security: authenticator apps and failed logins.
     for account in (prober, tree.sibling.account, tree.cousin.account):

@@ -8,6 +8,7 @@ rolled back, so probes never see each other's writes.
 
 import html
 import re
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -25,7 +26,7 @@ from django.utils.http import int_to_base36
 
 from members.models import User
 from members.scope import staff_unit_paths, visible_q
-from members.scoped_admin import SCOPE_EXEMPT
+from members.scoped_admin import PUBLIC_PAGES, SCOPE_EXEMPT
 from tests.members.scope_crawler import (
     Browser,
     RegisteredAdmin,
@@ -607,14 +608,27 @@ def _tamper_read_only(browser, reach, findings, entry, url, page, own) -> None:
             findings.add(where, problems)
 
 
+def _row_uuid(model, pk) -> uuid.UUID:
+    """Return the row's ``uuid`` field, or a uuid no row has if it has none."""
+    if any(field.name == "uuid" for field in model._meta.fields):
+        found = model._base_manager.filter(pk=pk).values_list("uuid", flat=True)
+        if found:
+            return found[0]
+    return uuid.uuid4()
+
+
 def _fill(surface: Surface, key: Key) -> str | None:
     """Return the URL of an id-taking page for one row, or None if it cannot."""
     label, pk = key
     model = User if label == "?" else apps.get_model(label)
     kwargs = {}
     for param in surface.params:
+        converter = getattr(surface.pattern.pattern, "converters", {}).get(param)
         if CONTENT_TYPE_PARAM.match(param):
             kwargs[param] = ContentType.objects.get_for_model(model).pk
+        elif type(converter).__name__ == "UUIDConverter":
+            # A record named by its uuid (certificates): the row's, when it has one.
+            kwargs[param] = _row_uuid(model, pk) if label != "?" else uuid.uuid4()
         elif param == "uidb36":
             kwargs[param] = int_to_base36(pk)
         elif is_id_param(surface.pattern, param):
@@ -650,7 +664,9 @@ def _is_catch_all(surface: Surface) -> bool:
     )
 
 
-def _keys(reach: Reach, *, reachable: bool, by_content_type: bool) -> list[Key]:
+def _keys(
+    reach: Reach, *, reachable: bool, by_content_type: bool, by_uuid: bool = False
+) -> list[Key]:
     """Return rows to open pages with: the user's own, or canaries.
 
     Pages found by pk alone get each pk once, never one of the user's own
@@ -673,7 +689,8 @@ def _keys(reach: Reach, *, reachable: bool, by_content_type: bool) -> list[Key]:
             keys += [(label, pk) for pk in _spread(rows, 2)]
         else:
             keys += [(label, pk) for pk in rows if reachable or pk not in own_pks]
-    if by_content_type:
+    if by_content_type or by_uuid:
+        # A page found by a row's uuid (or type) names one table's row alone.
         return keys
     unique = {}
     for key in keys:
@@ -698,7 +715,14 @@ def probe_id_pages(
     """
     surfaces = id_surfaces(staff=staff)
     for surface in surfaces:
+        if surface.name in PUBLIC_PAGES:
+            continue
         by_type = any(CONTENT_TYPE_PARAM.match(p) for p in surface.params)
+        by_uuid = any(
+            type(getattr(surface.pattern.pattern, "converters", {}).get(p)).__name__
+            == "UUIDConverter"
+            for p in surface.params
+        )
         missing_url = _fill(surface, ("?", NO_SUCH_ID))
         if missing_url is None:
             findings.add(surface.label, ["cannot be filled in to probe it"])
@@ -709,7 +733,9 @@ def probe_id_pages(
                 missing[method] = getattr(browser.client, method)(
                     missing_url
                 ).status_code
-        canaries = _keys(reach, reachable=False, by_content_type=by_type)
+        canaries = _keys(
+            reach, reachable=False, by_content_type=by_type, by_uuid=by_uuid
+        )
         for method in ("get", "post"):
             with rolled_back():
                 for key in canaries:
@@ -733,7 +759,9 @@ def probe_id_pages(
                 findings.add(f"{surface.label} {method.upper()}", reach.changes())
         if canaries:
             findings.probed_routes.add(surface.route)
-        for key in _keys(reach, reachable=True, by_content_type=by_type):
+        for key in _keys(
+            reach, reachable=True, by_content_type=by_type, by_uuid=by_uuid
+        ):
             url = _fill(surface, key)
             with rolled_back():
                 statuses = {
@@ -794,6 +822,8 @@ def coverage_gaps(
                 gaps.append(f"{entry.label}: {route} was not probed")
     for findings, staff in ((staff_findings, True), (member_findings, False)):
         for surface in id_surfaces(staff=staff):
+            if surface.name in PUBLIC_PAGES:
+                continue
             if surface.route not in findings.probed_routes:
                 gaps.append(f"{surface.label}: not probed with others' ids")
             elif (

@@ -161,7 +161,7 @@ def test_a_notification_send_logs_no_cccd_or_phone(
     )
     user = make_account(member)
 
-    def refuse(self, notification, *, connection=None):
+    def refuse(self, notification, *, connection=None, **_channel):
         # A gateway echoing the number it could not reach, as SMS providers do.
         raise OSError(f"550 recipient {member.phone} ({member.national_id}) refused")
 

@@ -1,9 +1,11 @@
 """The demo seed: units, 500 members, four accounts, and every feature in use."""
 
+import importlib.util
 import re
 import unicodedata
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -11,6 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django.utils.html import escape
 
+from members import migrations
 from members.management.commands.seed_demo import (
     CARE_EMAIL,
     MEMBER_EMAIL,
@@ -27,6 +30,7 @@ from members.models import (
     Notification,
     ProgrammeDelivery,
     ProgrammeEligibility,
+    ProgrammeTemplate,
     Relative,
     Transfer,
     Unit,
@@ -41,6 +45,24 @@ from members.services.transfers import transfer_acts_for, transfer_deciding_side
 from tests.conftest import vi, vi_text
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _programme_templates(db):
+    """The templates a migration installs, back after a transactional test's flush.
+
+    Under pytest-xdist a worker may have run a ``transaction=True`` test before
+    these, whose flush empties every table, the migration's rows included.
+    """
+    from django.apps import apps
+
+    if ProgrammeTemplate.objects.exists():
+        return
+    path = next(Path(migrations.__file__).parent.glob("*_care_programme_templates.py"))
+    spec = importlib.util.spec_from_file_location("programme_templates", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.install(apps, None)
 
 
 def seed() -> str:
