@@ -81,12 +81,20 @@ class EmployerListFilter(admin.SimpleListFilter):
     parameter_name = "employer"
 
     def lookups(self, request, model_admin):
-        return [(str(unit.pk), unit.name) for unit in employer_units(request.user)]
+        return [
+            (str(unit.pk), unit.company_name) for unit in employer_units(request.user)
+        ]
 
     def queryset(self, request, queryset):
         if self.value():
             return queryset.filter(employer_id=self.value())
         return queryset
+
+
+@admin.display(description=_("employer"), ordering="employer__employer_name")
+def employer_company(obj) -> str:
+    """Show a row's employer by its company's name, not its union's."""
+    return obj.employer.company_name
 
 
 def _display(field: str, value, labels: dict) -> str:
@@ -207,14 +215,18 @@ def held_rows_workbook(run: ImportRun) -> bytes:
 @admin.register(HrmProfile)
 class HrmProfileAdmin(ScopedModelAdmin):
     form = HrmProfileForm
-    list_display = ("employer", "full_file", "default_unit", "updated_at")
+    list_display = (employer_company, "full_file", "default_unit", "updated_at")
     list_select_related = ("employer", "default_unit")
-    search_fields = ("employer__name", "employer__code")
-    fields = ("employer", "mapping", "full_file", "default_unit")
+    search_fields = ("employer__name", "employer__employer_name", "employer__code")
+    employer_company = staticmethod(employer_company)
+
+    def get_fields(self, request, obj=None):
+        employer = "employer_company" if obj is not None else "employer"
+        return (employer, "mapping", "full_file", "default_unit")
 
     def get_readonly_fields(self, request, obj=None):
         # A profile belongs to its employer for good.
-        return ("employer",) if obj is not None else ()
+        return ("employer_company",) if obj is not None else ()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         return for_user(
@@ -238,15 +250,19 @@ class UnmappedListFilter(admin.SimpleListFilter):
 @admin.register(HrmDepartment)
 class HrmDepartmentAdmin(ScopedModelAdmin):
     form = HrmDepartmentForm
-    list_display = ("code", "name", "employer", "unit")
+    list_display = ("code", "name", employer_company, "unit")
     list_editable = ("unit",)
     list_filter = (UnmappedListFilter, EmployerListFilter)
     list_select_related = ("employer", "unit")
     search_fields = ("code", "name")
-    fields = ("employer", "code", "name", "unit")
+    employer_company = staticmethod(employer_company)
+
+    def get_fields(self, request, obj=None):
+        employer = "employer_company" if obj is not None else "employer"
+        return (employer, "code", "name", "unit")
 
     def get_readonly_fields(self, request, obj=None):
-        return ("employer", "code") if obj is not None else ()
+        return ("employer_company", "code") if obj is not None else ()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         return for_user(
@@ -264,7 +280,7 @@ class HrmDepartmentAdmin(ScopedModelAdmin):
 class ImportRunAdmin(ScopedModelAdmin):
     list_display = (
         "file_name",
-        "employer",
+        employer_company,
         "source",
         "status",
         "progress_display",

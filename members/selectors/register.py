@@ -37,12 +37,19 @@ def member_list(*, user, search: str = "") -> QuerySet[Member]:
 
 
 def member_for_user(*, user) -> Member | None:
-    """Return the member record of a logged-in person, if they have one."""
-    return (
+    """Return the member record of a logged-in person, if they have one.
+
+    The account keeps it as ``user.member`` for the rest of the request, so
+    that the page's greeting (``User.get_short_name``) asks no query more.
+    """
+    member = (
         scoped(Member.objects.all(), user, portal=True)
         .select_related("unit", "employer")
         .first()
     )
+    if user.is_authenticated:
+        Member._meta.get_field("user").remote_field.set_cached_value(user, member)
+    return member
 
 
 def relatives_for_user(*, user) -> QuerySet[Relative]:
