@@ -35,6 +35,8 @@ from members.forms.imports import (
     for_user,
 )
 from members.hrm import FIELD_LABELS
+from members.hrm.headers import ALIASES, REQUIRED_FIELDS
+from members.hrm.sample import hrm_sample_workbook
 from members.models import (
     AuditEvent,
     HrmDepartment,
@@ -47,6 +49,7 @@ from members.models import (
 )
 from members.resources import XLSX_CONTENT_TYPE, cell_escape, sheet_title
 from members.scoped_admin import ScopedModelAdmin
+from members.selectors.imports import departments_mapped
 from members.services.audit import audit_record
 from members.services.hrm_import import (
     AlreadyConfirmedError,
@@ -336,6 +339,11 @@ class ImportRunAdmin(ScopedModelAdmin):
                 name="{}_{}_upload".format(*info),
             ),
             path(
+                "import/sample.xlsx",
+                wrap(self.sample_view),
+                name="{}_{}_sample".format(*info),
+            ),
+            path(
                 "<path:object_id>/confirm/",
                 wrap(self.confirm_view),
                 name="{}_{}_confirm".format(*info),
@@ -458,8 +466,37 @@ class ImportRunAdmin(ScopedModelAdmin):
             "subtitle": None,
             "form": form,
             "refused": refused,
+            "accepted_headers": [
+                (capfirst(label), field in REQUIRED_FIELDS, ALIASES[field])
+                for field, label in FIELD_LABELS.items()
+            ],
+            "sample_employers": employer_units(request.user),
         }
         return TemplateResponse(request, "admin/members/importrun/upload.html", context)
+
+    def sample_view(self, request):
+        """Send a workbook with the accepted headers and two example rows.
+
+        For an employer of the user's scope (``?employer=``), the examples
+        carry its mapped departments, so that a dry run of the sample lands
+        them in its union units.
+        """
+        if not self.has_upload_permission(request):
+            raise PermissionDenied
+        departments = []
+        chosen = request.GET.get("employer", "")
+        if chosen:
+            employers = employer_units(request.user)
+            employer = employers.filter(pk=chosen).first() if chosen.isdigit() else None
+            if employer is None:
+                raise Http404(_("No such employer."))
+            departments = departments_mapped(employer=employer)
+        response = HttpResponse(
+            hrm_sample_workbook(departments=departments),
+            content_type=XLSX_CONTENT_TYPE,
+        )
+        response["Content-Disposition"] = 'attachment; filename="hrm-sample.xlsx"'
+        return response
 
     def confirm_view(self, request, object_id):
         run = self._run_or_404(request, object_id)
