@@ -23,6 +23,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -49,7 +50,7 @@ from members.models import (
 )
 from members.resources import XLSX_CONTENT_TYPE, cell_escape, sheet_title
 from members.scoped_admin import ScopedModelAdmin
-from members.selectors.imports import departments_mapped
+from members.selectors.imports import departments_mapped, import_runs_attention_q
 from members.services.audit import audit_record
 from members.services.hrm_import import (
     AlreadyConfirmedError,
@@ -98,6 +99,21 @@ class EmployerListFilter(admin.SimpleListFilter):
 def employer_company(obj) -> str:
     """Show a row's employer by its company's name, not its union's."""
     return obj.employer.company_name
+
+
+class AttentionListFilter(admin.SimpleListFilter):
+    """Runs not finished, or refused or failed lately (the staff home's card)."""
+
+    title = _("needs attention")
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Waiting, or refused or failed lately"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(import_runs_attention_q(today=timezone.localdate()))
+        return queryset
 
 
 def _display(field: str, value, labels: dict) -> str:
@@ -297,7 +313,13 @@ class ImportRunAdmin(ScopedModelAdmin):
         "created_at",
         "duration_display",
     )
-    list_filter = ("status", "source", "dry_run", EmployerListFilter)
+    list_filter = (
+        AttentionListFilter,
+        "status",
+        "source",
+        "dry_run",
+        EmployerListFilter,
+    )
     list_select_related = ("employer", "started_by")
     search_fields = ("file_name", "file_sha256")
     date_hierarchy = "created_at"

@@ -9,18 +9,19 @@ from django.utils.translation import gettext as _
 from members.hrm.headers import ALIASES, FIELDS
 from members.resources import cell_escape, sheet_title
 
-# Two made-up employees whose every cell reads without an error: a CCCD that
-# matches the birth year and gender, a mobile number, dates, words the reader
-# knows for gender and status.
+# Two made-up employees, named for what they are ("Mẫu", sample; "Thử",
+# trial), whose every cell reads without an error: a CCCD that matches the
+# birth year and gender, a mobile number, dates, words the reader knows for
+# gender and status.
 EXAMPLES = (
     {
-        "employee_code": "NV0001",
-        "full_name": "Nguyễn Văn An",
+        "employee_code": "MAU0001",
+        "full_name": "Nguyễn Văn Mẫu",
         "date_of_birth": date(1990, 1, 6),
         "gender": "Nam",
-        "national_id": "001090013807",
+        "national_id": "001090099991",
         "phone": "0912 345 678",
-        "email": "an.nguyen@example.vn",
+        "email": "mau.nguyen@example.vn",
         "department_code": "PB01",
         "department_name": "Phòng Kỹ thuật",
         "position": "Kỹ sư",
@@ -28,13 +29,13 @@ EXAMPLES = (
         "employment_status": "Đang làm việc",
     },
     {
-        "employee_code": "NV0002",
-        "full_name": "Trần Thị Bình",
+        "employee_code": "MAU0002",
+        "full_name": "Trần Thị Thử",
         "date_of_birth": date(1992, 8, 21),
         "gender": "Nữ",
-        "national_id": "001192004521",
+        "national_id": "001192099992",
         "phone": "0987 654 321",
-        "email": "binh.tran@example.vn",
+        "email": "thu.tran@example.vn",
         "department_code": "PB02",
         "department_name": "Phòng Kinh doanh",
         "position": "Chuyên viên",

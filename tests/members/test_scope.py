@@ -49,9 +49,15 @@ def _every_unit() -> list[dict]:
     return [{"unit": str(pk)} for pk in pks]
 
 
+def _every_employer() -> list[dict]:
+    """Every unit as the HRM sample's employer: in scope or refused."""
+    return [{"employer": query["unit"]} for query in _every_unit()]
+
+
 # Extra queries for admin views that read them; a callable gives its queries
 # when the crawl reaches the view (ids of the run's own data).
 VIEW_QUERIES = {
+    "members_importrun_sample": [_every_employer],
     "members_care_radar": [{"days": "365"}, {"days": "90"}],
     "members_register_picture": [_every_unit],
     "members_register_picture_xlsx": [
