@@ -10,7 +10,7 @@ from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
@@ -365,6 +365,11 @@ class RelativeInline(ScopedTabularInline):
     model = Relative
     extra = 0
     fields = ("full_name", "relationship", "date_of_birth", "phone", "note")
+    # A note of a line or two: a default textarea would make the row 40 columns
+    # wider than the page.
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 20})}
+    }
 
     def get_queryset(self, request):
         # Relatives whose member withdrew consent are not processed (Consent).
