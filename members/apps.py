@@ -127,6 +127,100 @@ class MembersConfig(AppConfig):
         "members.selectors.programmes.programmes_home_block",
         "members.selectors.privacy.data_rights_home_block",
     ]
+    # The staff home (unionportal.staff_home): what waits, the month's figures,
+    # and where this app's models sit among the union's work.
+    staff_cards = [
+        {
+            "function": "members.staff_cards.transfers_card",
+            "permission": "members.view_transfer",
+        },
+        {
+            "function": "members.staff_cards.held_rows_card",
+            "permission": "members.view_importheldrow",
+        },
+        {
+            "function": "members.staff_cards.import_runs_card",
+            "permission": "members.view_importrun",
+        },
+        {
+            "function": "members.staff_cards.data_rights_card",
+            "permission": "members.view_datarightsrequest",
+        },
+        {
+            "function": "members.staff_cards.care_cards",
+            "permission": "members.view_carecase",
+        },
+        {
+            "function": "members.staff_cards.consultations_cards",
+            "permission": "members.view_consultationrequest",
+        },
+    ]
+    staff_figures = [
+        {
+            "function": "members.staff_cards.register_figures",
+            "permission": "members.view_member",
+        },
+    ]
+    staff_sections = [
+        {
+            "key": "register",
+            "title": _("Register"),
+            "order": 10,
+            "models": ["member", "relative", "transfer", "unit", "staffrole", "user"],
+            "links": [
+                {
+                    "url_name": "admin:members_register_picture",
+                    "label": _("The register's picture"),
+                    "permission": "members.view_member",
+                },
+            ],
+        },
+        {
+            "key": "care",
+            "title": _("Care"),
+            "order": 20,
+            "models": [
+                "carecase",
+                "consultationrequest",
+                "careprogramme",
+                "programmeeligibility",
+                "programmedelivery",
+                "programmebudget",
+            ],
+            "links": [
+                {
+                    "url_name": "admin:members_care_radar",
+                    "label": _("Care radar"),
+                    "permission": "members.view_carecase",
+                },
+            ],
+        },
+        {
+            "key": "imports",
+            "title": _("HRM imports"),
+            "order": 30,
+            "models": ["importrun", "importheldrow", "hrmprofile", "hrmdepartment"],
+            "links": [
+                {
+                    "url_name": "admin:members_importrun_upload",
+                    "label": _("Import an HRM file"),
+                    "permission": "members.add_importrun",
+                },
+            ],
+        },
+        {
+            "key": "notifications",
+            "title": _("Notifications"),
+            "order": 40,
+            "models": ["notification", "notificationdelivery"],
+        },
+        {
+            "key": "privacy",
+            "title": _("Privacy"),
+            "order": 50,
+            "models": ["datarightsrequest", "auditevent"],
+        },
+    ]
 
     @property
     def celery_schedules(self) -> list[dict]:

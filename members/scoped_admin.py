@@ -12,6 +12,7 @@ it for the canaries. Every other registered admin and id-taking page must keep
 out-of-scope rows out, or the crawler fails naming it.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
@@ -106,8 +107,25 @@ class ScopedInline(ScopedFieldsMixin):
         return scoped(super().get_queryset(request), request.user)
 
 
+class LabelledFieldsFormSet(forms.BaseInlineFormSet):
+    """Name every input of a table row for assistive technology.
+
+    A tabular inline shows its labels once, as the table's column headers,
+    and renders each row's inputs without a <label>; a screen reader would
+    announce "edit text" for each. Each input is named by its field's label.
+    """
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for field in form.fields.values():
+            if field.label and not field.widget.is_hidden:
+                field.widget.attrs.setdefault("aria-label", str(field.label))
+
+
 class ScopedTabularInline(ScopedInline, admin.TabularInline):
-    pass
+    formset = LabelledFieldsFormSet
+    # Django's, with headers a screen reader can read and no empty ones.
+    template = "admin/edit_inline/tabular_labelled.html"
 
 
 class ScopedStackedInline(ScopedInline, admin.StackedInline):

@@ -16,3 +16,12 @@ def fold(value: str) -> str:
     decomposed = unicodedata.normalize("NFD", nfc(value).translate(_FOLD_EXTRA))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.casefold()
+
+
+def given_name(full_name: str) -> str:
+    """Return the given name of a Vietnamese full name: its last word.
+
+    Vietnamese order is family, middle, given ("Nguyễn Thị Hoa" -> "Hoa").
+    """
+    words = nfc(full_name).split()
+    return words[-1] if words else ""

@@ -2,6 +2,7 @@
 
 from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -46,3 +47,11 @@ class LoginLocksConfig(AxesAppConfig):
     """django-axes under a Vietnamese name in the admin (it declares none)."""
 
     verbose_name = _("Login locks")
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, whose default site has the staff home as its index."""
+
+    # Named in INSTALLED_APPS; the module's default stays UnionPortalConfig.
+    default = False
+    default_site = "unionportal.admin_site.PortalAdminSite"

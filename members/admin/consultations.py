@@ -14,6 +14,7 @@ from members.admin.privacy import AuditedChangeViewMixin
 from members.admin.programmes import _error_text
 from members.models import ConsultationRequest
 from members.scoped_admin import ScopedModelAdmin, action_run_each
+from members.selectors.consultations import appointments_q
 from members.selectors.register import member_search_q
 from members.services import consultations as consultation_services
 
@@ -56,6 +57,21 @@ class ConsultationForm(forms.ModelForm):
         return cleaned
 
 
+class AppointmentListFilter(admin.SimpleListFilter):
+    """Appointments coming up this week (the staff home's card)."""
+
+    title = _("appointment")
+    parameter_name = "appointments"
+
+    def lookups(self, request, model_admin):
+        return [("week", _("In the next 7 days"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "week":
+            return queryset.filter(appointments_q(today=timezone.localdate()))
+        return queryset
+
+
 @admin.register(ConsultationRequest)
 class ConsultationRequestAdmin(AuditedChangeViewMixin, ScopedModelAdmin):
     # The topic is a health or policy question: each opening is audited.
@@ -69,7 +85,7 @@ class ConsultationRequestAdmin(AuditedChangeViewMixin, ScopedModelAdmin):
         "scheduled_at",
         "adviser",
     )
-    list_filter = ("status", "topic", "mode")
+    list_filter = ("status", AppointmentListFilter, "topic", "mode")
     list_select_related = ("member",)
     search_fields = ("member__full_name_folded",)
     readonly_fields = (

@@ -23,6 +23,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +36,8 @@ from members.forms.imports import (
     for_user,
 )
 from members.hrm import FIELD_LABELS
+from members.hrm.headers import ALIASES, REQUIRED_FIELDS
+from members.hrm.sample import hrm_sample_workbook
 from members.models import (
     AuditEvent,
     HrmDepartment,
@@ -47,6 +50,7 @@ from members.models import (
 )
 from members.resources import XLSX_CONTENT_TYPE, cell_escape, sheet_title
 from members.scoped_admin import ScopedModelAdmin
+from members.selectors.imports import departments_mapped, import_runs_attention_q
 from members.services.audit import audit_record
 from members.services.hrm_import import (
     AlreadyConfirmedError,
@@ -81,11 +85,34 @@ class EmployerListFilter(admin.SimpleListFilter):
     parameter_name = "employer"
 
     def lookups(self, request, model_admin):
-        return [(str(unit.pk), unit.name) for unit in employer_units(request.user)]
+        return [
+            (str(unit.pk), unit.company_name) for unit in employer_units(request.user)
+        ]
 
     def queryset(self, request, queryset):
         if self.value():
             return queryset.filter(employer_id=self.value())
+        return queryset
+
+
+@admin.display(description=_("employer"), ordering="employer__employer_name")
+def employer_company(obj) -> str:
+    """Show a row's employer by its company's name, not its union's."""
+    return obj.employer.company_name
+
+
+class AttentionListFilter(admin.SimpleListFilter):
+    """Runs not finished, or refused or failed lately (the staff home's card)."""
+
+    title = _("needs attention")
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Waiting, or refused or failed lately"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(import_runs_attention_q(today=timezone.localdate()))
         return queryset
 
 
@@ -207,14 +234,18 @@ def held_rows_workbook(run: ImportRun) -> bytes:
 @admin.register(HrmProfile)
 class HrmProfileAdmin(ScopedModelAdmin):
     form = HrmProfileForm
-    list_display = ("employer", "full_file", "default_unit", "updated_at")
+    list_display = (employer_company, "full_file", "default_unit", "updated_at")
     list_select_related = ("employer", "default_unit")
-    search_fields = ("employer__name", "employer__code")
-    fields = ("employer", "mapping", "full_file", "default_unit")
+    search_fields = ("employer__name", "employer__employer_name", "employer__code")
+    employer_company = staticmethod(employer_company)
+
+    def get_fields(self, request, obj=None):
+        employer = "employer_company" if obj is not None else "employer"
+        return (employer, "mapping", "full_file", "default_unit")
 
     def get_readonly_fields(self, request, obj=None):
         # A profile belongs to its employer for good.
-        return ("employer",) if obj is not None else ()
+        return ("employer_company",) if obj is not None else ()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         return for_user(
@@ -238,15 +269,19 @@ class UnmappedListFilter(admin.SimpleListFilter):
 @admin.register(HrmDepartment)
 class HrmDepartmentAdmin(ScopedModelAdmin):
     form = HrmDepartmentForm
-    list_display = ("code", "name", "employer", "unit")
+    list_display = ("code", "name", employer_company, "unit")
     list_editable = ("unit",)
     list_filter = (UnmappedListFilter, EmployerListFilter)
     list_select_related = ("employer", "unit")
     search_fields = ("code", "name")
-    fields = ("employer", "code", "name", "unit")
+    employer_company = staticmethod(employer_company)
+
+    def get_fields(self, request, obj=None):
+        employer = "employer_company" if obj is not None else "employer"
+        return (employer, "code", "name", "unit")
 
     def get_readonly_fields(self, request, obj=None):
-        return ("employer", "code") if obj is not None else ()
+        return ("employer_company", "code") if obj is not None else ()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         return for_user(
@@ -264,7 +299,7 @@ class HrmDepartmentAdmin(ScopedModelAdmin):
 class ImportRunAdmin(ScopedModelAdmin):
     list_display = (
         "file_name",
-        "employer",
+        employer_company,
         "source",
         "status",
         "progress_display",
@@ -278,7 +313,13 @@ class ImportRunAdmin(ScopedModelAdmin):
         "created_at",
         "duration_display",
     )
-    list_filter = ("status", "source", "dry_run", EmployerListFilter)
+    list_filter = (
+        AttentionListFilter,
+        "status",
+        "source",
+        "dry_run",
+        EmployerListFilter,
+    )
     list_select_related = ("employer", "started_by")
     search_fields = ("file_name", "file_sha256")
     date_hierarchy = "created_at"
@@ -318,6 +359,11 @@ class ImportRunAdmin(ScopedModelAdmin):
                 "import/",
                 wrap(self.upload_view),
                 name="{}_{}_upload".format(*info),
+            ),
+            path(
+                "import/sample.xlsx",
+                wrap(self.sample_view),
+                name="{}_{}_sample".format(*info),
             ),
             path(
                 "<path:object_id>/confirm/",
@@ -442,8 +488,37 @@ class ImportRunAdmin(ScopedModelAdmin):
             "subtitle": None,
             "form": form,
             "refused": refused,
+            "accepted_headers": [
+                (capfirst(label), field in REQUIRED_FIELDS, ALIASES[field])
+                for field, label in FIELD_LABELS.items()
+            ],
+            "sample_employers": employer_units(request.user),
         }
         return TemplateResponse(request, "admin/members/importrun/upload.html", context)
+
+    def sample_view(self, request):
+        """Send a workbook with the accepted headers and two example rows.
+
+        For an employer of the user's scope (``?employer=``), the examples
+        carry its mapped departments, so that a dry run of the sample lands
+        them in its union units.
+        """
+        if not self.has_upload_permission(request):
+            raise PermissionDenied
+        departments = []
+        chosen = request.GET.get("employer", "")
+        if chosen:
+            employers = employer_units(request.user)
+            employer = employers.filter(pk=chosen).first() if chosen.isdigit() else None
+            if employer is None:
+                raise Http404(_("No such employer."))
+            departments = departments_mapped(employer=employer)
+        response = HttpResponse(
+            hrm_sample_workbook(departments=departments),
+            content_type=XLSX_CONTENT_TYPE,
+        )
+        response["Content-Disposition"] = 'attachment; filename="hrm-sample.xlsx"'
+        return response
 
     def confirm_view(self, request, object_id):
         run = self._run_or_404(request, object_id)

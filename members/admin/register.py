@@ -11,7 +11,7 @@ from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
@@ -235,7 +235,17 @@ class UnitForm(forms.ModelForm):
 
     class Meta:
         model = Unit
-        fields = ("code", "name", "level", "is_active", "is_employer")
+        fields = ("code", "name", "level", "is_active", "is_employer", "employer_name")
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("is_employer")
+            and not cleaned.get("employer_name")
+            and cleaned.get("name")
+        ):
+            cleaned["employer_name"] = Unit.employer_name_from(cleaned["name"])
+        return cleaned
 
 
 @admin.register(Unit)
@@ -243,9 +253,17 @@ class UnitAdmin(ScopedModelAdmin):
     form = UnitForm
     list_display = ("indented_name", "code", "level", "is_employer", "is_active")
     list_filter = ("level", "is_active", "is_employer")
-    search_fields = ("name", "code")
+    search_fields = ("name", "code", "employer_name")
     ordering = ("path",)
-    fields = ("parent", "code", "name", "level", "is_active", "is_employer")
+    fields = (
+        "parent",
+        "code",
+        "name",
+        "level",
+        "is_active",
+        "is_employer",
+        "employer_name",
+    )
 
     @admin.display(description=_("name"), ordering="path")
     def indented_name(self, obj):
@@ -274,13 +292,21 @@ class UnitAdmin(ScopedModelAdmin):
                 level=obj.level,
                 parent=parent,
                 is_employer=obj.is_employer,
+                employer_name=obj.employer_name,
                 actor=request.user,
             )
             obj.pk, obj.path, obj.depth = created.pk, created.path, created.depth
             return
         with transaction.atomic():
             obj.save(
-                update_fields=["code", "name", "level", "is_active", "is_employer"]
+                update_fields=[
+                    "code",
+                    "name",
+                    "level",
+                    "is_active",
+                    "is_employer",
+                    "employer_name",
+                ]
             )
             current = Unit.objects.get_parent(Unit.objects.get(pk=obj.pk))
             if parent is not None and parent != current:
@@ -335,7 +361,7 @@ class EmployerFilter(admin.RelatedFieldListFilter):
         paths = staff_unit_paths(request.user)
         employers = Unit.objects.filter(is_employer=True).order_by("path")
         return [
-            (unit.pk, unit.name)
+            (unit.pk, unit.company_name)
             for unit in employers
             if paths is None
             or any(unit.path.startswith(p) or p.startswith(unit.path) for p in paths)
@@ -382,6 +408,11 @@ class RelativeInline(ScopedTabularInline):
     model = Relative
     extra = 0
     fields = ("full_name", "relationship", "date_of_birth", "phone", "note")
+    # A note of a line or two: a default textarea would make the row 40 columns
+    # wider than the page.
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 20})}
+    }
 
     def get_queryset(self, request):
         # Relatives whose member withdrew consent are not processed (Consent).
@@ -418,15 +449,9 @@ class MemberAdmin(
 ):
     form = MemberForm
     resource_classes = [MemberResource]
-    list_display = (
-        "full_name",
-        "employee_code",
-        "unit",
-        "employer",
-        "gender",
-        "date_of_birth",
-        "status",
-    )
+    # What a laptop's width holds on one line a member; the rest is on the
+    # change page.
+    list_display = ("full_name", "unit", "status", "phone")
     list_filter = (
         "status",
         "gender",
@@ -434,7 +459,7 @@ class MemberAdmin(
         UnitSubtreeFilter,
         RetentionListFilter,
     )
-    list_select_related = ("unit", "employer")
+    list_select_related = ("unit",)
     ordering = ("full_name_folded", "pk")
     search_fields = ("full_name_folded",)
     search_help_text = _(
@@ -469,7 +494,7 @@ class MemberAdmin(
             _("Employment"),
             {
                 "fields": (
-                    ("employer", "employee_code"),
+                    ("employer_company", "employee_code"),
                     ("position", "employment_status"),
                 )
             },
@@ -478,7 +503,14 @@ class MemberAdmin(
 
     def get_readonly_fields(self, request, obj=None):
         # The unit changes through a transfer; the employer follows the unit.
-        return ("unit", "employer", "employee_code") if obj else ("employer",)
+        if obj is None:
+            return ("employer_company",)
+        return ("unit", "employer_company", "employee_code")
+
+    @admin.display(description=_("employer"))
+    def employer_company(self, obj):
+        # The company, not its union (Unit.company_name).
+        return obj.employer.company_name if obj and obj.employer_id else "—"
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():

@@ -9,6 +9,7 @@ from members import services
 from members.models import Transfer, Unit
 from members.scoped_admin import ScopedModelAdmin, action_run_each
 from members.selectors.register import member_search_q
+from members.selectors.transfers import transfers_awaiting_q
 from members.services.transfers import (
     transfer_deciding_side,
     transfer_member_label,
@@ -32,6 +33,21 @@ class TransferForm(forms.ModelForm):
         return cleaned
 
 
+class AwaitingListFilter(admin.SimpleListFilter):
+    """The pending transfers that the user's units must decide (the staff home)."""
+
+    title = _("waiting for")
+    parameter_name = "awaiting"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Your units' decision"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(transfers_awaiting_q(user=request.user))
+        return queryset
+
+
 @admin.register(Transfer)
 class TransferAdmin(ScopedModelAdmin):
     """Both sides see a transfer; the service decides who acts and who knows whom."""
@@ -45,7 +61,7 @@ class TransferAdmin(ScopedModelAdmin):
         "state",
         "waiting_for",
     )
-    list_filter = ("state",)
+    list_filter = (AwaitingListFilter, "state")
     list_select_related = ("member", "from_unit", "to_unit")
     autocomplete_fields = ("member",)
     # The receiving unit may lie outside the sender's subtree: that is a transfer.

@@ -48,10 +48,17 @@ def _check_unit_under_employer(form, field: str) -> None:
         )
 
 
+class EmployerChoiceField(forms.ModelChoiceField):
+    """Employer units, offered by their company's name rather than their union's."""
+
+    def label_from_instance(self, obj):
+        return obj.company_name
+
+
 class ImportUploadForm(forms.Form):
     """An HRM file for one employer in the user's scope."""
 
-    employer = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("employer"))
+    employer = EmployerChoiceField(queryset=Unit.objects.none(), label=_("Employer"))
     file = forms.FileField(
         label=_("HRM file"), help_text=_("An .xlsx workbook or a .csv file.")
     )
@@ -84,6 +91,7 @@ class HrmProfileForm(forms.ModelForm):
     class Meta:
         model = HrmProfile
         fields = ("employer", "mapping", "full_file", "default_unit")
+        field_classes = {"employer": EmployerChoiceField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -106,6 +114,7 @@ class HrmDepartmentForm(forms.ModelForm):
     class Meta:
         model = HrmDepartment
         fields = ("employer", "code", "name", "unit")
+        field_classes = {"employer": EmployerChoiceField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

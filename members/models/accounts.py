@@ -2,10 +2,13 @@
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from members.text import given_name
 
 
 class UserManager(BaseUserManager):
@@ -80,4 +83,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name or self.email
 
     def get_short_name(self):
-        return self.name.split()[-1] if self.name else self.email
+        """Return the name to greet the person by.
+
+        A member's given name (the last word of their full name, in Vietnamese
+        order); for an account without a member, such as a staff account, its
+        display name whole, which may be a title ("Quản trị hệ thống") whose
+        last word is nobody's name.
+        """
+        try:
+            member = self.member
+        except ObjectDoesNotExist:
+            member = None
+        if member is not None and given_name(member.full_name):
+            return given_name(member.full_name)
+        return self.name or self.email

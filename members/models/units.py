@@ -5,6 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 from members.models.accounts import User
+from members.text import nfc
+
+# How a union's name is formed from its company's, longest first ("Công đoàn
+# cơ sở VNPT Hà Nội" is the grassroots union of "VNPT Hà Nội").
+UNION_NAME_PREFIXES = ("Công đoàn cơ sở ", "Công đoàn ", "CĐCS ", "CĐ ")
 
 
 class Unit(MP_Node):
@@ -25,6 +30,17 @@ class Unit(MP_Node):
         default=False,
         help_text=_("Receives an HRM file for the members it employs."),
     )
+    employer_name = models.CharField(
+        _("company name"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "The employer as its members know it, without the union's words: "
+            "“Tập đoàn Bưu chính Viễn thông Việt Nam”, not “Công đoàn Tập đoàn "
+            "Bưu chính Viễn thông Việt Nam”. Filled from the unit's name when left "
+            "empty."
+        ),
+    )
 
     node_order_by = ["code"]
     scope_path = "path"
@@ -40,6 +56,21 @@ class Unit(MP_Node):
 
     def __str__(self):
         return self.name
+
+    @staticmethod
+    def employer_name_from(union_name: str) -> str:
+        """Return a company's name from its union's: the union's words taken off."""
+        name = nfc(union_name)
+        for prefix in UNION_NAME_PREFIXES:
+            if name.casefold().startswith(prefix.casefold()):
+                rest = name[len(prefix) :]
+                return rest[:1].upper() + rest[1:]
+        return name
+
+    @property
+    def company_name(self) -> str:
+        """Return the employer as people name it: the company, not its union."""
+        return self.employer_name or self.employer_name_from(self.name)
 
 
 class StaffRole(models.Model):

@@ -153,3 +153,46 @@ def care_radar_counts(*, unit, today: date, days: int = 7) -> dict[str, int]:
         .count(),
         "follow_ups": cases.filter(follow_up_on__range=(today, until)).count(),
     }
+
+
+RADAR_DAYS = 14
+
+
+def care_cases_unvisited_count(*, user, today: date, days: int = RADAR_DAYS) -> int:
+    """Return how many of the user's open cases nobody visited in ``days`` days.
+
+    The radar's first list (``care_radar``), counted whole.
+    """
+    since = today - timedelta(days=days)
+    return (
+        scoped(CareCase.objects.all(), user)
+        .filter(status=CareCase.Status.OPEN)
+        .filter(
+            Q(last_visit_on__lt=since)
+            | Q(last_visit_on__isnull=True, opened_on__lt=since)
+        )
+        .count()
+    )
+
+
+def birthdays_count(*, user, today: date, days: int = 7) -> int:
+    """Return how many members and relatives of the user's units have a birthday.
+
+    From today to ``days`` days ahead, as the radar lists them: active
+    members, and the relatives of active members who allow their relatives'
+    care.
+    """
+    keys = _birthday_keys(today, days)
+    members = (
+        scoped(Member.objects.all(), user)
+        .filter(status=Member.Status.ACTIVE, birthday_key__in=keys)
+        .values("pk")
+    )
+    relatives = (
+        scoped(Relative.objects.all(), user)
+        .filter(birthday_key__in=keys, member__status=Member.Status.ACTIVE)
+        .filter(relatives_allowed_q())
+        .order_by()
+        .values("pk")
+    )
+    return members.order_by().union(relatives, all=True).count()

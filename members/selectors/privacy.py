@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -418,3 +419,30 @@ def retention_report(*, today: date, days: int | None = None) -> list[RetentionR
         if left_on <= cutoff:
             rows.append(RetentionRow(member, left_on, False))
     return rows
+
+
+def data_rights_open_summary(*, user: User, today: date) -> dict:
+    """Return the user's open data-rights requests: how many, overdue, next deadline.
+
+    ``next_deadline`` is the earliest last day still to meet (to acknowledge
+    a received request, or to complete an open one), None without any.
+    """
+    status = DataRightsRequest.Status
+    late_ack = Q(status=status.RECEIVED, acknowledge_by__lt=today)
+    late = Q(complete_by__lt=today)
+    summary = (
+        scoped(DataRightsRequest.objects.all(), user)
+        .filter(status__in=DataRightsRequest.OPEN)
+        .aggregate(
+            open=Count("pk"),
+            overdue=Count("pk", filter=late_ack | late),
+            next_ack=Min(
+                "acknowledge_by",
+                filter=Q(status=status.RECEIVED, acknowledge_by__gte=today),
+            ),
+            next_complete=Min("complete_by", filter=Q(complete_by__gte=today)),
+        )
+    )
+    ahead = [d for d in (summary.pop("next_ack"), summary.pop("next_complete")) if d]
+    summary["next_deadline"] = min(ahead, default=None)
+    return summary

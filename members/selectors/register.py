@@ -1,9 +1,10 @@
 """Reads of the register that pages, the admin and the portal home reuse."""
 
 import contextlib
+from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from members.identifiers import phone_clean
 from members.models import Member, Relative
@@ -37,12 +38,19 @@ def member_list(*, user, search: str = "") -> QuerySet[Member]:
 
 
 def member_for_user(*, user) -> Member | None:
-    """Return the member record of a logged-in person, if they have one."""
-    return (
+    """Return the member record of a logged-in person, if they have one.
+
+    The account keeps it as ``user.member`` for the rest of the request, so
+    that the page's greeting (``User.get_short_name``) asks no query more.
+    """
+    member = (
         scoped(Member.objects.all(), user, portal=True)
         .select_related("unit", "employer")
         .first()
     )
+    if user.is_authenticated:
+        Member._meta.get_field("user").remote_field.set_cached_value(user, member)
+    return member
 
 
 def relatives_for_user(*, user) -> QuerySet[Relative]:
@@ -61,4 +69,40 @@ def member_home_panel(*, user) -> dict | None:
         "template": "members/register/home_panel.html",
         "order": 10,
         "member": member,
+    }
+
+
+# Members now in the union: dues exemption does not end membership.
+CURRENT_STATUSES = (Member.Status.ACTIVE, Member.Status.DUES_EXEMPT)
+
+
+def _month_start(day: date, back: int) -> date:
+    year, month0 = divmod(day.year * 12 + day.month - 1 - back, 12)
+    return date(year, month0 + 1, 1)
+
+
+def register_month_figures(*, user, today: date, months: int = 6) -> dict:
+    """Return the user's members now, and who joined and left in recent months.
+
+    One query: ``members`` (current members), and ``months`` as
+    ``(first day, joined, left)`` from the oldest month to this one, by the
+    union join date and the date the member left.
+    """
+    starts = [_month_start(today, back) for back in range(months - 1, -1, -1)]
+    ends = [*starts[1:], _month_start(today, -1)]
+    counts = {"members": Count("pk", filter=Q(status__in=CURRENT_STATUSES))}
+    for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        counts[f"joined_{index}"] = Count(
+            "pk", filter=Q(union_joined_on__gte=start, union_joined_on__lt=end)
+        )
+        counts[f"left_{index}"] = Count(
+            "pk", filter=Q(left_on__gte=start, left_on__lt=end)
+        )
+    row = scoped(Member.objects.all(), user).aggregate(**counts)
+    return {
+        "members": row["members"],
+        "months": [
+            (start, row[f"joined_{index}"], row[f"left_{index}"])
+            for index, start in enumerate(starts)
+        ],
     }

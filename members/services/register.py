@@ -21,9 +21,14 @@ def unit_create(
     level: str,
     parent: Unit | None = None,
     is_employer: bool = False,
+    employer_name: str = "",
     actor: User | None = None,
 ) -> Unit:
-    """Create a unit under ``parent``, or as a root of the tree when it is None."""
+    """Create a unit under ``parent``, or as a root of the tree when it is None.
+
+    An employer without ``employer_name`` is named by its union's name with
+    the union's words taken off (``Unit.employer_name_from``).
+    """
     if parent is None:
         if actor is not None and not actor.is_superuser:
             raise PermissionDenied(_("Only an administrator can add a top-level unit."))
@@ -34,6 +39,8 @@ def unit_create(
         "name": nfc(name),
         "level": level,
         "is_employer": is_employer,
+        "employer_name": nfc(employer_name)
+        or (Unit.employer_name_from(name) if is_employer else ""),
     }
     if Unit.objects.filter(code=fields["code"]).exists():
         raise ValidationError({"code": _("A unit with this code already exists.")})

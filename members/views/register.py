@@ -125,7 +125,7 @@ def profile(request, *, member):
     """Show the member's own record, the CCCD masked."""
     values = {
         "unit": member.unit.name,
-        "employer": member.employer.name,
+        "employer": member.employer.company_name,
         "status": member.get_status_display(),
         "national_id": national_id_masked(member.national_id),
     }

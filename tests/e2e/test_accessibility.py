@@ -29,28 +29,6 @@ FAILING_IMPACTS = {"critical", "serious"}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 TAP_TARGET_PX = 44
 
-# Staff pages whose violations another engineer is fixing under issue #15:
-# {page: {axe rule: the start of the CSS selector of every element it flags}}.
-# The relatives inline's fields and relationship select have no label; the
-# member search box is labelled only by its title; breadcrumb links are told
-# apart from their text by colour alone, at 1.42:1. The integrator removes
-# this list after merging those fixes; nothing else may be added to it.
-_BREADCRUMBS = {"link-in-text-block": ".breadcrumbs > a"}
-KNOWN_STAFF_FIXES_IN_PROGRESS: dict[str, dict[str, str]] = {
-    "admin:members_member_changelist": {"label-title-only": "#searchbar"},
-    "admin:members_member_change": {
-        "label": "#id_relatives-",
-        "select-name": "#id_relatives-",
-        **_BREADCRUMBS,
-    },
-    "admin:members_importrun_change": _BREADCRUMBS,
-    "admin:members_importheldrow_changelist": _BREADCRUMBS,
-    "admin:members_importheldrow_change": _BREADCRUMBS,
-    "admin:members_transfer_changelist": _BREADCRUMBS,
-    "admin:members_transfer_change": _BREADCRUMBS,
-    "admin:members_datarightsrequest_changelist": _BREADCRUMBS,
-}
-
 AXE_RUN_JS = """async (runOnly) => {
   const results = await axe.run(document, {
     runOnly: runOnly,
@@ -117,22 +95,13 @@ def described(violation: dict) -> str:
     )
 
 
-def is_known(violation: dict, known: dict[str, str]) -> bool:
-    """Return whether every element the violation flags is one being fixed."""
-    prefix = known.get(violation["id"])
-    return prefix is not None and all(
-        node.startswith(prefix) for node in violation["nodes"]
-    )
-
-
 @WIDTHS
 def test_staff_pages_have_no_serious_axe_violations(axe_page, tour, width):
     page = axe_page(width, tour.officer)
     found = {}
     for name, path in tour.staff_pages.items():
         visit(page, path)
-        known = KNOWN_STAFF_FIXES_IN_PROGRESS.get(name, {})
-        left = [v for v in axe_violations(page) if not is_known(v, known)]
+        left = axe_violations(page)
         if left:
             found[name] = [described(violation) for violation in left]
     assert found == {}

@@ -107,7 +107,7 @@ def test_member_signs_in_by_email_and_out_through_account_menu(
 
     expect(page).to_have_url(re.compile(r"^http://[^/]+/$"))
     expect(page.locator("html")).to_have_attribute("lang", "vi")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Xin chào, Bình")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Xin chào, Trần Thị Bình")
     screenshot(page, "home")
 
     # The account menu is named by the visible name, after a word for readers.
@@ -162,7 +162,7 @@ def test_phone_pages_do_not_scroll_sideways(page_at, screenshot, superuser, sign
 
     signed_in(page, superuser)
     page.goto("/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Xin chào, Trị")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Xin chào, Lê Quản Trị")
     widths["home"] = document_width(page)
 
     page.goto("/admin/")
@@ -216,14 +216,14 @@ def test_home_of_signed_in_member_is_never_served_offline(
     page = page_at(PHONE)
     page.goto(LOGIN_PATH)
     submit_login(page, member_user.email)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Xin chào, Bình")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Xin chào, Trần Thị Bình")
     wait_for_service_worker(page)
 
     home = page.goto("/")
 
     assert home is not None
     assert "no-store" in home.headers.get("cache-control", "")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Xin chào, Bình")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Xin chào, Trần Thị Bình")
 
     page.context.set_offline(True)
     offline = page.goto("/")

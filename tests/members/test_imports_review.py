@@ -512,17 +512,18 @@ def test_the_fix_view_reads_a_fixed_number_of_queries(
     bad = {**data, field_of(officer.get(url).context["fix_form"], "Email"): "x@"}
 
     # Session, user, permissions, whether the officer has a second factor,
-    # the row with its run and employer, the profile, and whether a newer run
-    # exists.
-    with django_assert_num_queries(8):
+    # the row with its run and employer, the profile, whether a newer run
+    # exists, and the member behind the account for the greeting
+    # (User.get_short_name).
+    with django_assert_num_queries(9):
         officer.get(url)
     # The same again in the service, the held row locked: savepoints of the
     # view and the service, rolled back.
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         officer.post(url, bad)
     for serial in range(5):
         make_member(unit=tree.vnpt_hn, full_name=f"Thêm Người {serial}")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         officer.get(url)
     # Fixed: the view's 8 (one of them: has the officer a second factor); the
     # row locked, newer runs and the profile; the

@@ -38,8 +38,9 @@ INBOX = "/thong-bao/"
 SETTINGS = "/thong-bao/cai-dat/"
 READ_ALL = "/thong-bao/doc-het/"
 # The user (the session is in the cache), the paginator's count, the page's
-# rows and the menu badge's unread count.
-INBOX_QUERIES = 4
+# rows, the menu badge's unread count, and the member behind the account for
+# the menu's greeting (User.get_short_name).
+INBOX_QUERIES = 5
 # The menu badge: one COUNT of the person's unread notifications.
 BADGE_QUERIES = 1
 Status = NotificationDelivery.Status

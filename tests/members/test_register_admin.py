@@ -500,9 +500,10 @@ def test_members_changelist_queries_do_not_grow_with_the_rows(
 
     # The user, their user and group permissions, whether they have a second
     # factor (members.second_factor), their scope's unit paths, the two
-    # related-only filters' choices, the count, and the rows (with units and
-    # employers joined).
-    cl = _changelist_queries(officer_client, django_assert_num_queries, 9)
+    # related-only filters' choices, the count, the rows (with their units
+    # joined), and the member behind the account for the greeting
+    # (User.get_short_name).
+    cl = _changelist_queries(officer_client, django_assert_num_queries, 10)
 
     assert cl.result_count == rows
     assert len(cl.result_list) == rows

@@ -115,7 +115,8 @@ def test_profile_shows_the_members_own_record_with_the_cccd_masked(member_client
     for text in (
         "Nguyễn Thị Hoa",
         "Công đoàn cơ sở VNPT Hà Nội",
-        "Công đoàn Tập đoàn VNPT",
+        # The employer by its company's name (Unit.company_name).
+        "Tập đoàn VNPT",
         "CD0000001",
         "01/03/2015",
         "0912345678",
@@ -127,6 +128,7 @@ def test_profile_shows_the_members_own_record_with_the_cccd_masked(member_client
         "Số CCCD",
     ):
         assert text in page, text
+    assert "Công đoàn Tập đoàn VNPT" not in page
     assert "••••••••2345" in page
     assert "001190012345" not in page
     assert "00119001" not in page
@@ -171,7 +173,7 @@ def test_home_shows_the_member_panel_and_menu(member_client):
 def test_home_has_no_member_panel_for_an_account_without_record(client, member_user):
     client.force_login(member_user)
     page = client.get("/").content.decode()
-    assert "Xin chào, Bình" in page
+    assert "Xin chào, Trần Thị Bình" in page
     assert 'class="member-panel"' not in page
 
 

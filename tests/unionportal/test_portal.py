@@ -29,7 +29,7 @@ def test_anonymous_home_leads_to_the_vietnamese_login(client):
 def test_home_greets_the_member_in_vietnamese(client, member_user):
     client.force_login(member_user)
     page = client.get("/").content.decode()
-    assert "Xin chào, Bình" in page
+    assert "Xin chào, Trần Thị Bình" in page
     assert 'href="/"' in page
     assert "Trang chủ" in page
     assert "Đăng xuất" in page
@@ -44,9 +44,9 @@ def test_english_browser_still_gets_vietnamese(client, member_user):
 def test_member_can_switch_to_english_and_back(client, member_user):
     client.force_login(member_user)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    assert "Hello, Bình" in client.get("/").content.decode()
+    assert "Hello, Trần Thị Bình" in client.get("/").content.decode()
     client.post(reverse("set_language"), {"language": "vi", "next": "/"})
-    assert "Xin chào, Bình" in client.get("/").content.decode()
+    assert "Xin chào, Trần Thị Bình" in client.get("/").content.decode()
 
 
 def test_navigation_leaves_out_entries_whose_page_is_not_built(member_user):

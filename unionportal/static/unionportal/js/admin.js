@@ -43,10 +43,46 @@
     });
   }
 
+  // Django's autocomplete boxes (select2): the box a person reaches is a
+  // <span role="combobox"> named by the chosen value only, so an empty one has
+  // no name. Name it by the field's label and the value; in a table row, where
+  // no label is shown, by the select's own aria-label
+  // (members.scoped_admin.LabelledFieldsFormSet).
+  function nameAutocompletes() {
+    document.querySelectorAll("select.admin-autocomplete").forEach(function (select) {
+      var container = select.nextElementSibling;
+      var box = container && container.querySelector(".select2-selection[role=combobox]");
+      if (!box || box.dataset.named) {
+        return;
+      }
+      box.dataset.named = "1";
+      // The value inside is read as the combobox's: not a nameless textbox of its own.
+      var rendered = box.querySelector(".select2-selection__rendered[role=textbox]");
+      if (rendered) {
+        rendered.removeAttribute("role");
+        rendered.removeAttribute("aria-readonly");
+      }
+      var label = select.id && document.querySelector('label[for="' + select.id + '"]');
+      if (label) {
+        label.id = label.id || select.id + "-label";
+        var value = box.getAttribute("aria-labelledby");
+        box.setAttribute("aria-labelledby", value ? label.id + " " + value : label.id);
+      } else if (select.getAttribute("aria-label")) {
+        box.setAttribute("aria-label", select.getAttribute("aria-label"));
+      }
+    });
+  }
+
   function ready() {
     bindExportToggle();
     bindReadableCrontab();
   }
+
+  // After Django's own scripts built the autocomplete boxes (on jQuery's ready).
+  window.addEventListener("load", nameAutocompletes);
+  document.addEventListener("formset:added", function () {
+    window.setTimeout(nameAutocompletes, 0);
+  });
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", ready);
