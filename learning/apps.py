@@ -47,6 +47,28 @@ class LearningConfig(AppConfig):
             "order": 15,
         },
     ]
+    # Where learning's models sit on the staff home (unionportal.staff_home).
+    staff_sections = [
+        {
+            "key": "learning",
+            "title": _("Learning"),
+            "order": 60,
+            "models": [
+                "course",
+                "module",
+                "lesson",
+                "questioncategory",
+                "question",
+                "quiz",
+                "assignment",
+                "enrolment",
+                "attempt",
+                "videoprogress",
+                "lessoncompletion",
+                "certificate",
+            ],
+        },
+    ]
     celery_schedules = [
         {
             "name": "learning:assignments-sync",

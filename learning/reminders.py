@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from learning.models import Course, Enrolment
 from learning.selectors.courses import LEARNING_STATUSES
-from members.reminders import ReminderTarget, reminder
+from members.reminders import MEMBER, ReminderTarget, reminder
 
 # Days before the deadline on which members not finished are reminded.
 DAYS_BEFORE = (3, 1)
@@ -18,6 +18,7 @@ DAYS_BEFORE = (3, 1)
     name="learning.assignment_deadline",
     label=gettext_lazy("An assigned course is due in a few days"),
     recipients=gettext_lazy("Members who have not finished a course assigned to them"),
+    roles=(MEMBER,),
     crontab={"minute": "0", "hour": "8"},
 )
 def assignment_deadline(*, today: date) -> Iterator[ReminderTarget]:

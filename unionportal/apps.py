@@ -55,3 +55,27 @@ class PortalAdminConfig(admin_apps.AdminConfig):
     # Named in INSTALLED_APPS; the module's default stays UnionPortalConfig.
     default = False
     default_site = "unionportal.admin_site.PortalAdminSite"
+
+    def ready(self):
+        super().ready()
+        # Django writes a boolean's icon with alt="True"/"False" in English
+        # whatever the language; every caller looks the function up when it
+        # runs, so the admin's lists and forms read "Có"/"Không" instead.
+        from django.contrib.admin.templatetags import admin_list
+
+        admin_list._boolean_icon = boolean_icon
+
+
+def boolean_icon(field_val) -> str:
+    """Return the admin's yes/no/unknown icon, its alt text in the user's language."""
+    from django.templatetags.static import static
+    from django.utils.html import format_html
+    from django.utils.translation import gettext
+
+    name = {True: "yes", False: "no", None: "unknown"}[field_val]
+    label = {True: gettext("Yes"), False: gettext("No"), None: gettext("Unknown")}
+    return format_html(
+        '<img src="{}" alt="{}">',
+        static(f"admin/img/icon-{name}.svg"),
+        label[field_val],
+    )

@@ -99,10 +99,35 @@ class DeliveredFilter(admin.SimpleListFilter):
 # Programmes -------------------------------------------------------------------
 
 
+class ProgrammeRuleForm(forms.ModelForm):
+    class Meta:
+        model = ProgrammeRule
+        fields = ("field", "operator", "value")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Codes ("female") shown as the labels staff type, which the rule reads.
+        if self.instance.pk and not self.is_bound:
+            self.initial["value"] = self.instance.value_display()
+
+
 class ProgrammeRuleInline(ScopedTabularInline):
     model = ProgrammeRule
+    form = ProgrammeRuleForm
     extra = 1
     fields = ("field", "operator", "value")
+    readonly_fields = ("rule_shown",)
+
+    def get_fields(self, request, obj=None):
+        # Read only, the parts would show their stored codes ("female"): the
+        # rule is shown as a sentence instead.
+        if not self.has_change_permission(request, obj):
+            return ("rule_shown",)
+        return self.fields
+
+    @admin.display(description=_("rules"))
+    def rule_shown(self, obj):
+        return str(obj)
 
 
 class ProgrammeAmountBandInline(ScopedTabularInline):

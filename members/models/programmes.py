@@ -1,5 +1,7 @@
 """Care programmes: eligibility rules, eligible lists, budgets and deliveries."""
 
+import re
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -233,7 +235,21 @@ class ProgrammeRule(models.Model):
         ordering = ["programme", "pk"]
 
     def __str__(self):
-        return f"{self.get_field_display()} {self.get_operator_display()} {self.value}"
+        return (
+            f"{self.get_field_display()} {self.get_operator_display()} "
+            f"{self.value_display()}"
+        )
+
+    def value_display(self) -> str:
+        """Return the value with its codes as their labels ("female" -> "Nữ")."""
+        from members.eligibility import FIELDS
+
+        spec = FIELDS.get(self.field)
+        if spec is None or spec.choices is None:
+            return self.value
+        labels = {str(value): str(label) for value, label in spec.choices.choices}
+        parts = [part.strip() for part in re.split(r"[,;\n]", self.value)]
+        return ", ".join(labels.get(part, part) for part in parts if part)
 
     def clean(self):
         from members.eligibility import rule_parse

@@ -112,7 +112,7 @@ def test_member_signs_in_by_email_and_out_through_account_menu(
 
     # The account menu is named by the visible name, after a word for readers.
     account = page.locator(".portal-header summary")
-    expect(account).to_have_text(re.compile(r"^\s*Tài khoản: Bình"))
+    expect(account).to_have_text(re.compile(r"^\s*Tài khoản: Trần Thị Bình"))
     account.click()
     page.get_by_role("button", name="Đăng xuất").click()
 

@@ -51,7 +51,9 @@ VISIBLE_TEXT_JS = """() => {
   const blocks = new Set();
   while (walker.nextNode()) {
     const parent = walker.currentNode.parentElement;
-    if (!parent || parent.closest("script, style, template, noscript, svg")) continue;
+    // translate="no": words shown as data (headers a file may carry), not labels.
+    const skipped = "script, style, template, noscript, svg, [translate=no]";
+    if (!parent || parent.closest(skipped)) continue;
     if (!walker.currentNode.data.trim() || !shown(parent)) continue;
     add(walker.currentNode.data);
     blocks.add(parent);
