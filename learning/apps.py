@@ -46,6 +46,12 @@ class LearningConfig(AppConfig):
             "icon": "book-open",
             "order": 15,
         },
+        {
+            "url_name": "learning:my_certificates",
+            "label": _("My certificates"),
+            "icon": "award",
+            "order": 16,
+        },
     ]
     # Where learning's models sit on the staff home (unionportal.staff_home).
     staff_sections = [

@@ -54,6 +54,11 @@ urlpatterns = [
         name="certificate_verify",
     ),
     path(
+        "hoc-tap/chung-nhan/",
+        certificates.my_certificates,
+        name="my_certificates",
+    ),
+    path(
         "hoc-tap/chung-nhan/<uuid:uuid>.pdf",
         certificates.certificate_download,
         name="certificate_download",

@@ -1,4 +1,4 @@
-"""Certificates: the member's own PDF, and the public page that checks one."""
+"""Certificates: the member's list and own PDF, and the public page that checks one."""
 
 from allauth.core import ratelimit
 from django.contrib.auth.decorators import login_required
@@ -6,12 +6,29 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from learning.certificate_pdf import certificate_pdf
 from learning.models import Certificate
 from members.scope import scoped
 from members.views import member_required
+
+
+@never_cache
+@require_safe
+@member_required
+def my_certificates(request, *, member):
+    """List the member's own certificates, each with its download link."""
+    certificates = (
+        scoped(Certificate.objects.all(), request.user, portal=True)
+        .filter(member=member, revoked_at__isnull=True)
+        .select_related("course")
+    )
+    return render(
+        request,
+        "learning/certificates/my_certificates.html",
+        {"certificates": certificates},
+    )
 
 
 def certificate_verify_url(request, certificate: Certificate) -> str:

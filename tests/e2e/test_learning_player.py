@@ -1,8 +1,8 @@
 """Browser tests of learning on a 360 px phone: watch a video, pass a quiz, finish.
 
 The video is a 3-second clip made by the ffmpeg the project's install brings;
-the server credits it from the player's heartbeats alone. (The certificate
-download is not part of this branch: the certificate model does not exist yet.)
+the server credits it from the player's heartbeats alone; the member then
+downloads the certificate the completion issued, a PDF that reads "Chứng nhận".
 """
 
 import re
@@ -12,9 +12,16 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from playwright.sync_api import Page, Request, expect
+from pypdf import PdfReader
 
 from learning import services
-from learning.models import Enrolment, Lesson, LessonCompletion, VideoProgress
+from learning.models import (
+    Certificate,
+    Enrolment,
+    Lesson,
+    LessonCompletion,
+    VideoProgress,
+)
 from learning.services.videos import ffmpeg_exe
 from tests.conftest import vi_text as vi
 from tests.e2e.conftest import PHONE
@@ -103,8 +110,8 @@ def document_width(page: Page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
 
-def test_member_watches_a_video_passes_the_quiz_and_completes_the_course(
-    page_at, signed_in, screenshot, learning_course
+def test_member_watches_a_video_passes_the_quiz_completes_and_downloads_the_certificate(
+    page_at, signed_in, screenshot, learning_course, tmp_path
 ):
     union, course, video, _quiz = learning_course
     member = union.member_a
@@ -171,6 +178,22 @@ def test_member_watches_a_video_passes_the_quiz_and_completes_the_course(
     screenshot(page, "complete")
     enrolment = Enrolment.objects.get(member=member, course=course)
     assert enrolment.completed_at is not None
+
+    certificate = Certificate.objects.get(enrolment=enrolment)
+    page.locator("#my-certificates-link").click()
+    card = page.locator(f"#certificate-{certificate.uuid}")
+    expect(card).to_contain_text(course.title)
+    assert page.locator("#my-certificates article").count() == 1
+    assert document_width(page) <= PHONE
+    screenshot(page, "certificates")
+    with page.expect_download() as download_info:
+        card.get_by_role("button", name=vi("Download the certificate (PDF)")).click()
+    download = download_info.value
+    assert download.suggested_filename == f"chung-nhan-{certificate.uuid}.pdf"
+    pdf = tmp_path / download.suggested_filename
+    download.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert "Chứng nhận" in PdfReader(pdf).pages[0].extract_text()
     assert len({re.sub(r"#.*", "", url) for url in media}) == 1
     assert refused == []
 

@@ -20,7 +20,7 @@ from learning.certificate_pdf import certificate_pdf, certificate_qr_png
 from learning.models import Certificate, Enrolment
 from learning.services import certificates as certificates_service
 from members.models import AuditEvent
-from tests.learning.factories import make_module, make_text_lesson
+from tests.learning.factories import make_course, make_module, make_text_lesson
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +118,34 @@ def test_a_member_downloads_their_own_certificate_and_no_one_elses(
     assert client.get(url).status_code == 404
     client.force_login(union.officer_vnpt)  # staff, but not this member
     assert client.get(url)["Content-Type"] != "application/pdf"
+
+
+def test_my_certificates_lists_the_members_own_with_their_download_links(
+    client, union, course, certificate
+):
+    other_course = make_course(owner_unit=union.vnpt, title="Khoá khác")
+    others = Certificate.objects.get(enrolment=_complete(other_course, union.member_b))
+    url = reverse("learning:my_certificates")
+    client.force_login(union.member_a.user)
+    response = client.get(url)
+    assert list(response.context["certificates"]) == [certificate]
+    html = response.content.decode()
+    own = reverse("learning:certificate_download", args=[certificate.uuid])
+    assert f'href="{own}"' in html
+    assert str(others.uuid) not in html
+    assert f'href="{url}"' in html  # the portal's navigation links to it
+    client.force_login(union.member_b.user)
+    assert list(client.get(url).context["certificates"]) == [others]
+
+
+def test_my_certificates_leaves_out_a_revoked_one(client, union, certificate):
+    services.certificate_revoke(
+        certificate=certificate, actor=union.officer_vnpt, reason="Sai thông tin"
+    )
+    client.force_login(union.member_a.user)
+    response = client.get(reverse("learning:my_certificates"))
+    assert list(response.context["certificates"]) == []
+    assert 'id="no-certificates"' in response.content.decode()
 
 
 def test_the_verify_page_shows_valid_expired_and_revoked_and_nothing_personal(

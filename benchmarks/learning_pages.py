@@ -1,0 +1,765 @@
+"""Benchmark learning's pages: my courses, the sector's course report, a heartbeat.
+
+Run it on PostgreSQL; the database is created when it is missing, migrated,
+seeded once (later runs of the same sizes reuse the data) and measured::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/unionportal_bench_learning \\
+        .venv/bin/python benchmarks/learning_pages.py \\
+        --members 82000 --courses 50 --progress-rows 2000000 --repeat 30
+
+The register comes from members_seed.py; learning's rows are written with
+COPY: ``--courses`` courses of 3 modules of 4 lessons (two videos, a text and
+a quiz), enrolments (``--courses-per-member`` on average), about
+``--progress-rows`` video-progress and lesson-completion rows, and a submitted
+attempt for every quiz passed. Pages are requested in-process through Django's
+test Client with DEBUG off: "my courses" of a member with ``--member-courses``
+courses, the course report of the sector union's officer (the whole register)
+and its XLSX, and a heartbeat of the video player. Each is timed beside a naive
+baseline in the same run, round after round in turn, the baseline swapped in
+for the project's function while its request runs: my courses with queries a
+course (N+1), the report computed by Python loops over the rows, a heartbeat
+with the ORM's get_or_create and save and no row lock. It prints a markdown
+report.
+
+The database name must contain "bench": a register of another size is wiped.
+"""
+
+import argparse
+import io
+import json
+import os
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import databases  # noqa: E402
+from benchmarks.members_admin import Probe, _ms, _ratio, _round_robin  # noqa: E402
+from benchmarks.report import heading, run_facts, table  # noqa: E402
+
+EXAMPLE = (
+    "DATABASE_URL=postgres://postgres@127.0.0.1:5432/unionportal_bench_learning "
+    ".venv/bin/python benchmarks/learning_pages.py"
+)
+SLUG_PREFIX = "bench-learning-"
+LEARNER_EMAIL = "bench-learner@congdoan.local"
+MODULES = 3
+# Each module's lessons, in order: the kinds, and the progress rows one done adds.
+MODULE_LESSONS = ("video", "video", "text", "quiz")
+VIDEO_SECONDS = 300
+COMPLETED_SHARE = 0.12
+GOALS = {"my courses": 100.0, "course report": 2000.0, "heartbeat": 20.0}
+
+
+def main() -> None:
+    args = _arguments()
+    started = time.perf_counter()
+    register = databases.register_ready(args, EXAMPLE)
+    learning = learning_ready(args, register)
+    report = Report(args=args, register=register, learning=learning)
+    report.load_before = os.getloadavg()
+    _measure(args, register, learning, report)
+    report.load_after = os.getloadavg()
+    report.total_s = time.perf_counter() - started
+    report.print()
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    databases.register_arguments(parser)
+    parser.add_argument("--courses", type=int, default=50)
+    parser.add_argument("--courses-per-member", type=float, default=5.0)
+    parser.add_argument(
+        "--progress-rows",
+        type=int,
+        default=2_000_000,
+        help="video-progress and lesson-completion rows, together (about)",
+    )
+    parser.add_argument(
+        "--member-courses", type=int, default=8, help="courses of the measured member"
+    )
+    parser.add_argument("--repeat", type=int, default=30, help="timed requests")
+    parser.add_argument(
+        "--report-repeat",
+        type=int,
+        default=5,
+        help="timed requests of the sector-wide report and its baseline",
+    )
+    parser.add_argument("--warmup", type=int, default=2)
+    databases.seed_arguments(parser)
+    args = parser.parse_args()
+    databases.register_defaults(args)
+    return args
+
+
+# Seeding -------------------------------------------------------------------
+
+
+@dataclass
+class Learning:
+    """What the benchmark measures in learning's seeded rows."""
+
+    learner: object  # the member whose pages are timed
+    video: object  # a video lesson of one of the learner's courses
+    counts: dict[str, int]
+    seeded_s: float | None = None
+    steps: dict[str, float] = field(default_factory=dict)
+
+
+def learning_ready(args, register) -> Learning:
+    """Seed learning's rows, or reuse those a run of the same sizes left."""
+    from learning.models import Course, Enrolment, Lesson
+
+    marker = (
+        f"bench sizes: members={args.members} courses={args.courses} "
+        f"per_member={args.courses_per_member} progress={args.progress_rows} "
+        f"member_courses={args.member_courses} seed={args.seed}"
+    )
+    first = Course.objects.filter(slug=f"{SLUG_PREFIX}1").first()
+    learner = _learner(register)
+    steps: dict[str, float] = {}
+    seeded_s = None
+    if (
+        args.reseed
+        or register.seeded_s is not None
+        or first is None
+        or first.summary != marker
+    ):
+        print(f"Seeding learning ({marker})…", flush=True)
+        started = time.perf_counter()
+        _seed(args, register, learner, marker, steps)
+        seeded_s = time.perf_counter() - started
+        print(f"Seeded learning in {seeded_s:.1f} s", flush=True)
+    else:
+        print("Reusing the learning rows a previous run seeded.", flush=True)
+    enrolment = (
+        Enrolment.objects.filter(member=learner, completed_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    video = (
+        Lesson.objects.filter(module__course=enrolment.course, kind="video")
+        .order_by("module__order", "order")
+        .first()
+    )
+    return Learning(
+        learner=learner,
+        video=video,
+        counts=_counts(),
+        seeded_s=seeded_s,
+        steps=steps,
+    )
+
+
+def _learner(register):
+    """Return the register's sample member, with an account to sign in with."""
+    from members.models import Member, User
+
+    member = register.sample
+    if member.user_id is None:
+        user = User.objects.filter(email=LEARNER_EMAIL).first()
+        if user is None:
+            user = User.objects.create_user(LEARNER_EMAIL, None, name=member.full_name)
+        Member.objects.filter(user=user).update(user=None)
+        Member.objects.filter(pk=member.pk).update(user=user)
+        member.refresh_from_db()
+    return member
+
+
+def _seed(args, register, learner, marker: str, steps: dict[str, float]) -> None:
+    from django.db import connection
+
+    from members.models import Member
+
+    rng = random.Random(args.seed)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE learning_certificate, learning_attempt, learning_videoprogress,"
+            " learning_lessoncompletion, learning_enrolment, learning_assignment,"
+            " learning_course CASCADE"
+        )
+    steps["wipe"] = time.perf_counter() - started
+    started = time.perf_counter()
+    courses = _seed_courses(args, register, marker)
+    steps["courses"] = time.perf_counter() - started
+    started = time.perf_counter()
+    members = list(Member.objects.order_by("pk").values_list("pk", flat=True))
+    buffers = _seed_rows(args, rng, members, courses, learner.pk)
+    steps["rows made"] = time.perf_counter() - started
+    for table_name, (columns, buffer) in buffers.items():
+        started = time.perf_counter()
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(
+                f"COPY {table_name} ({', '.join(columns)}) FROM STDIN"
+            ) as copy,
+        ):
+            buffer.seek(0)
+            while chunk := buffer.read(1 << 20):
+                copy.write(chunk)
+        steps[table_name.removeprefix("learning_")] = time.perf_counter() - started
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ANALYZE learning_enrolment, learning_videoprogress,"
+            " learning_lessoncompletion, learning_attempt, learning_lesson"
+        )
+    steps["analyze"] = time.perf_counter() - started
+
+
+def _seed_courses(args, register, marker: str) -> list[list[tuple[int, str, int]]]:
+    """Create the courses; return each one's lessons as (id, kind, quiz id)."""
+    from learning.models import Course, Lesson, Module, Quiz
+
+    categories = Course.Category.values
+    courses = []
+    for number in range(1, args.courses + 1):
+        course = Course.objects.create(
+            title=f"Khoá học {number:02d}: kỹ năng số",
+            slug=f"{SLUG_PREFIX}{number}",
+            summary=marker if number == 1 else "",
+            category=categories[number % len(categories)],
+            owner_unit=register.sector,
+            status=Course.Status.PUBLISHED,
+        )
+        lessons = []
+        for module_order in range(1, MODULES + 1):
+            module = Module.objects.create(
+                course=course, title=f"Chương {module_order}", order=module_order
+            )
+            for order, kind in enumerate(MODULE_LESSONS, start=1):
+                lesson = Lesson.objects.create(
+                    module=module,
+                    title=f"Bài {module_order}.{order}",
+                    kind=kind,
+                    order=order,
+                    body="Nội dung bài học." if kind == "text" else "",
+                    video_url="https://video.example.vn/bai.mp4"
+                    if kind == "video"
+                    else "",
+                    duration_seconds=VIDEO_SECONDS if kind == "video" else None,
+                )
+                quiz_id = 0
+                if kind == "quiz":
+                    quiz_id = Quiz.objects.create(lesson=lesson, pass_mark=50).pk
+                lessons.append((lesson.pk, kind, quiz_id))
+        courses.append((course.pk, lessons))
+    return courses
+
+
+def _seed_rows(args, rng, members, courses, learner_id) -> dict:
+    """Write the enrolments and progress rows as COPY text, table by table."""
+    now = datetime.now(UTC)
+    per_enrolment = args.progress_rows / max(1, len(members) * args.courses_per_member)
+    lessons_total = len(courses[0][1])
+    rows_all = sum(2 if kind == "video" else 1 for _, kind, _ in courses[0][1])
+    completed_share = min(COMPLETED_SHARE, per_enrolment / rows_all / 2)
+    partial_rows = (per_enrolment - completed_share * rows_all) / (1 - completed_share)
+    # Lessons done of an unfinished enrolment: uniform from 0 to twice the mean.
+    done_max = min(
+        lessons_total - 1, round(2 * partial_rows * lessons_total / rows_all)
+    )
+    most = min(len(courses), round(2 * args.courses_per_member))
+    tables = {
+        "learning_enrolment": (
+            [
+                "member_id",
+                "course_id",
+                "source",
+                "deadline",
+                "enrolled_at",
+                "completed_at",
+            ],
+            io.StringIO(),
+        ),
+        "learning_videoprogress": (
+            [
+                "member_id",
+                "lesson_id",
+                "intervals",
+                "covered_seconds",
+                "active_seconds",
+                "position_seconds",
+                "sessions",
+                "last_heartbeat_at",
+                "completed_at",
+            ],
+            io.StringIO(),
+        ),
+        "learning_lessoncompletion": (
+            ["member_id", "lesson_id", "completed_at"],
+            io.StringIO(),
+        ),
+        "learning_attempt": (
+            [
+                "member_id",
+                "quiz_id",
+                "number",
+                "started_at",
+                "submitted_at",
+                "layout",
+                "responses",
+                "score",
+                "passed",
+                "late",
+            ],
+            io.StringIO(),
+        ),
+    }
+    enrolments = tables["learning_enrolment"][1]
+    progress = tables["learning_videoprogress"][1]
+    completions = tables["learning_lessoncompletion"][1]
+    attempts = tables["learning_attempt"][1]
+    watched = json.dumps([[0, VIDEO_SECONDS]])
+    for member_id in members:
+        if member_id == learner_id:
+            count = min(args.member_courses, len(courses))
+        else:
+            count = rng.randint(0, most)
+        for course_id, lessons in rng.sample(courses, count):
+            enrolled = now - timedelta(days=rng.randint(1, 400))
+            source = "assigned" if rng.random() < 0.6 else "self"
+            deadline = (enrolled + timedelta(days=rng.choice((30, 60, 90)))).date()
+            complete = rng.random() < completed_share and member_id != learner_id
+            done = lessons_total if complete else rng.randint(0, done_max)
+            if member_id == learner_id:
+                done = rng.randint(1, lessons_total - 1)
+            moment = enrolled
+            for lesson_id, kind, quiz_id in lessons[:done]:
+                moment += timedelta(minutes=rng.randint(5, 600))
+                at = moment.isoformat()
+                if kind == "video":
+                    progress.write(
+                        f"{member_id}\t{lesson_id}\t{watched}\t{VIDEO_SECONDS}\t"
+                        f"{VIDEO_SECONDS + rng.randint(0, 60)}\t{VIDEO_SECONDS}\t"
+                        f"{{}}\t{at}\t{at}\n"
+                    )
+                elif kind == "quiz":
+                    score = Decimal(rng.randint(50, 100))
+                    attempts.write(
+                        f"{member_id}\t{quiz_id}\t1\t{at}\t{at}\t[]\t{{}}\t"
+                        f"{score}\tt\tf\n"
+                    )
+                completions.write(f"{member_id}\t{lesson_id}\t{at}\n")
+            if not complete and done < lessons_total and lessons[done][1] == "video":
+                # The video being watched: a progress row not yet complete.
+                seconds = rng.randint(10, VIDEO_SECONDS - 10)
+                progress.write(
+                    f"{member_id}\t{lessons[done][0]}\t{json.dumps([[0, seconds]])}"
+                    f"\t{seconds}\t{seconds}\t{seconds}\t{{}}\t"
+                    f"{moment.isoformat()}\t\\N\n"
+                )
+            completed_at = moment.isoformat() if complete else "\\N"
+            enrolments.write(
+                f"{member_id}\t{course_id}\t{source}\t{deadline}\t"
+                f"{enrolled.isoformat()}\t{completed_at}\n"
+            )
+    return tables
+
+
+def _counts() -> dict[str, int]:
+    from django.db import connection
+
+    tables = {
+        "courses": "learning_course",
+        "lessons": "learning_lesson",
+        "enrolments": "learning_enrolment",
+        "video-progress rows": "learning_videoprogress",
+        "lesson-completion rows": "learning_lessoncompletion",
+        "quiz attempts": "learning_attempt",
+    }
+    counts = {}
+    with connection.cursor() as cursor:
+        for name, table_name in tables.items():
+            cursor.execute(f"SELECT count(*) FROM {table_name}")  # noqa: S608
+            counts[name] = cursor.fetchone()[0]
+    return counts
+
+
+# Baselines -----------------------------------------------------------------
+
+
+def naive_my_courses(*, member):
+    """My courses the naive way: the course and two counts queried a course."""
+    from learning.models import Course, Enrolment, Lesson, LessonCompletion
+
+    rows = list(
+        Enrolment.objects.filter(
+            member=member, course__status=Course.Status.PUBLISHED
+        ).order_by("completed_at", "deadline", "-enrolled_at", "pk")
+    )
+    for row in rows:
+        row.course  # noqa: B018  (one query a course, as a template would)
+        required = Lesson.objects.filter(module__course_id=row.course_id, required=True)
+        row.required_count = required.count()
+        row.done_count = LessonCompletion.objects.filter(
+            member=member, lesson__in=required
+        ).count()
+        total = row.required_count
+        row.percent = round(row.done_count * 100 / total) if total else 0
+    return rows
+
+
+def naive_course_report(*, user, course_id=None):
+    """The course report by Python loops over every row the report reads."""
+    from django.utils import timezone
+
+    from learning.models import (
+        Attempt,
+        Enrolment,
+        Lesson,
+        LessonCompletion,
+        VideoProgress,
+    )
+    from learning.selectors.reports import ReportRow
+    from members.scope import scoped
+
+    today = timezone.localdate()
+    course_of = dict(Lesson.objects.values_list("pk", "module__course_id"))
+    touched = set()
+    for model in (LessonCompletion, VideoProgress):
+        for member_id, lesson_id in model.objects.values_list(
+            "member_id", "lesson_id"
+        ).iterator(chunk_size=20_000):
+            touched.add((member_id, course_of[lesson_id]))
+    best = {}
+    for member_id, course, score in (
+        Attempt.objects.filter(submitted_at__isnull=False)
+        .values_list("member_id", "quiz__lesson__module__course_id", "score")
+        .iterator(chunk_size=20_000)
+    ):
+        touched.add((member_id, course))
+        if score is not None:
+            best[member_id, course] = max(score, best.get((member_id, course), score))
+    enrolments = scoped(Enrolment.objects.all(), user).values_list(
+        "member_id",
+        "course_id",
+        "course__title",
+        "member__unit_id",
+        "member__unit__name",
+        "member__unit__path",
+        "source",
+        "completed_at",
+        "deadline",
+    )
+    if course_id is not None:
+        enrolments = enrolments.filter(course_id=course_id)
+    groups: dict[tuple, dict] = {}
+    for row in enrolments.iterator(chunk_size=20_000):
+        member_id, course, title, unit_id, unit_name, path, source, done, due = row
+        group = groups.setdefault(
+            (title, course, path),
+            {
+                "unit": (unit_id, unit_name),
+                "assigned": 0,
+                "enrolled": 0,
+                "started": 0,
+                "completed": 0,
+                "overdue": 0,
+                "scores": [],
+            },
+        )
+        group["enrolled"] += 1
+        group["assigned"] += source == "assigned"
+        group["completed"] += done is not None
+        group["overdue"] += done is None and due is not None and due < today
+        group["started"] += done is not None or (member_id, course) in touched
+        if (member_id, course) in best:
+            group["scores"].append(best[member_id, course])
+    rows = []
+    for (title, course, _path), group in sorted(groups.items()):
+        scores = group["scores"]
+        average = (
+            (sum(scores) / len(scores)).quantize(Decimal("0.1")) if scores else None
+        )
+        rows.append(
+            ReportRow(
+                course_id=course,
+                course_title=title,
+                unit_id=group["unit"][0],
+                unit_name=group["unit"][1],
+                assigned=group["assigned"],
+                enrolled=group["enrolled"],
+                started=group["started"],
+                completed=group["completed"],
+                overdue=group["overdue"],
+                average_score=average,
+            )
+        )
+    return rows
+
+
+def naive_heartbeat(
+    *, member, lesson, session, sequence, intervals, active_seconds, position
+):
+    """A heartbeat with the ORM's get_or_create and save: no transaction, no lock."""
+    from django.utils import timezone
+
+    from learning.models import VideoProgress
+    from learning.services.progress import (
+        _heartbeat_apply,
+        _require_learning,
+        heartbeat_clean,
+    )
+
+    beat = heartbeat_clean(
+        session=session,
+        sequence=sequence,
+        intervals=intervals,
+        active_seconds=active_seconds,
+        position=position,
+    )
+    _require_learning(member=member, lesson=lesson)
+    progress, _created = VideoProgress.objects.get_or_create(
+        member=member, lesson=lesson
+    )
+    progress.lesson = lesson
+    if _heartbeat_apply(progress, beat, timezone.now()) is not None:
+        progress.save()
+    return progress
+
+
+# Measuring -----------------------------------------------------------------
+
+
+@dataclass
+class LearningProbe(Probe):
+    """A page, with the function its baseline swaps in while it is requested."""
+
+    patch: tuple | None = None  # (module, attribute, replacement)
+    post: object = None  # a callable returning the JSON body of a POST
+    goal_ms: float | None = None
+
+    def get(self):
+        original = None
+        if self.patch is not None:
+            module, name, replacement = self.patch
+            original = getattr(module, name)
+            setattr(module, name, replacement)
+        try:
+            if self.post is not None:
+                response = self.client.post(
+                    self.url, self.post(), content_type="application/json"
+                )
+            else:
+                response = self.client.get(self.url)
+        finally:
+            if original is not None:
+                setattr(module, name, original)
+        if response.status_code != 200:
+            raise RuntimeError(f"{self.url} answered {response.status_code}")
+        if self.post is None and response.get("Content-Type", "").startswith(
+            "text/html"
+        ):
+            response.content  # noqa: B018  (rendered in full)
+        return response
+
+
+def _beats(session: str):
+    """Return a body maker: each call the next heartbeat of a player session."""
+    state = {"sequence": 0}
+
+    def body() -> dict:
+        state["sequence"] += 1
+        start = (state["sequence"] * 10) % (VIDEO_SECONDS - 10)
+        return {
+            "session": session,
+            "sequence": state["sequence"],
+            "intervals": [[start, start + 10]],
+            "active_seconds": 10,
+            "position": start + 10,
+        }
+
+    return body
+
+
+def _measure(args, register, learning: Learning, report: "Report") -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    import learning.admin.reports as admin_reports
+    import learning.services as services
+    import learning.views.courses as views_courses
+
+    member_client = Client()
+    member_client.force_login(learning.learner.user)
+    staff_client = Client()
+    staff_client.force_login(register.sector_user)
+    my_url = reverse("learning:my_courses")
+    beat_url = reverse("learning:lesson_heartbeat", args=[learning.video.pk])
+    report_url = reverse("admin:learning_enrolment_report")
+    xlsx_url = reverse("admin:learning_enrolment_report_xlsx")
+    courses = len(views_courses.my_courses_read(member=learning.learner))
+
+    def pair(page, client, url, rows, goal, patch, post=None, post_base=None):
+        project = LearningProbe(
+            phase="project",
+            page=page,
+            who="",
+            url=url,
+            rows=rows,
+            client=client,
+            post=post,
+            goal_ms=goal,
+        )
+        base = LearningProbe(
+            phase="baseline",
+            page=page,
+            who="",
+            url=url,
+            rows=rows,
+            client=client,
+            base=project,
+            patch=patch,
+            post=post_base,
+        )
+        return [project, base]
+
+    fast = [
+        *pair(
+            "my courses",
+            member_client,
+            my_url,
+            f"{courses} courses",
+            GOALS["my courses"],
+            (views_courses, "my_courses_read", naive_my_courses),
+        ),
+        *pair(
+            "heartbeat",
+            member_client,
+            beat_url,
+            "1 progress row",
+            GOALS["heartbeat"],
+            (services, "video_heartbeat", naive_heartbeat),
+            post=_beats("benchproject"),
+            post_base=_beats("benchnaive"),
+        ),
+    ]
+    report_rows = len(admin_reports.course_report(user=register.sector_user))
+    slow = [
+        *pair(
+            "course report",
+            staff_client,
+            report_url,
+            f"{report_rows} rows",
+            GOALS["course report"],
+            (admin_reports, "course_report", naive_course_report),
+        ),
+        *pair(
+            "course report XLSX",
+            staff_client,
+            xlsx_url,
+            f"{report_rows} rows",
+            None,
+            (admin_reports, "course_report", naive_course_report),
+        ),
+    ]
+    # The baseline must compute what the project computes, or it proves nothing.
+    project_rows = admin_reports.course_report(user=register.sector_user)
+    naive_rows = naive_course_report(user=register.sector_user)
+    report.same_rows = project_rows == naive_rows
+    project_courses = views_courses.my_courses_read(member=learning.learner)
+    naive_courses = naive_my_courses(member=learning.learner)
+    report.same_courses = [
+        (r.pk, r.required_count, r.done_count) for r in project_courses
+    ] == [(r.pk, r.required_count, r.done_count) for r in naive_courses]
+    for probes, rounds in ((fast, args.repeat), (slow, args.report_repeat)):
+        print(f"Warming up and counting queries of {len(probes)} pages…", flush=True)
+        for probe in probes:
+            probe.warm(args.warmup if probes is fast else 1)
+            probe.capture(3 if probes is fast else 1)
+        print(f"Timing {rounds} rounds…", flush=True)
+        _round_robin(probes, rounds)
+    report.probes = fast + slow
+
+
+# Report --------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    args: argparse.Namespace
+    register: object
+    learning: Learning
+    probes: list = field(default_factory=list)
+    load_before: tuple = (0.0, 0.0, 0.0)
+    load_after: tuple | None = None
+    total_s: float = 0.0
+    same_rows: bool = False
+    same_courses: bool = False
+
+    def print(self) -> None:
+        facts = run_facts(
+            register=self.register,
+            load_before=self.load_before,
+            load_after=self.load_after,
+            total_s=self.total_s,
+        )
+        counts = ", ".join(f"{n:,} {name}" for name, n in self.learning.counts.items())
+        facts.append(f"Learning: {counts}")
+        seeded = (
+            "reused from an earlier run of the same sizes"
+            if self.learning.seeded_s is None
+            else f"{self.learning.seeded_s:.1f} s ("
+            + ", ".join(f"{k} {v:.1f} s" for k, v in self.learning.steps.items())
+            + ")"
+        )
+        facts.append(f"Learning seeded: {seeded}")
+        facts.append(
+            f"Rounds: {self.args.repeat} (my courses, heartbeat), "
+            f"{self.args.report_repeat} (report, XLSX); the baseline's rows equal "
+            f"the project's: report {self.same_rows}, my courses {self.same_courses}"
+        )
+        heading("Learning pages (issue 16)", facts)
+        print()
+        rows = []
+        for probe in self.probes:
+            goal = ""
+            if probe.goal_ms is not None:
+                met = "met" if probe.p95_ms < probe.goal_ms else "MISSED"
+                goal = f"p95 < {probe.goal_ms:.0f} ms: {met}"
+            ratio = (
+                f"{_ratio(probe.p95_ms, probe.base.p95_ms)}x"
+                if probe.base is not None
+                else ""
+            )
+            rows.append(
+                [
+                    probe.page,
+                    probe.phase,
+                    probe.rows,
+                    _ms(probe.median_ms),
+                    _ms(probe.p95_ms),
+                    str(probe.queries),
+                    _ms(probe.sql_ms),
+                    ratio,
+                    goal,
+                ]
+            )
+        table(
+            [
+                "Page",
+                "Code",
+                "Rows",
+                "p50 ms",
+                "p95 ms",
+                "Queries",
+                "SQL ms",
+                "Baseline p95 / project p95",
+                "Goal",
+            ],
+            rows,
+            left=3,
+        )
+
+
+if __name__ == "__main__":
+    main()
