@@ -96,6 +96,9 @@ def queue_delete(app: Celery) -> None:
 def worker(request, tmp_path_factory) -> Iterator[WorkController]:
     """A worker in a thread: the portal's own app, or a fresh one on Redis/SQLite."""
     if request.param == "configured":
+        # Messages earlier tests of this process left on its broker are not this
+        # worker's: run by it, they would write while the test's data is flushed.
+        portal_app.control.purge()
         with running_worker(portal_app, "configured") as worker:
             yield worker
         return
