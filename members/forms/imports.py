@@ -82,51 +82,46 @@ class ImportUploadForm(forms.Form):
         return upload
 
 
-class HrmProfileForm(forms.ModelForm):
-    """A mapping profile; its default unit lies under its employer."""
+class _EmployerUnitForm(forms.ModelForm):
+    """A record of an employer whose union unit (``unit_field``) lies under it."""
 
     # The admin sets the user on the class it builds for each request.
     user = None
+    unit_field = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        employer = self.instance.employer if self.instance.employer_id else None
+        if "employer" in self.fields:
+            self.fields["employer"].queryset = employer_units(self.user)
+        self.fields[self.unit_field].queryset = union_units(self.user, employer)
+
+    def clean(self):
+        cleaned = super().clean()
+        _check_unit_under_employer(self, self.unit_field)
+        return cleaned
+
+
+class HrmProfileForm(_EmployerUnitForm):
+    """A mapping profile; its default unit lies under its employer."""
+
+    unit_field = "default_unit"
 
     class Meta:
         model = HrmProfile
         fields = ("employer", "mapping", "full_file", "default_unit")
         field_classes = {"employer": EmployerChoiceField}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        employer = self.instance.employer if self.instance.employer_id else None
-        if "employer" in self.fields:
-            self.fields["employer"].queryset = employer_units(self.user)
-        self.fields["default_unit"].queryset = union_units(self.user, employer)
 
-    def clean(self):
-        cleaned = super().clean()
-        _check_unit_under_employer(self, "default_unit")
-        return cleaned
-
-
-class HrmDepartmentForm(forms.ModelForm):
+class HrmDepartmentForm(_EmployerUnitForm):
     """A department and the union unit under its employer that it maps to."""
 
-    user = None
+    unit_field = "unit"
 
     class Meta:
         model = HrmDepartment
         fields = ("employer", "code", "name", "unit")
         field_classes = {"employer": EmployerChoiceField}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        employer = self.instance.employer if self.instance.employer_id else None
-        if "employer" in self.fields:
-            self.fields["employer"].queryset = employer_units(self.user)
-        self.fields["unit"].queryset = union_units(self.user, employer)
-
-    def clean(self):
-        cleaned = super().clean()
-        _check_unit_under_employer(self, "unit")
-        return cleaned
 
 
 class DepartmentUnitForm(HrmDepartmentForm):
