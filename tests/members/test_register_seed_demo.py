@@ -281,3 +281,29 @@ def test_the_tours_member_pages_show_the_demo(client):
     assert vi("Correct my data") in my_data
     for name in member.relatives.values_list("full_name", flat=True):
         assert name in relatives
+
+
+probe_calls = []
+
+
+def _demo_seed_probe(*, people, today):
+    probe_calls.append((people.member.pk, today))
+    return "Probe: seeded."
+
+
+def test_seed_runs_each_apps_declared_demo_seed(monkeypatch):
+    """An app's AppConfig.demo_seed is called with the demo people; its line printed."""
+    from django.apps import apps as django_apps
+
+    config = django_apps.get_app_config("inspections")
+    monkeypatch.setattr(
+        config,
+        "demo_seed",
+        "tests.members.test_register_seed_demo._demo_seed_probe",
+        raising=False,
+    )
+    probe_calls.clear()
+    out = seed()
+    assert "Probe: seeded." in out
+    member = Member.objects.get(user__email=MEMBER_EMAIL)
+    assert probe_calls == [(member.pk, timezone.localdate())]

@@ -5,10 +5,12 @@ import secrets
 from datetime import date, timedelta
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from faker import Faker
 
 from members.eligibility import years_before
@@ -95,6 +97,8 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"Demo activity: {demo_counts_line(counts)}")
+        for line in apps_demo_seed(people=people, today=today):
+            self.stdout.write(line)
         self.stdout.write("Demo accounts (stored in var/demo-credentials.txt):")
         for role, email, password in credentials:
             self.stdout.write(f"  {role}: {email} / {password}")
@@ -262,6 +266,22 @@ class Command(BaseCommand):
             carer=carer,
         )
         return accounts, people
+
+
+def apps_demo_seed(*, people, today) -> list[str]:
+    """Run each app's demo seed, in INSTALLED_APPS order; return their lines.
+
+    An app declares ``demo_seed = "<app>.demo.seed"`` on its AppConfig: a
+    function ``seed(*, people, today) -> str`` that makes what is missing of
+    its demo data (idempotent, deterministic) for the demo accounts in
+    ``people`` (``DemoPeople``) and returns one line saying what it holds.
+    """
+    lines = []
+    for config in apps.get_app_configs():
+        path = getattr(config, "demo_seed", None)
+        if path:
+            lines.append(import_string(path)(people=people, today=today))
+    return lines
 
 
 def _demo_account(email, name, stored, *, superuser=False) -> tuple[User, str]:
