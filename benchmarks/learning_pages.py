@@ -13,13 +13,16 @@ a quiz), enrolments (``--courses-per-member`` on average), about
 ``--progress-rows`` video-progress and lesson-completion rows, and a submitted
 attempt for every quiz passed. Pages are requested in-process through Django's
 test Client with DEBUG off: "my courses" of a member with ``--member-courses``
-courses, the course report of the sector union's officer (the whole register)
-and its XLSX, and a heartbeat of the video player. Each is timed beside a naive
-baseline in the same run, round after round in turn, the baseline swapped in
-for the project's function while its request runs: my courses with queries a
-course (N+1), the report computed by Python loops over the rows, a heartbeat
-with the ORM's get_or_create and save and no row lock. It prints a markdown
-report.
+courses, the course report page of the sector union's officer (the whole
+register, a row a course and upper union) and its XLSX (a row a course and
+learner's unit), and a heartbeat of the video player. Each is timed beside a
+naive baseline in the same run, round after round in turn, the baseline swapped
+in for the project's function while its request runs: my courses with queries
+a course (N+1), the report computed by Python loops over the progress rows, a
+heartbeat with the ORM's get_or_create and save and no row lock. The
+heartbeat's floor is timed in the same rounds too: a member's JSON POST
+through the same middleware and decorator that only finds the member. It
+prints a markdown report.
 
 The database name must contain "bench": a register of another size is wiped.
 """
@@ -642,6 +645,42 @@ def _beats(session: str):
     return body
 
 
+FLOOR_URLCONF = "benchmarks_learning_floor_urls"
+
+
+def _floor_urls() -> None:
+    """Install a URLconf: the project's, plus the floor of a member's JSON POST.
+
+    The floor is what every heartbeat pays before it does any work of its own:
+    the project's middleware, the session's user, the member (through the
+    same ``learner_json`` decorator as the heartbeat) and a JSON answer. No
+    lesson, no lock, no write. It is measured in the same rounds, so the
+    heartbeat's figures can be read against what the machine gives at the
+    time: a heartbeat cannot be faster than the floor.
+    """
+    import sys
+    import types
+
+    from django.http import JsonResponse
+    from django.test.utils import override_settings
+    from django.urls import clear_url_caches, include, path
+
+    from learning.views import learner_json
+
+    @learner_json
+    def floor(request, *, member):
+        return JsonResponse({"member": member.pk})
+
+    module = types.ModuleType(FLOOR_URLCONF)
+    module.urlpatterns = [
+        path("bench-floor/", floor, name="bench_floor"),
+        path("", include("unionportal.urls")),
+    ]
+    sys.modules[FLOOR_URLCONF] = module
+    override_settings(ROOT_URLCONF=FLOOR_URLCONF).enable()
+    clear_url_caches()
+
+
 def _measure(args, register, learning: Learning, report: "Report") -> None:
     from django.test import Client
     from django.urls import reverse
@@ -650,6 +689,7 @@ def _measure(args, register, learning: Learning, report: "Report") -> None:
     import learning.services as services
     import learning.views.courses as views_courses
 
+    _floor_urls()
     member_client = Client()
     member_client.force_login(learning.learner.user)
     staff_client = Client()
@@ -702,6 +742,15 @@ def _measure(args, register, learning: Learning, report: "Report") -> None:
             (services, "video_heartbeat", naive_heartbeat),
             post=_beats("benchproject"),
             post_base=_beats("benchnaive"),
+        ),
+        LearningProbe(
+            phase="floor",
+            page="heartbeat",
+            who="",
+            url=reverse("bench_floor"),
+            rows="no row",
+            client=member_client,
+            post=_beats("benchfloor"),
         ),
     ]
     sector = register.sector_user
