@@ -384,6 +384,33 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+# Uploaded files (lesson videos, HRM files, evidence…): on this machine's disk
+# ("local", MEDIA_ROOT), or, when several web nodes serve, in an
+# S3-compatible bucket through django-storages ("s3"): private objects, read
+# through short-lived signed links (docs/deploy.md).
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="local")
+if MEDIA_STORAGE == "s3":
+    if not env.str("MEDIA_S3_BUCKET", default=""):
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs MEDIA_S3_BUCKET.")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("MEDIA_S3_BUCKET"),
+            "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("MEDIA_S3_REGION", default="") or None,
+            "access_key": env.str("MEDIA_S3_ACCESS_KEY", default="") or None,
+            "secret_key": env.str("MEDIA_S3_SECRET_KEY", default="") or None,
+            "location": env.str("MEDIA_S3_PREFIX", default=""),
+            # Private objects: never public-read, never overwritten by name.
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": env.int("MEDIA_S3_LINK_SECONDS", default=3600),
+            "signature_version": "s3v4",
+        },
+    }
+elif MEDIA_STORAGE != "local":
+    raise ImproperlyConfigured("MEDIA_STORAGE is local or s3.")
 # Lesson videos go through a view that checks who may watch; behind nginx it
 # hands the file back with X-Accel-Redirect to this internal location (or the
 # header named here, e.g. X-Sendfile), so the web server serves the ranges.
