@@ -1,5 +1,6 @@
 """Writes of plans and activities: the scope, the team's independence, the dates."""
 
+import functools
 from collections.abc import Iterable
 from datetime import date
 
@@ -23,22 +24,34 @@ def _audit(actor, action: str, obj, **detail) -> None:
     )
 
 
-def _refuse(actor, action: str, unit: Unit, error: ValidationError) -> None:
-    """Record a refused write (who, what, why) and raise the error.
+def refusals_recorded(action: str):
+    """Record a refused write (who, what, why) in the audit trail, then raise.
 
-    The record is written after the caller's transaction rolls back, so
-    nothing of the refused write is kept but the refusal itself.
+    The write runs in its own transaction, rolled back on refusal; the record
+    is made after it, so nothing of the refused write is kept but the record.
     """
-    reasons = [str(message) for message in error.messages]
-    transaction.on_commit(
-        lambda: audit_record(
-            actor=actor,
-            action="staff_action",
-            unit=unit,
-            detail={"action": f"{action}_refused", "reasons": reasons},
-        )
-    )
-    raise error
+
+    def decorate(service):
+        @functools.wraps(service)
+        def run(**kwargs):
+            try:
+                return service(**kwargs)
+            except ValidationError as error:
+                target = kwargs.get("plan") or kwargs.get("activity")
+                audit_record(
+                    actor=kwargs.get("actor"),
+                    action="staff_action",
+                    unit=getattr(target, "inspecting_unit", None),
+                    detail={
+                        "action": f"{action}_refused",
+                        "reasons": [str(m) for m in error.messages],
+                    },
+                )
+                raise
+
+        return run
+
+    return decorate
 
 
 def in_subtree(unit: Unit, of: Unit) -> bool:
@@ -138,6 +151,7 @@ def plan_create(*, actor: User | None, inspecting_unit: Unit, year: int, title: 
     return plan
 
 
+@refusals_recorded("inspection_activity_create")
 @transaction.atomic
 def activity_create(
     *,
@@ -171,10 +185,7 @@ def activity_create(
         lead=lead,
         checklist=checklist,
     )
-    try:
-        activity_validate(activity, team=team, contacts=contacts)
-    except ValidationError as error:
-        _refuse(actor, "inspection_activity_create", plan.inspecting_unit, error)
+    activity_validate(activity, team=team, contacts=contacts)
     activity.save()
     activity.team.set(team)
     activity.contacts.set(contacts)
@@ -197,6 +208,7 @@ EDITABLE = (
 )
 
 
+@refusals_recorded("inspection_activity_update")
 @transaction.atomic
 def activity_update(
     *,
@@ -232,10 +244,7 @@ def activity_update(
         setattr(activity, name, nfc(value) if name == "topic" else value)
     team = list(activity.team.all()) if team is None else list(team)
     contacts = list(activity.contacts.all()) if contacts is None else list(contacts)
-    try:
-        activity_validate(activity, team=team, contacts=contacts)
-    except ValidationError as error:
-        _refuse(actor, "inspection_activity_update", activity.inspecting_unit, error)
+    activity_validate(activity, team=team, contacts=contacts)
     activity.save()
     activity.team.set(team)
     activity.contacts.set(contacts)
@@ -251,6 +260,7 @@ _NEXT = {
 }
 
 
+@refusals_recorded("inspection_activity_status")
 @transaction.atomic
 def activity_status_set(
     *,
