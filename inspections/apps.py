@@ -60,6 +60,7 @@ class InspectionsConfig(AppConfig):
                 "recommendation",
                 "checklisttemplate",
                 "answersubmission",
+                "activitydocument",
                 "splittarget",
             ],
             "links": [

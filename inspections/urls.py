@@ -12,12 +12,12 @@ urlpatterns = [
     path("kiem-tra/<int:pk>/bang-kiem/", activities.checklist_page, name="checklist"),
     path("kiem-tra/<int:pk>/tra-loi/", activities.answer_sync, name="answer_sync"),
     path(
-        "kiem-tra/<int:pk>/tai-lieu/<int:document_id>/",
+        "kiem-tra/tai-lieu/<int:document_id>/",
         activities.document_download,
         name="document",
     ),
     path(
-        "kiem-tra/<int:pk>/minh-chung/<int:submission_id>/",
+        "kiem-tra/minh-chung/<int:submission_id>/",
         activities.answer_evidence,
         name="answer_evidence",
     ),

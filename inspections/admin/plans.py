@@ -205,7 +205,7 @@ class ActivityAdmin(ScopedModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("ty-le/", wrap(self.split_view), name="inspections_activity_split"),
-            path("xuat-xlsx/", wrap(self.export_view), name="inspections_activity_export"),
+            path("xuat-xlsx/", wrap(self.export_view), name="inspections_activity_year_xlsx"),
             *super().get_urls(),
         ]
 
@@ -235,7 +235,7 @@ class ActivityAdmin(ScopedModelAdmin):
             "opts": self.opts,
             "title": _("Online and in-person split, %(year)s") % {"year": year},
             **dashboard_context(request.user, year=year, unit=unit, quarter=quarter),
-            "export_url": reverse("admin:inspections_activity_export") + f"?year={year}"
+            "export_url": reverse("admin:inspections_activity_year_xlsx") + f"?year={year}"
             + (f"&unit={unit.pk}" if unit else ""),
         }
         return TemplateResponse(request, "admin/inspections/activity/split.html", context)
@@ -271,6 +271,25 @@ class AnswerSubmissionAdmin(ScopedModelAdmin):
     list_filter = ("outcome", "source")
     search_fields = ("activity__topic", "submitted_by__email")
     list_select_related = ("item", "activity", "submitted_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ActivityDocument)
+class ActivityDocumentAdmin(ScopedModelAdmin):
+    """The files of activities: who sent what, when, and the team's review."""
+
+    list_display = ("title", "activity", "kind", "uploaded_by", "uploaded_at", "review")
+    list_filter = ("kind", "review")
+    search_fields = ("title", "activity__topic")
+    list_select_related = ("activity", "uploaded_by")
 
     def has_add_permission(self, request):
         return False

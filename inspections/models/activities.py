@@ -172,6 +172,9 @@ class ActivityDocument(models.Model):
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
 
     scope_path = "activity__inspected_unit__path"
+    # Everyone on the activity (the team, the unit's contacts) reads its files.
+    owner_path = ("activity__lead", "activity__team", "activity__contacts")
+    scope_distinct = True
 
     class Meta:
         verbose_name = _("activity document")

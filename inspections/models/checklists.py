@@ -185,6 +185,8 @@ class AnswerSubmission(models.Model):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
 
     scope_path = "activity__inspected_unit__path"
+    owner_path = ("activity__lead", "activity__team", "activity__contacts")
+    scope_distinct = True
 
     class Meta:
         verbose_name = _("answer submission")

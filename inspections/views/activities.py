@@ -19,6 +19,7 @@ from inspections.models import (
     ChecklistItem,
 )
 from inspections.selectors.followup import activities_of_person, activity_for_person
+from members.scope import scoped
 
 
 def _activity(user, pk: int):
@@ -132,9 +133,13 @@ def _activity_post(request, activity) -> None:
 
 @login_required
 @require_GET
-def document_download(request, pk: int, document_id: int):
-    activity = _activity(request.user, pk)
-    document = activity.documents.filter(pk=document_id).first()
+def document_download(request, document_id: int):
+    """A file of an activity, to the people on it."""
+    document = (
+        scoped(ActivityDocument.objects.all(), request.user, portal=True)
+        .filter(pk=document_id)
+        .first()
+    )
     if document is None:
         raise Http404(_("No such document."))
     return FileResponse(document.file.open("rb"), as_attachment=True)
@@ -252,9 +257,13 @@ def answer_sync(request, pk: int):
 
 @login_required
 @require_GET
-def answer_evidence(request, pk: int, submission_id: int):
-    activity = _activity(request.user, pk)
-    submission = activity.submissions.filter(pk=submission_id).first()
+def answer_evidence(request, submission_id: int):
+    """The photo or file sent with an answer, to the people on the activity."""
+    submission = (
+        scoped(AnswerSubmission.objects.all(), request.user, portal=True)
+        .filter(pk=submission_id)
+        .first()
+    )
     if submission is None or not submission.evidence:
         raise Http404(_("No such document."))
     return FileResponse(submission.evidence.open("rb"))
