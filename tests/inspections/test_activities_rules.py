@@ -18,12 +18,12 @@ def test_an_inspector_cannot_be_on_a_team_inspecting_their_own_unit(
     tree, plan, inspector
 ):
     # The grassroots officer holds a role in VNPT Hà Nội: not on its inspection.
-    with pytest.raises(ValidationError, match="may not inspect their own unit"):
+    with pytest.raises(ValidationError, match="không được kiểm tra đơn vị của mình"):
         make_activity(
             plan=plan, inspected=tree.vnpt_hn, lead=inspector, team=[tree.grassroots_officer]
         )
     # Nor as the lead.
-    with pytest.raises(ValidationError, match="may not inspect their own unit"):
+    with pytest.raises(ValidationError, match="không được kiểm tra đơn vị của mình"):
         make_activity(plan=plan, inspected=tree.vnpt_hn, lead=tree.grassroots_officer)
     assert not Activity.objects.exists()
 
@@ -31,7 +31,7 @@ def test_an_inspector_cannot_be_on_a_team_inspecting_their_own_unit(
 def test_a_member_of_a_group_under_the_unit_is_of_the_unit_too(tree, plan, inspector):
     member = make_member(unit=tree.vnpt_hn_group, full_name="Lê Văn Tổ", email="to@vnpt.vn")
     account = make_account(member)
-    with pytest.raises(ValidationError, match="may not inspect their own unit"):
+    with pytest.raises(ValidationError, match="không được kiểm tra đơn vị của mình"):
         make_activity(plan=plan, inspected=tree.vnpt_hn, lead=inspector, team=[account])
     # Inspecting the sibling union is no conflict.
     activity = make_activity(
@@ -48,7 +48,7 @@ def test_an_upper_officer_may_inspect_a_unit_below_their_own(tree, plan):
 
 def test_moving_the_team_onto_their_own_unit_is_refused(tree, plan, inspector):
     activity = make_activity(plan=plan, inspected=tree.vnpt_hcm, lead=inspector)
-    with pytest.raises(ValidationError, match="may not inspect their own unit"):
+    with pytest.raises(ValidationError, match="không được kiểm tra đơn vị của mình"):
         services.activity_update(
             actor=tree.upper_officer, activity=activity, team=[tree.grassroots_officer],
             inspected_unit=tree.vnpt_hn,
@@ -61,7 +61,7 @@ def test_moving_the_team_onto_their_own_unit_is_refused(tree, plan, inspector):
 def test_the_inspected_unit_must_lie_in_the_inspecting_units_subtree(
     tree, plan, inspector
 ):
-    with pytest.raises(ValidationError, match="cannot inspect it"):
+    with pytest.raises(ValidationError, match="không thể kiểm tra"):
         make_activity(plan=plan, inspected=tree.vtc_dt, lead=inspector)
 
 
@@ -102,11 +102,11 @@ def test_a_refused_activity_is_recorded_with_its_reasons(
         )
     event = AuditEvent.objects.get(detail__action="inspection_activity_create_refused")
     assert event.actor == tree.upper_officer
-    assert "may not inspect their own unit" in event.detail["reasons"][0]
+    assert "không được kiểm tra đơn vị của mình" in event.detail["reasons"][0]
 
 
 def test_the_planned_start_must_fall_in_the_plans_year(tree, plan, inspector):
-    with pytest.raises(ValidationError, match="plan's year"):
+    with pytest.raises(ValidationError, match="thuộc năm của kế hoạch"):
         make_activity(
             plan=plan, inspected=tree.vnpt_hn, lead=inspector, start=date(2027, 1, 5)
         )
@@ -116,7 +116,7 @@ def test_cancelling_needs_a_reason_and_a_done_activity_cannot_be_cancelled(
     tree, plan, inspector
 ):
     activity = make_activity(plan=plan, inspected=tree.vnpt_hn, lead=inspector)
-    with pytest.raises(ValidationError, match="why"):
+    with pytest.raises(ValidationError, match="lý do hủy"):
         services.activity_status_set(
             actor=None, activity=activity, status="cancelled", reason=" "
         )
@@ -143,5 +143,5 @@ def test_the_follow_up_closes_only_when_every_recommendation_is_accepted(
         owner=tree.grassroots_officer,
         due_date=date(2099, 1, 1),
     )
-    with pytest.raises(ValidationError, match="accepted"):
+    with pytest.raises(ValidationError, match="phải được chấp nhận"):
         services.activity_status_set(actor=None, activity=activity, status="closed")

@@ -54,9 +54,9 @@ def test_not_compliant_needs_a_comment_and_evidence_and_makes_a_finding(
     activity, inspector
 ):
     yes_no = items(activity)[0]
-    with pytest.raises(ValidationError, match="comment and evidence"):
+    with pytest.raises(ValidationError, match="nhận xét và minh chứng"):
         submit(activity, inspector, yes_no, key="a", verdict="no", comment="Chậm")
-    with pytest.raises(ValidationError, match="comment and evidence"):
+    with pytest.raises(ValidationError, match="nhận xét và minh chứng"):
         submit(activity, inspector, yes_no, key="b", verdict="no", evidence=photo())
     assert not ChecklistAnswer.objects.exists()
     assert not Finding.objects.exists()
@@ -126,7 +126,7 @@ def test_a_second_devices_conflicting_answer_goes_to_the_lead(activity, inspecto
     same = submit(activity, tree.sibling_officer, score, key="p3", score=8, device="p2")
     assert same.outcome == AnswerSubmission.Outcome.APPLIED
 
-    with pytest.raises(Exception, match="lead"):
+    with pytest.raises(Exception, match="trưởng đoàn"):
         services.conflict_resolve(actor=tree.sibling_officer, submission=conflict, take=True)
     services.conflict_resolve(actor=inspector, submission=conflict, take=True)
     answer.refresh_from_db()
@@ -158,7 +158,7 @@ def test_contacts_answer_online_activities_only_and_outsiders_never(
 ):
     text = items(activity)[2]
     # In person: the unit's contact does not answer.
-    with pytest.raises(Exception, match="do not answer"):
+    with pytest.raises(Exception, match="không trả lời bảng kiểm"):
         submit(activity, tree.grassroots_officer, text, key="c", text="x")
     online = make_activity(
         plan=plan,
@@ -170,7 +170,7 @@ def test_contacts_answer_online_activities_only_and_outsiders_never(
         start=date(2026, 5, 5),
     )
     submit(online, tree.grassroots_officer, text, key="c", text="Đã nộp")
-    with pytest.raises(Exception, match="do not answer"):
+    with pytest.raises(Exception, match="không trả lời bảng kiểm"):
         submit(online, tree.vtc_officer, text, key="v", text="x")
 
 
