@@ -277,14 +277,13 @@ def measure(args, register) -> dict:
     }
     naives = {
         "split page": lambda: split_naive(user=user, year=year),
-        "overdue list": lambda: recommendations_overdue_naive(
-            user=user, today=today
-        ),
+        "overdue list": lambda: recommendations_overdue_naive(user=user, today=today),
     }
     results = {}
     for name, url in pages.items():
         response = client.get(url)
-        assert response.status_code == 200, (name, response.status_code)
+        if response.status_code != 200:
+            raise SystemExit(f"{name}: {url} answered {response.status_code}")
         with CaptureQueriesContext(connection) as captured:
             client.get(url)
         project, naive, selector = [], [], []

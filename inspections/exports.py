@@ -80,7 +80,8 @@ def year_workbook(*, activities, findings, recommendations):
     """Write the three sheets to a temporary file and return it, rewound."""
     import xlsxwriter
 
-    out = tempfile.TemporaryFile()
+    # Handed to FileResponse, which closes it once streamed.
+    out = tempfile.TemporaryFile()  # noqa: SIM115
     book = xlsxwriter.Workbook(
         out, {"constant_memory": True, "strings_to_formulas": False}
     )
@@ -104,8 +105,9 @@ def year_workbook(*, activities, findings, recommendations):
             _("reason cancelled"),
         ],
         _activity_rows(
-            activities.select_related("inspecting_unit", "inspected_unit", "lead")
-            .order_by("planned_start", "pk")
+            activities.select_related(
+                "inspecting_unit", "inspected_unit", "lead"
+            ).order_by("planned_start", "pk")
         ),
     )
     _sheet(
@@ -155,5 +157,3 @@ def year_querysets(*, scoped_activities, year: int):
         "findings": Finding.objects.filter(activity__in=ids),
         "recommendations": Recommendation.objects.filter(finding__activity__in=ids),
     }
-
-

@@ -55,7 +55,7 @@ def _chart(kind: KindSplit) -> KindChart:
                 online_height=online_height,
                 in_person_y=TOP,
                 in_person_height=in_person_height,
-                value="–" if share is None else f"{share:g}%",
+                value="-" if share is None else f"{share:g}%",
                 empty=share is None,
             )
         )
@@ -65,7 +65,10 @@ def _chart(kind: KindSplit) -> KindChart:
         height=TOP + CHART_HEIGHT + 40,
         target_y=TOP + CHART_HEIGHT - round(CHART_HEIGHT * kind.target_online / 100),
         bars=bars,
-        axis=[(TOP + CHART_HEIGHT - round(CHART_HEIGHT * p / 100), p) for p in (0, 50, 100)],
+        axis=[
+            (TOP + CHART_HEIGHT - round(CHART_HEIGHT * p / 100), p)
+            for p in (0, 50, 100)
+        ],
     )
 
 
@@ -125,7 +128,9 @@ def dashboard_context(user, *, year: int, unit=None, quarter: int | None) -> dic
     for inspecting, kinds in split.units:
         for kind in kinds:
             cell = kind.quarters[quarter] if quarter else kind.year
-            unit_rows.append((inspecting, Row(kind.label, kind, cell, kind.on_target(cell))))
+            unit_rows.append(
+                (inspecting, Row(kind.label, kind, cell, kind.on_target(cell)))
+            )
     return {
         "split": split,
         "year": year,

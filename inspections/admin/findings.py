@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from inspections import services
@@ -10,7 +11,6 @@ from inspections.models import Finding, Recommendation
 from inspections.selectors.followup import recommendations_overdue
 from members.scope import unit_in_scope
 from members.scoped_admin import ScopedModelAdmin, ScopedTabularInline
-from django.utils import timezone
 
 
 class RepeatedFilter(admin.SimpleListFilter):
@@ -177,9 +177,11 @@ class RecommendationAdmin(ScopedModelAdmin):
         class Checked(form):
             def clean(self):
                 cleaned = super().clean()
-                if obj is not None and cleaned.get("decision") == "return" and not (
-                    cleaned.get("review_note") or ""
-                ).strip():
+                if (
+                    obj is not None
+                    and cleaned.get("decision") == "return"
+                    and not (cleaned.get("review_note") or "").strip()
+                ):
                     raise ValidationError(admin_self.return_needs_note)
                 return cleaned
 

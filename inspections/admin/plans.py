@@ -79,7 +79,16 @@ class DocumentInline(ScopedTabularInline):
 class AnswerInline(ScopedTabularInline):
     model = ChecklistAnswer
     extra = 0
-    fields = ("item", "verdict", "score", "text", "comment", "evidence", "answered_by", "answered_at")
+    fields = (
+        "item",
+        "verdict",
+        "score",
+        "text",
+        "comment",
+        "evidence",
+        "answered_by",
+        "answered_at",
+    )
     readonly_fields = fields
     can_delete = False
 
@@ -148,18 +157,37 @@ class ActivityAdmin(ScopedModelAdmin):
     list_filter = ("year", "kind", "mode", "status", WeekFilter, ConflictFilter)
     search_fields = ("topic", "inspected_unit__name")
     list_select_related = ("inspected_unit",)
-    autocomplete_fields = ("plan", "inspected_unit", "lead", "team", "contacts", "checklist")
+    autocomplete_fields = (
+        "plan",
+        "inspected_unit",
+        "lead",
+        "team",
+        "contacts",
+        "checklist",
+    )
     readonly_fields = ("status", "original_start", "cancelled_reason")
     inlines = (DocumentInline, AnswerInline)
     actions = (
-        _status_action(Activity.Status.IN_PROGRESS, gettext_lazy("Start the selected activities")),
-        _status_action(Activity.Status.CONCLUDED, gettext_lazy("Conclude the selected activities")),
-        _status_action(Activity.Status.CLOSED, gettext_lazy("Close the follow-up of the selected activities")),
+        _status_action(
+            Activity.Status.IN_PROGRESS, gettext_lazy("Start the selected activities")
+        ),
+        _status_action(
+            Activity.Status.CONCLUDED, gettext_lazy("Conclude the selected activities")
+        ),
+        _status_action(
+            Activity.Status.CLOSED,
+            gettext_lazy("Close the follow-up of the selected activities"),
+        ),
     )
     change_list_template = "admin/inspections/activity/change_list.html"
 
     def get_fields(self, request, obj=None):
-        return (*ActivityAdminForm.Meta.fields, "status", "original_start", "cancelled_reason")
+        return (
+            *ActivityAdminForm.Meta.fields,
+            "status",
+            "original_start",
+            "cancelled_reason",
+        )
 
     def has_change_permission(self, request, obj=None):
         # Staff of the inspected unit see its activities; only the inspecting
@@ -174,10 +202,19 @@ class ActivityAdmin(ScopedModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        people = {"team": list(data.get("team") or ()), "contacts": list(data.get("contacts") or ())}
+        people = {
+            "team": list(data.get("team") or ()),
+            "contacts": list(data.get("contacts") or ()),
+        }
         if change:
-            fields = {name: data.get(name) for name in services.activities.EDITABLE if name in data}
-            saved = services.activity_update(actor=request.user, activity=obj, **fields, **people)
+            fields = {
+                name: data.get(name)
+                for name in services.activities.EDITABLE
+                if name in data
+            }
+            saved = services.activity_update(
+                actor=request.user, activity=obj, **fields, **people
+            )
         else:
             saved = services.activity_create(
                 actor=request.user,
@@ -205,7 +242,11 @@ class ActivityAdmin(ScopedModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("ty-le/", wrap(self.split_view), name="inspections_activity_split"),
-            path("xuat-xlsx/", wrap(self.export_view), name="inspections_activity_year_xlsx"),
+            path(
+                "xuat-xlsx/",
+                wrap(self.export_view),
+                name="inspections_activity_year_xlsx",
+            ),
             *super().get_urls(),
         ]
 
@@ -215,7 +256,9 @@ class ActivityAdmin(ScopedModelAdmin):
         today = timezone.localdate()
         try:
             year = int(request.GET.get("year") or today.year)
-            quarter = int(request.GET["quarter"]) if request.GET.get("quarter") else None
+            quarter = (
+                int(request.GET["quarter"]) if request.GET.get("quarter") else None
+            )
             unit_id = int(request.GET["unit"]) if request.GET.get("unit") else None
         except ValueError as error:
             raise Http404(_("No such period or unit.")) from error
@@ -235,10 +278,13 @@ class ActivityAdmin(ScopedModelAdmin):
             "opts": self.opts,
             "title": _("Online and in-person split, %(year)s") % {"year": year},
             **dashboard_context(request.user, year=year, unit=unit, quarter=quarter),
-            "export_url": reverse("admin:inspections_activity_year_xlsx") + f"?year={year}"
+            "export_url": reverse("admin:inspections_activity_year_xlsx")
+            + f"?year={year}"
             + (f"&unit={unit.pk}" if unit else ""),
         }
-        return TemplateResponse(request, "admin/inspections/activity/split.html", context)
+        return TemplateResponse(
+            request, "admin/inspections/activity/split.html", context
+        )
 
     def export_view(self, request):
         year, unit, _quarter = self._filters(request)
@@ -247,7 +293,9 @@ class ActivityAdmin(ScopedModelAdmin):
             activities = activities.filter(inspecting_unit__path__startswith=unit.path)
         querysets = year_querysets(scoped_activities=activities, year=year)
         querysets["findings"] = scoped(querysets["findings"], request.user)
-        querysets["recommendations"] = scoped(querysets["recommendations"], request.user)
+        querysets["recommendations"] = scoped(
+            querysets["recommendations"], request.user
+        )
         audit_record(
             actor=request.user,
             action="export",
@@ -267,7 +315,15 @@ class ActivityAdmin(ScopedModelAdmin):
 class AnswerSubmissionAdmin(ScopedModelAdmin):
     """Every answer sent, and the conflicts the lead settles (in the portal)."""
 
-    list_display = ("item", "activity", "submitted_by", "answered_at", "received_at", "source", "outcome")
+    list_display = (
+        "item",
+        "activity",
+        "submitted_by",
+        "answered_at",
+        "received_at",
+        "source",
+        "outcome",
+    )
     list_filter = ("outcome", "source")
     search_fields = ("activity__topic", "submitted_by__email")
     list_select_related = ("item", "activity", "submitted_by")

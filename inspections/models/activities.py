@@ -88,7 +88,9 @@ class Activity(models.Model):
         blank=True,
     )
     minutes = models.TextField(_("minutes"), blank=True)
-    cancelled_reason = models.CharField(_("reason cancelled"), max_length=255, blank=True)
+    cancelled_reason = models.CharField(
+        _("reason cancelled"), max_length=255, blank=True
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -34,7 +34,7 @@ class ChecklistTemplate(models.Model):
 
 
 class ChecklistItem(models.Model):
-    """One question of a template, answered yes/no/not applicable, by a score or text."""
+    """One question of a template: yes/no/not applicable, a score, or text."""
 
     class AnswerType(models.TextChoices):
         YES_NO = "yes_no", _("Compliant / not compliant / not applicable")

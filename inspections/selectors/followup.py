@@ -9,7 +9,7 @@ from members.scope import scoped
 
 
 def recommendations_overdue(*, user, today: date) -> QuerySet:
-    """Recommendations in the user's scope past their due date, the unit still to act."""
+    """Recommendations in the user's scope past due, the unit still to act."""
     return scoped(
         Recommendation.objects.filter(
             status__in=Recommendation.WAITING_ON_UNIT, due_date__lt=today

@@ -124,7 +124,7 @@ class Split:
 
 def split_targets() -> dict[str, int]:
     """The online share to reach for each kind; 100 for a kind with no row yet."""
-    targets = {kind: 100 for kind in Kind.values}
+    targets = dict.fromkeys(Kind.values, 100)
     targets.update(SplitTarget.objects.values_list("kind", "online_percent"))
     return targets
 

@@ -5,9 +5,9 @@
 
 from inspections.services.activities import (
     activity_create,
-    activity_validate,
     activity_status_set,
     activity_update,
+    activity_validate,
     own_unit_conflicts,
     plan_create,
 )
@@ -32,8 +32,8 @@ __all__ = [
     "activity_create",
     "activity_roles",
     "activity_status_set",
-    "activity_validate",
     "activity_update",
+    "activity_validate",
     "answer_submit",
     "calendar_feed_for",
     "checklist_template_revise",

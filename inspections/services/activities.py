@@ -87,7 +87,9 @@ def own_unit_conflicts(*, people: Iterable[User], inspected_unit: Unit) -> list[
     ]
 
 
-def activity_validate(activity: Activity, *, team: list[User], contacts: list[User]) -> None:
+def activity_validate(
+    activity: Activity, *, team: list[User], contacts: list[User]
+) -> None:
     errors = []
     plan = activity.plan
     if not in_subtree(activity.inspected_unit, plan.inspecting_unit):
@@ -114,26 +116,35 @@ def activity_validate(activity: Activity, *, team: list[User], contacts: list[Us
     for person in conflicts:
         errors.append(
             _("%(person)s belongs to %(unit)s and may not inspect their own unit.")
-            % {"person": person.get_full_name() or person, "unit": activity.inspected_unit}
+            % {
+                "person": person.get_full_name() or person,
+                "unit": activity.inspected_unit,
+            }
         )
     outsiders = [
         person
         for person in contacts
         if not any(
-            in_subtree(unit, activity.inspected_unit) for unit in inspector_units(person)
+            in_subtree(unit, activity.inspected_unit)
+            for unit in inspector_units(person)
         )
     ]
     for person in outsiders:
         errors.append(
             _("%(person)s does not belong to %(unit)s and cannot answer for it.")
-            % {"person": person.get_full_name() or person, "unit": activity.inspected_unit}
+            % {
+                "person": person.get_full_name() or person,
+                "unit": activity.inspected_unit,
+            }
         )
     if errors:
         raise ValidationError(errors)
 
 
 @transaction.atomic
-def plan_create(*, actor: User | None, inspecting_unit: Unit, year: int, title: str) -> Plan:
+def plan_create(
+    *, actor: User | None, inspecting_unit: Unit, year: int, title: str
+) -> Plan:
     """Create the year's plan of an inspecting unit (one a unit a year)."""
     require_unit_in_scope(actor, inspecting_unit)
     if Plan.objects.filter(inspecting_unit=inspecting_unit, year=year).exists():
@@ -168,7 +179,7 @@ def activity_create(
     contacts: Iterable[User] = (),
     checklist=None,
 ) -> Activity:
-    """Plan an activity: the unit in the inspecting unit's subtree, nobody on their own."""
+    """Plan an activity: the unit under the inspecting unit, nobody on their own."""
     require_unit_in_scope(actor, plan.inspecting_unit)
     team, contacts = list(team), list(contacts)
     activity = Activity(

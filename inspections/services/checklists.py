@@ -67,10 +67,7 @@ def _clean(item: ChecklistItem, values: dict, evidence, current) -> dict:
             )
             if not comment or not has_evidence:
                 raise ValidationError(
-                    _(
-                        "A not compliant answer needs a comment and evidence: "
-                        "%(item)s"
-                    )
+                    _("A not compliant answer needs a comment and evidence: %(item)s")
                     % {"item": item.text}
                 )
     elif item.answer_type == ChecklistItem.AnswerType.SCORE:
@@ -274,7 +271,9 @@ def checklist_template_revise(
     if not template.activities.exists():
         return template
     latest = (
-        ChecklistTemplate.objects.filter(code=template.code).order_by("-version").first()
+        ChecklistTemplate.objects.filter(code=template.code)
+        .order_by("-version")
+        .first()
     )
     revised = ChecklistTemplate.objects.create(
         code=template.code,
@@ -297,4 +296,3 @@ def checklist_template_revise(
 
 def template_in_use(template: ChecklistTemplate) -> bool:
     return template.activities.exists()
-

@@ -1,4 +1,4 @@
-"""Findings and recommendations: repeated findings flagged, the follow-up to acceptance."""
+"""Findings and recommendations: repeats flagged, followed up to acceptance."""
 
 from datetime import date
 
@@ -52,7 +52,9 @@ def finding_create_for_answer(*, answer) -> Finding:
     Its topic is the checklist's topic and the item's question, so that the
     same failing item found again next year is flagged repeated.
     """
-    existing = Finding.objects.filter(activity=answer.activity, item=answer.item).first()
+    existing = Finding.objects.filter(
+        activity=answer.activity, item=answer.item
+    ).first()
     if existing is not None:
         if existing.description != answer.comment:
             existing.description = answer.comment
@@ -145,7 +147,7 @@ def recommendation_respond(
     response: str,
     evidence: UploadedFile | None,
 ) -> Recommendation:
-    """The owner says what the unit did, with evidence; the inspecting unit reviews it."""
+    """The owner says what the unit did, with evidence; the inspectors review it."""
     recommendation = Recommendation.objects.select_for_update().get(
         pk=recommendation.pk
     )

@@ -69,8 +69,9 @@ def activity_page(request, pk: int):
         return redirect("inspections:activity", pk=activity.pk)
     documents = activity.documents.select_related("uploaded_by", "reviewed_by")
     conflicts = (
-        activity.submissions.filter(outcome=AnswerSubmission.Outcome.CONFLICT)
-        .select_related("item", "submitted_by")
+        activity.submissions.filter(
+            outcome=AnswerSubmission.Outcome.CONFLICT
+        ).select_related("item", "submitted_by")
         if "lead" in roles
         else []
     )
@@ -109,7 +110,9 @@ def _activity_post(request, activity) -> None:
             kind=request.POST.get("kind") or None,
         )
     elif action == "review":
-        document = activity.documents.filter(pk=request.POST.get("document") or 0).first()
+        document = activity.documents.filter(
+            pk=request.POST.get("document") or 0
+        ).first()
         if document is None:
             raise Http404(_("No such document."))
         services.document_review(
@@ -230,7 +233,10 @@ def answer_sync(request, pk: int):
             user=request.user,
             activity=activity,
             item=item,
-            values={name: request.POST.get(name, "") for name in ("verdict", "score", "text", "comment")},
+            values={
+                name: request.POST.get(name, "")
+                for name in ("verdict", "score", "text", "comment")
+            },
             evidence=request.FILES.get("evidence"),
             answered_at=_answered_at(request.POST.get("answered_at", "")),
             source=(

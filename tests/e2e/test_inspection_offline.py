@@ -73,10 +73,17 @@ def test_checklist_answered_offline_reaches_the_server_when_back_online(
     text_input.blur()
 
     status = page.locator("#sync-status")
-    expect(status).to_contain_text(vi("No network: answers are kept on this device and sent when the network returns."))
+    expect(status).to_contain_text(
+        vi(
+            "No network: answers are kept on this device and sent when the "
+            "network returns."
+        )
+    )
     expect(status).to_have_attribute("data-waiting", "3")
     for item in (yes_no, score, text):
-        expect(page.locator(f"#item-{item.pk}")).to_have_attribute("data-state", "pending")
+        expect(page.locator(f"#item-{item.pk}")).to_have_attribute(
+            "data-state", "pending"
+        )
     screenshot(page, "offline")
     assert not ChecklistAnswer.objects.filter(activity=activity).exists()
 

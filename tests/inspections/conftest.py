@@ -20,7 +20,7 @@ def tree(db):
 
 @pytest.fixture
 def plan(tree):
-    """VNPT's plan for 2026: VNPT's committee inspects the grassroots unions under it."""
+    """VNPT's plan for 2026: its committee inspects the grassroots unions under it."""
     return make_plan(unit=tree.vnpt)
 
 
@@ -31,7 +31,7 @@ def checklist(db):
 
 @pytest.fixture
 def inspector(tree):
-    """An inspector of VNPT's committee: a staff role at VNPT, no member record below."""
+    """An inspector of VNPT's committee: a role at VNPT, no member record below."""
     return make_staff(
         email="kiemtra@vnpt.vn",
         name="Trần Thị Kiểm",
@@ -47,7 +47,9 @@ def inspections_staff(tree):
 
     group, _created = Group.objects.get_or_create(name="Kiểm tra (thử)")
     group.permissions.set(
-        Permission.objects.filter(content_type__app_label__in=("inspections", "members"))
+        Permission.objects.filter(
+            content_type__app_label__in=("inspections", "members")
+        )
     )
 
     def give(user):

@@ -6,7 +6,9 @@ from inspections import services
 from inspections.models import Activity, ChecklistItem, ChecklistTemplate, Plan
 
 
-def make_checklist(*, code: str = "dieu-le", title: str = "Bảng kiểm Điều lệ") -> ChecklistTemplate:
+def make_checklist(
+    *, code: str = "dieu-le", title: str = "Bảng kiểm Điều lệ"
+) -> ChecklistTemplate:
     template = ChecklistTemplate.objects.create(
         code=code, version=1, title=title, topic="Chấp hành Điều lệ"
     )
@@ -39,7 +41,10 @@ def make_checklist(*, code: str = "dieu-le", title: str = "Bảng kiểm Điều
 def make_plan(*, unit, year: int = 2026, actor=None) -> Plan:
     plan = Plan.objects.filter(inspecting_unit=unit, year=year).first()
     return plan or services.plan_create(
-        actor=actor, inspecting_unit=unit, year=year, title=f"Kế hoạch {year} {unit.name}"
+        actor=actor,
+        inspecting_unit=unit,
+        year=year,
+        title=f"Kế hoạch {year} {unit.name}",
     )
 
 
@@ -79,7 +84,10 @@ def make_activity(
         )
     elif status is not None:
         services.activity_status_set(
-            actor=None, activity=activity, status=status, on=done_on or activity.planned_end
+            actor=None,
+            activity=activity,
+            status=status,
+            on=done_on or activity.planned_end,
         )
     activity.refresh_from_db()
     return activity

@@ -52,7 +52,9 @@ def _activity_of(*, plan, unit, lead, contact, owner, checklist, label, today):
         activity=activity,
         item=item,
         values={"verdict": "no", "comment": f"Canary Answer {label}"},
-        evidence=SimpleUploadedFile("anh.jpg", b"\xff\xd8\xff", content_type="image/jpeg"),
+        evidence=SimpleUploadedFile(
+            "anh.jpg", b"\xff\xd8\xff", content_type="image/jpeg"
+        ),
         client_key=f"canary-{label}",
     )
     services.document_upload(

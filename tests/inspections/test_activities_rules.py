@@ -1,4 +1,4 @@
-"""The rules of an activity: the unit in the inspecting unit's scope, nobody on their own."""
+"""An activity's rules: the unit under the inspecting unit, nobody on their own."""
 
 from datetime import date
 
@@ -20,7 +20,10 @@ def test_an_inspector_cannot_be_on_a_team_inspecting_their_own_unit(
     # The grassroots officer holds a role in VNPT Hà Nội: not on its inspection.
     with pytest.raises(ValidationError, match="không được kiểm tra đơn vị của mình"):
         make_activity(
-            plan=plan, inspected=tree.vnpt_hn, lead=inspector, team=[tree.grassroots_officer]
+            plan=plan,
+            inspected=tree.vnpt_hn,
+            lead=inspector,
+            team=[tree.grassroots_officer],
         )
     # Nor as the lead.
     with pytest.raises(ValidationError, match="không được kiểm tra đơn vị của mình"):
@@ -29,7 +32,9 @@ def test_an_inspector_cannot_be_on_a_team_inspecting_their_own_unit(
 
 
 def test_a_member_of_a_group_under_the_unit_is_of_the_unit_too(tree, plan, inspector):
-    member = make_member(unit=tree.vnpt_hn_group, full_name="Lê Văn Tổ", email="to@vnpt.vn")
+    member = make_member(
+        unit=tree.vnpt_hn_group, full_name="Lê Văn Tổ", email="to@vnpt.vn"
+    )
     account = make_account(member)
     with pytest.raises(ValidationError, match="không được kiểm tra đơn vị của mình"):
         make_activity(plan=plan, inspected=tree.vnpt_hn, lead=inspector, team=[account])
@@ -50,7 +55,9 @@ def test_moving_the_team_onto_their_own_unit_is_refused(tree, plan, inspector):
     activity = make_activity(plan=plan, inspected=tree.vnpt_hcm, lead=inspector)
     with pytest.raises(ValidationError, match="không được kiểm tra đơn vị của mình"):
         services.activity_update(
-            actor=tree.upper_officer, activity=activity, team=[tree.grassroots_officer],
+            actor=tree.upper_officer,
+            activity=activity,
+            team=[tree.grassroots_officer],
             inspected_unit=tree.vnpt_hn,
         )
     activity.refresh_from_db()
@@ -86,9 +93,7 @@ def test_staff_outside_the_inspecting_unit_cannot_plan_for_it(tree, plan, inspec
         )
 
 
-def test_a_refused_activity_is_recorded_with_its_reasons(
-    tree, plan, inspector
-):
+def test_a_refused_activity_is_recorded_with_its_reasons(tree, plan, inspector):
     with pytest.raises(ValidationError):
         services.activity_create(
             actor=tree.upper_officer,

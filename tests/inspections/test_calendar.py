@@ -1,4 +1,4 @@
-"""The calendar feed: a private address, the person's own activities, valid iCalendar."""
+"""The calendar feed: a private address, the person's own activities, iCalendar."""
 
 from datetime import date
 
@@ -14,7 +14,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def activities(tree, plan, inspector):
     mine = make_activity(
-        plan=plan, inspected=tree.vnpt_hn, lead=inspector, start=date(2026, 6, 3),
+        plan=plan,
+        inspected=tree.vnpt_hn,
+        lead=inspector,
+        start=date(2026, 6, 3),
         topic="Kiểm tra tài chính",
     )
     on_team = make_activity(
@@ -26,12 +29,19 @@ def activities(tree, plan, inspector):
         start=date(2026, 7, 9),
     )
     others = make_activity(
-        plan=plan, inspected=tree.vnpt_hcm, lead=tree.upper_officer, start=date(2026, 8, 1),
+        plan=plan,
+        inspected=tree.vnpt_hcm,
+        lead=tree.upper_officer,
+        start=date(2026, 8, 1),
         topic="Canary Calendar Other",
     )
     cancelled = make_activity(
-        plan=plan, inspected=tree.vnpt_hn, lead=inspector, start=date(2026, 9, 1),
-        status="cancelled", topic="Canary Cancelled",
+        plan=plan,
+        inspected=tree.vnpt_hn,
+        lead=inspector,
+        start=date(2026, 9, 1),
+        status="cancelled",
+        topic="Canary Cancelled",
     )
     return mine, on_team, others, cancelled
 
@@ -48,7 +58,10 @@ def test_the_feed_parses_and_holds_only_the_persons_own_activities(
 
     calendar = icalendar.Calendar.from_ical(response.content)
     events = sorted(calendar.walk("VEVENT"), key=lambda e: e.decoded("dtstart"))
-    assert [e.decoded("dtstart") for e in events] == [date(2026, 6, 3), date(2026, 7, 9)]
+    assert [e.decoded("dtstart") for e in events] == [
+        date(2026, 6, 3),
+        date(2026, 7, 9),
+    ]
     assert [str(e["uid"]).split("@")[0] for e in events] == [
         f"inspection-activity-{mine.pk}",
         f"inspection-activity-{on_team.pk}",

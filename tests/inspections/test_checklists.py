@@ -9,7 +9,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from inspections import services
-from inspections.models import AnswerSubmission, ChecklistAnswer, ChecklistTemplate, Finding
+from inspections.models import (
+    AnswerSubmission,
+    ChecklistAnswer,
+    ChecklistTemplate,
+    Finding,
+)
 from tests.conftest import require_service
 from tests.inspections.factories import make_activity, make_plan
 
@@ -17,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 
 def photo(name="anh.jpg"):
-    return SimpleUploadedFile(name, b"\xff\xd8\xff fake jpeg", content_type="image/jpeg")
+    return SimpleUploadedFile(
+        name, b"\xff\xd8\xff fake jpeg", content_type="image/jpeg"
+    )
 
 
 @pytest.fixture
@@ -62,11 +69,17 @@ def test_not_compliant_needs_a_comment_and_evidence_and_makes_a_finding(
     assert not Finding.objects.exists()
 
     submit(
-        activity, inspector, yes_no, key="c", verdict="no", comment="Nộp chậm 45 ngày",
+        activity,
+        inspector,
+        yes_no,
+        key="c",
+        verdict="no",
+        comment="Nộp chậm 45 ngày",
         evidence=photo(),
     )
     answer = ChecklistAnswer.objects.get()
-    assert answer.verdict == "no" and answer.evidence
+    assert answer.verdict == "no"
+    assert answer.evidence
     finding = Finding.objects.get()
     assert finding.item == yes_no
     assert finding.description == "Nộp chậm 45 ngày"
@@ -96,9 +109,18 @@ def test_a_finding_on_the_same_topic_a_year_later_is_flagged_repeated(
     )
     item = items(earlier)[0]
     for n, activity in enumerate((earlier, later, other_unit)):
-        submit(activity, inspector, item, key=f"k{n}", verdict="no", comment="Chậm",
-               evidence=photo())
-    first, second, third = (Finding.objects.get(activity=a) for a in (earlier, later, other_unit))
+        submit(
+            activity,
+            inspector,
+            item,
+            key=f"k{n}",
+            verdict="no",
+            comment="Chậm",
+            evidence=photo(),
+        )
+    first, second, third = (
+        Finding.objects.get(activity=a) for a in (earlier, later, other_unit)
+    )
     assert first.repeated_of is None
     assert second.repeated_of == first
     assert third.repeated_of is None
@@ -112,7 +134,9 @@ def test_a_finding_on_the_same_topic_a_year_later_is_flagged_repeated(
     assert typed.repeated_of == first
 
 
-def test_a_second_devices_conflicting_answer_goes_to_the_lead(activity, inspector, tree):
+def test_a_second_devices_conflicting_answer_goes_to_the_lead(
+    activity, inspector, tree
+):
     score = items(activity)[1]
     submit(activity, inspector, score, key="p1", score=8, device="phone-1")
     # The other inspector's phone answered offline, having seen no answer.
@@ -127,10 +151,16 @@ def test_a_second_devices_conflicting_answer_goes_to_the_lead(activity, inspecto
     assert same.outcome == AnswerSubmission.Outcome.APPLIED
 
     with pytest.raises(Exception, match="trưởng đoàn"):
-        services.conflict_resolve(actor=tree.sibling_officer, submission=conflict, take=True)
+        services.conflict_resolve(
+            actor=tree.sibling_officer, submission=conflict, take=True
+        )
     services.conflict_resolve(actor=inspector, submission=conflict, take=True)
     answer.refresh_from_db()
-    assert (answer.score, answer.answered_by, answer.revision) == (3, tree.sibling_officer, 2)
+    assert (answer.score, answer.answered_by, answer.revision) == (
+        3,
+        tree.sibling_officer,
+        2,
+    )
     conflict.refresh_from_db()
     assert conflict.outcome == AnswerSubmission.Outcome.TAKEN
     assert conflict.resolved_by == inspector
@@ -205,7 +235,9 @@ def test_two_devices_at_once_one_applies_one_conflicts(tree, inspector, checklis
         barrier.wait()
         try:
             outcomes.append(
-                submit(activity, user, score, key=device, score=value, device=device).outcome
+                submit(
+                    activity, user, score, key=device, score=value, device=device
+                ).outcome
             )
         finally:
             connection.close()

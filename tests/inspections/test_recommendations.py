@@ -1,4 +1,4 @@
-"""Recommendations: addressed to a person of the unit, answered with evidence, accepted."""
+"""Recommendations: to a person of the unit, answered with evidence, accepted."""
 
 import threading
 from datetime import date
@@ -173,7 +173,11 @@ def test_a_response_sent_twice_at_once_is_recorded_once(
         actor=inspector, activity=activity, topic="Đoàn phí", description="Chậm"
     )
     recommendation = services.recommendation_create(
-        actor=inspector, finding=finding, text="Nộp", owner=owner, due_date=date(2099, 1, 1)
+        actor=inspector,
+        finding=finding,
+        text="Nộp",
+        owner=owner,
+        due_date=date(2099, 1, 1),
     )
     barrier, outcomes = threading.Barrier(2), []
 

@@ -1,4 +1,4 @@
-"""Reminders: the team 7 days and 1 day before; owners weekly; the chair after 14 days."""
+"""Reminders: the team 7 and 1 days before; owners weekly; the chair after 14 days."""
 
 from datetime import date, timedelta
 
@@ -73,7 +73,11 @@ def test_the_team_is_reminded_seven_days_and_one_day_before(
 def test_cancelled_activities_are_not_reminded(tree, plan, inspector, time_machine):
     time_machine.move_to("2026-04-01 07:00 +0700", tick=False)
     make_activity(
-        plan=plan, inspected=tree.vnpt_hn, lead=inspector, start=START, status="cancelled"
+        plan=plan,
+        inspected=tree.vnpt_hn,
+        lead=inspector,
+        start=START,
+        status="cancelled",
     )
     reminder_run(kind=UPCOMING, today=START - timedelta(days=7))
     assert notified(UPCOMING) == []
@@ -93,7 +97,11 @@ def overdue(tree, plan, inspector, time_machine):
         actor=inspector, activity=activity, topic="Đoàn phí", description="Nộp chậm"
     )
     return services.recommendation_create(
-        actor=inspector, finding=finding, text="Nộp đủ đoàn phí", owner=owner, due_date=DUE
+        actor=inspector,
+        finding=finding,
+        text="Nộp đủ đoàn phí",
+        owner=owner,
+        due_date=DUE,
     )
 
 

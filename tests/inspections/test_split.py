@@ -1,4 +1,4 @@
-"""The split: online shares per kind, quarter and inspecting unit, against the targets."""
+"""The split: online shares per kind, quarter and inspecting unit, against targets."""
 
 from datetime import date
 
@@ -101,7 +101,9 @@ def test_the_year_warns_when_the_rest_of_the_plan_cannot_reach_a_target(
 
 def test_targets_are_read_from_the_settings_rows(year_of_work, tree):
     SplitTarget.objects.filter(kind="inspection").update(online_percent=50)
-    inspection = _kind(split_dashboard(user=tree.upper_officer, year=2026), "inspection")
+    inspection = _kind(
+        split_dashboard(user=tree.upper_officer, year=2026), "inspection"
+    )
 
     assert inspection.target_online == 50
     assert inspection.warnings == []

@@ -15,15 +15,37 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def work(tree, plan, inspector, time_machine):
     time_machine.move_to("2026-03-01 09:00 +0700", tick=False)
-    owner_hn = make_account(make_member(unit=tree.vnpt_hn, full_name="Lý Thị Hà", email="ha@vnpt.vn"))
-    owner_hcm = make_account(make_member(unit=tree.vnpt_hcm, full_name="Lý Văn Sơn", email="son@vnpt.vn"))
+    owner_hn = make_account(
+        make_member(unit=tree.vnpt_hn, full_name="Lý Thị Hà", email="ha@vnpt.vn")
+    )
+    owner_hcm = make_account(
+        make_member(unit=tree.vnpt_hcm, full_name="Lý Văn Sơn", email="son@vnpt.vn")
+    )
     for unit, owner in ((tree.vnpt_hn, owner_hn), (tree.vnpt_hcm, owner_hcm)):
-        activity = make_activity(plan=plan, inspected=unit, lead=inspector, start=date(2026, 2, 2), status="concluded")
-        finding = services.finding_record(actor=inspector, activity=activity, topic="Đoàn phí", description="Chậm")
+        activity = make_activity(
+            plan=plan,
+            inspected=unit,
+            lead=inspector,
+            start=date(2026, 2, 2),
+            status="concluded",
+        )
+        finding = services.finding_record(
+            actor=inspector, activity=activity, topic="Đoàn phí", description="Chậm"
+        )
         for due in (date(2026, 3, 5), date(2026, 3, 20)):
-            services.recommendation_create(actor=inspector, finding=finding, text="Nộp đủ", owner=owner, due_date=due)
-        make_activity(plan=plan, inspected=unit, lead=inspector, start=date(2026, 4, 22))
-    make_activity(plan=plan, inspected=tree.vnpt_hn, lead=inspector, start=date(2026, 5, 22))
+            services.recommendation_create(
+                actor=inspector,
+                finding=finding,
+                text="Nộp đủ",
+                owner=owner,
+                due_date=due,
+            )
+        make_activity(
+            plan=plan, inspected=unit, lead=inspector, start=date(2026, 4, 22)
+        )
+    make_activity(
+        plan=plan, inspected=tree.vnpt_hn, lead=inspector, start=date(2026, 5, 22)
+    )
     time_machine.move_to("2026-04-20 09:00 +0700", tick=False)
 
 
@@ -48,7 +70,9 @@ def test_cards_count_the_users_scope_with_one_query_each(
         assert card["alert"] is bool(overdue)
 
 
-def test_each_card_links_to_the_list_of_the_same_rows(client, tree, work, inspections_staff):
+def test_each_card_links_to_the_list_of_the_same_rows(
+    client, tree, work, inspections_staff
+):
     officer = inspections_staff(tree.upper_officer)
     client.force_login(officer)
     today = date(2026, 4, 20)
