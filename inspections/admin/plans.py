@@ -1,6 +1,7 @@
 """Plans and activities in the admin: the split dashboard, the year's XLSX."""
 
 from django.contrib import admin
+from import_export.admin import ImportMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.template.response import TemplateResponse
@@ -12,7 +13,12 @@ from django.utils.translation import gettext_lazy
 from inspections import services
 from inspections.admin.dashboard import dashboard_context
 from inspections.exports import year_querysets, year_workbook
-from inspections.forms.activities import ActivityAdminForm
+from inspections.forms.activities import (
+    ActivityAdminForm,
+    PlanConfirmImportForm,
+    PlanImportForm,
+)
+from inspections.resources import ActivityImportResource
 from inspections.models import (
     Activity,
     ActivityDocument,
@@ -144,8 +150,11 @@ def _status_action(status: str, label):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ScopedModelAdmin):
+class ActivityAdmin(ImportMixin, ScopedModelAdmin):
     form = ActivityAdminForm
+    resource_classes = (ActivityImportResource,)
+    import_form_class = PlanImportForm
+    confirm_form_class = PlanConfirmImportForm
     list_display = (
         "topic",
         "kind",
@@ -180,6 +189,30 @@ class ActivityAdmin(ScopedModelAdmin):
         ),
     )
     change_list_template = "admin/inspections/activity/change_list.html"
+
+    # The plan's import (django-import-export): upload, preview, confirm.
+
+    def _plans(self, request):
+        return scoped(Plan.objects.select_related("inspecting_unit"), request.user)
+
+    def get_import_form_kwargs(self, request):
+        kwargs = super().get_import_form_kwargs(request)
+        return {**kwargs, "plans": self._plans(request)}
+
+    def get_confirm_form_kwargs(self, request, import_form=None):
+        kwargs = super().get_confirm_form_kwargs(request, import_form)
+        return {**kwargs, "plans": self._plans(request)}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["plan"] = import_form.cleaned_data["plan"].pk
+        return initial
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        # Also asked before the form is posted, to list the file's columns.
+        cleaned = getattr(kwargs.get("form"), "cleaned_data", {})
+        return {"plan": cleaned.get("plan"), "user": request.user}
 
     def get_fields(self, request, obj=None):
         return (

@@ -2,8 +2,10 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from import_export.forms import ConfirmImportForm, ImportForm
 
-from inspections.models import Activity
+from inspections.models import Activity, Plan
 from inspections.services import activity_validate
 
 FIELDS = (
@@ -50,3 +52,27 @@ class ActivityAdminForm(forms.ModelForm):
         except ValidationError as error:
             raise ValidationError(error.messages) from error
         return cleaned
+
+
+class PlanImportForm(ImportForm):
+    """The import's upload form: the file, and the plan its rows join."""
+
+    plan = forms.ModelChoiceField(queryset=Plan.objects.none(), label=_("plan"))
+
+    def __init__(self, formats, resources, plans=None, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        if plans is not None:
+            self.fields["plan"].queryset = plans
+
+
+class PlanConfirmImportForm(ConfirmImportForm):
+    """The preview's confirm form carries the plan on."""
+
+    plan = forms.ModelChoiceField(
+        queryset=Plan.objects.none(), widget=forms.HiddenInput()
+    )
+
+    def __init__(self, *args, plans=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if plans is not None:
+            self.fields["plan"].queryset = plans

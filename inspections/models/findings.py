@@ -153,6 +153,12 @@ class Recommendation(models.Model):
         ordering = ["due_date", "pk"]
         indexes = [
             models.Index(fields=["status", "due_date"], name="recommendation_due_idx"),
+            # The overdue list: the ones waiting on the unit, oldest due first.
+            models.Index(
+                fields=["due_date", "id"],
+                condition=models.Q(status__in=["open", "returned"]),
+                name="recommendation_waiting_idx",
+            ),
         ]
 
     def __str__(self):

@@ -2,20 +2,21 @@
 
 from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from inspections.models import Activity, Finding, Recommendation
 from members.scope import scoped
 
 
-def recommendations_overdue(*, user, today: date) -> QuerySet:
-    """Recommendations in the user's scope past due, the unit still to act."""
-    return scoped(
-        Recommendation.objects.filter(
-            status__in=Recommendation.WAITING_ON_UNIT, due_date__lt=today
-        ),
-        user,
-    )
+def recommendations_overdue(*, user, today: date, queryset=None) -> QuerySet:
+    """Recommendations in the user's scope past due, the unit still to act.
+
+    ``queryset``: rows already scoped (the admin's changelist) to narrow.
+    """
+    overdue = Q(status__in=Recommendation.WAITING_ON_UNIT, due_date__lt=today)
+    if queryset is not None:
+        return queryset.filter(overdue)
+    return scoped(Recommendation.objects.filter(overdue), user)
 
 
 def recommendations_overdue_page(*, user, today: date, limit: int = 100) -> list:

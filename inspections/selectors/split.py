@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce, ExtractQuarter
 
 from inspections.models import Activity, Kind, Mode, Plan, SplitTarget
 from members.models import Unit
-from members.scope import visible_q
+from members.scope import staff_unit_paths, visible_q
 
 QUARTERS = (1, 2, 3, 4)
 DONE = tuple(Activity.DONE)
@@ -94,6 +94,10 @@ class KindSplit:
         # Moves between quarters of the same year cancel out in the year.
         total.moved_in = total.moved_out = 0
         return total
+
+    def add(self, other: "KindSplit") -> None:
+        for quarter, cell in other.quarters.items():
+            self.quarters[quarter].add(cell)
 
     def on_target(self, cell: SplitCell) -> bool | None:
         share = cell.online_percent
@@ -206,10 +210,57 @@ def _fold(rows: list[dict], targets: dict[str, int]) -> dict[int | None, dict]:
     return by_unit
 
 
+def _anchors(user, inspecting_unit: Unit | None) -> list[str]:
+    """The paths the per-unit rows hang from: the unit chosen, else the user's units."""
+    if inspecting_unit is not None:
+        return [inspecting_unit.path]
+    paths = staff_unit_paths(user)
+    if paths is None:
+        return list(Unit.objects.filter(depth=1).values_list("path", flat=True))
+    return paths
+
+
+def _rows_by_child(
+    user, inspecting_unit, folded: dict[int, dict[str, KindSplit]], targets
+) -> list[tuple[Unit, list[KindSplit]]]:
+    """Sum the committees' splits under the unit itself and each unit just below it.
+
+    The sector's officer gets a row for the sector's own committee and one a
+    union under it (its whole subtree), and drills down from there: a row a
+    committee would be hundreds of rows.
+    """
+    anchors = _anchors(user, inspecting_unit)
+    paths = dict(Unit.objects.filter(pk__in=list(folded)).values_list("pk", "path"))
+    grouped: dict[str, dict[str, KindSplit]] = {}
+    for unit_id, kinds in folded.items():
+        path = paths[unit_id]
+        anchor = next((a for a in anchors if path.startswith(a)), None)
+        if anchor is None:
+            continue
+        key = path[: len(anchor) + Unit.steplen] if path != anchor else anchor
+        if key not in grouped:
+            grouped[key] = {
+                kind: KindSplit(kind=kind, label=label, target_online=targets[kind])
+                for kind, label in Kind.choices
+            }
+        for kind, split in kinds.items():
+            grouped[key][kind].add(split)
+    units = {unit.path: unit for unit in Unit.objects.filter(path__in=list(grouped))}
+    return [
+        (units[key], list(grouped[key].values()))
+        for key in sorted(grouped)
+        if key in units
+    ]
+
+
 def split_dashboard(
     *, user, year: int, inspecting_unit: Unit | None = None, per_unit: bool = True
 ) -> Split:
-    """The split for the user's scope (or one inspecting unit's subtree) in a year."""
+    """The split for the user's scope (or one inspecting unit's subtree) in a year.
+
+    ``units``: the same, for the chosen unit's own committee and for each unit
+    just below it (its subtree summed), to drill down.
+    """
     targets = split_targets()
     rows = split_counts(
         split_activities(user=user, year=year, inspecting_unit=inspecting_unit)
@@ -218,11 +269,7 @@ def split_dashboard(
     total = folded.pop(None)
     units = []
     if per_unit and folded:
-        names = Unit.objects.in_bulk(list(folded))
-        units = sorted(
-            ((names[pk], list(kinds.values())) for pk, kinds in folded.items()),
-            key=lambda pair: pair[0].path,
-        )
+        units = _rows_by_child(user, inspecting_unit, folded, targets)
     return Split(year=year, kinds=list(total.values()), units=units)
 
 

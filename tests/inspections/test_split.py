@@ -139,3 +139,27 @@ def test_the_dashboard_page_shows_the_table_and_the_chart(
     table = response.context["tables"][0][1]
     assert [row.label for row in table][:2] == ["Q1", "Q2"]
     assert response.context["warnings"]
+
+
+def test_the_units_rows_sum_each_subtree_and_drill_down(year_of_work, tree, inspector):
+    hn_plan = make_plan(unit=tree.vnpt_hn)
+    make_activity(
+        plan=hn_plan,
+        inspected=tree.vnpt_hn_group,
+        lead=tree.upper_officer,
+        mode="in_person",
+        start=date(2026, 2, 2),
+        status=DONE,
+    )
+    sector = split_dashboard(user=tree.sector_officer, year=2026)
+    rows = {unit.code: _year_done(kinds) for unit, kinds in sector.units}
+    assert rows == {"VNPT": 6, "VTC": 1}  # VNPT's committee's 5, VNPT Hà Nội's 1
+    vnpt = split_dashboard(
+        user=tree.sector_officer, year=2026, inspecting_unit=tree.vnpt
+    )
+    rows = {unit.code: _year_done(kinds) for unit, kinds in vnpt.units}
+    assert rows == {"VNPT": 5, "VNPT-HN": 1}
+
+
+def _year_done(kinds) -> int:
+    return sum(kind.year.done for kind in kinds)
