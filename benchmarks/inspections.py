@@ -284,9 +284,12 @@ def measure(args, register) -> dict:
         if response.status_code != 200:
             raise SystemExit(f"{name}: {url} answered {response.status_code}")
         counted = []
-        with connection.execute_wrapper(
-            lambda execute, *a: counted.append(1) or execute(*a)
-        ):
+
+        def count(execute, *arguments, counted=counted):
+            counted.append(1)
+            return execute(*arguments)
+
+        with connection.execute_wrapper(count):
             client.get(url)
         project, naive, selector = [], [], []
         for round_ in range(args.repeat):

@@ -1,7 +1,6 @@
 """Plans and activities in the admin: the split dashboard, the year's XLSX."""
 
 from django.contrib import admin
-from import_export.admin import ImportMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.template.response import TemplateResponse
@@ -9,6 +8,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from import_export.admin import ImportMixin
 
 from inspections import services
 from inspections.admin.dashboard import dashboard_context
@@ -18,7 +18,6 @@ from inspections.forms.activities import (
     PlanConfirmImportForm,
     PlanImportForm,
 )
-from inspections.resources import ActivityImportResource
 from inspections.models import (
     Activity,
     ActivityDocument,
@@ -26,6 +25,7 @@ from inspections.models import (
     ChecklistAnswer,
     Plan,
 )
+from inspections.resources import ActivityImportResource
 from members.models import Unit
 from members.resources import XLSX_CONTENT_TYPE
 from members.scope import scoped, unit_in_scope

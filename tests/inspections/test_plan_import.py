@@ -1,4 +1,4 @@
-"""A plan imported from a spreadsheet: previewed with each row's refusal, then confirmed."""
+"""A plan imported from a spreadsheet: previewed with each refused row, then confirmed."""
 
 import re
 
