@@ -1,4 +1,4 @@
-"""A plan imported from a spreadsheet: previewed with each refused row, then confirmed."""
+"""A plan imported from a spreadsheet: previewed with each refused row, confirmed."""
 
 import re
 
