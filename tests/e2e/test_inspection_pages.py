@@ -106,7 +106,7 @@ def _staff_pages(year: int) -> list[str]:
     ]
 
 
-def test_inspection_pages_pass_axe(axe_page, work):
+def test_inspection_pages_pass_axe(axe_page, work):  # noqa: F811
     inspector, contact, activity, year = work
     problems = {}
     for user, width, paths in (
