@@ -291,8 +291,8 @@ def initiative_decide(
     """Move an initiative one step on, once; record, audit and tell its authors.
 
     submitted > under council review (into a review round of the scope) >
-    recognised (with the evaluated benefit) or rejected (with reasons) >
-    applied. Any other step is refused. The step is claimed by one UPDATE
+    recognised (with the evaluated benefit) or rejected (with reasons), by
+    staff of the round's council > applied. Any other step is refused. The step is claimed by one UPDATE
     on the expected state, so two clicks or two officers at once make one
     step and the other is refused. Recognition schedules the 6- and 12-month
     benefit follow-ups and, after commit, sends ``initiative_recognised``
@@ -315,6 +315,9 @@ def initiative_decide(
                 {"review_round": _("This round's council does not cover the unit.")}
             )
         changes["review_round"] = review_round
+    if to_status in (Status.RECOGNISED, Status.REJECTED) and initiative.review_round:
+        # The council decides: its unit must be the officer's too.
+        require_unit_in_scope(actor, initiative.review_round.unit)
     if to_status == Status.REJECTED and not reason:
         raise ValidationError({"reason": _("Give the reasons of the rejection.")})
     if to_status == Status.RECOGNISED:
