@@ -99,7 +99,7 @@ class ScoreInline(ReadOnlyInline):
 
 class FollowUpInline(ReadOnlyInline):
     model = BenefitFollowUp
-    fields = readonly_fields = ("months", "due_on", "actual", "recorded_at")
+    fields = readonly_fields = ("months", "due_on", "actual", "note", "recorded_at")
 
     @admin.display(description=gettext_lazy("actual money benefit (VND)"))
     def actual(self, follow_up):
@@ -214,7 +214,7 @@ class InitiativeAdmin(ScopedModelAdmin):
         "submitted_at",
         "evaluated_benefit",
     )
-    list_filter = (WaitingListFilter, "status", "review_round")
+    list_filter = (WaitingListFilter, "status")
     list_select_related = ("member", "unit")
     search_fields = ("title_folded", "member__full_name_folded")
     date_hierarchy = "submitted_at"
