@@ -84,7 +84,9 @@ class AttachmentInline(ReadOnlyInline):
         url = reverse(
             "admin:feedback_initiative_attachment", args=[attachment.initiative_id]
         )
-        return format_html('<a href="{}?file={}">{}</a>', url, attachment.pk, attachment)
+        return format_html(
+            '<a href="{}?file={}">{}</a>', url, attachment.pk, attachment
+        )
 
 
 class StatusChangeInline(ReadOnlyInline):
@@ -370,7 +372,9 @@ class InitiativeAdmin(ScopedModelAdmin):
         table = [
             {
                 "criterion": c,
-                "scores": [s for s in initiative.scores.all() if s.criterion_id == c.pk],
+                "scores": [
+                    s for s in initiative.scores.all() if s.criterion_id == c.pk
+                ],
             }
             for c in criteria
         ]
@@ -406,7 +410,9 @@ class InitiativeAdmin(ScopedModelAdmin):
             "opts": self.model._meta,
             "dashboard": dashboard,
             "year": year,
-            "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
+            "years": range(
+                timezone.localdate().year, timezone.localdate().year - 5, -1
+            ),
             "chart": dashboard_chart(dashboard),
             "totals": dashboard.quarter_totals(),
             "rankings": dashboard.rankings(),

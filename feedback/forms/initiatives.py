@@ -1,4 +1,4 @@
-"""Forms of initiatives: the member's submission, and the staff's decision and scores."""
+"""Forms of initiatives: the member's submission, the staff's decision and scores."""
 
 import re
 
@@ -56,7 +56,7 @@ def title_checked_token(title: str) -> str:
 class InitiativeForm(forms.Form):
     """What a member submits; shown again beside the similar initiatives."""
 
-    title = forms.CharField(label=_("Title"), max_length=255)
+    title = forms.CharField(label=_("Name of the initiative"), max_length=255)
     problem = forms.CharField(
         label=_("The problem"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -105,7 +105,9 @@ class InitiativeForm(forms.Form):
     def was_checked(self) -> bool:
         """Say whether the similar initiatives of this very title were shown."""
         try:
-            folded = signing.loads(self.cleaned_data.get("checked", ""), salt=CHECK_SALT)
+            folded = signing.loads(
+                self.cleaned_data.get("checked", ""), salt=CHECK_SALT
+            )
         except signing.BadSignature:
             return False
         return folded == fold(self.cleaned_data["title"])
@@ -151,7 +153,7 @@ class ScoresForm(forms.Form):
         self.criteria = list(criteria)
         for criterion in self.criteria:
             self.fields[f"criterion_{criterion.pk}"] = forms.IntegerField(
-                label=f"{criterion.name} (0–{criterion.max_score})",
+                label=f"{criterion.name} (0-{criterion.max_score})",
                 min_value=0,
                 max_value=criterion.max_score,
                 initial=current.get(criterion.pk),

@@ -1,4 +1,4 @@
-"""Initiatives: members' ideas, their council review, benefits and the programme's targets."""
+"""Initiatives: members' ideas, their review, benefits and the programme's targets."""
 
 from django.conf import settings
 from django.db import models

@@ -88,7 +88,10 @@ def attachments_check(files) -> None:
     """Refuse more than five files, a file over 10 MB or of a kind not taken."""
     if len(files) > ATTACHMENTS_MAX:
         raise ValidationError(
-            {"attachments": _("Attach at most %(count)s files.") % {"count": 5}}
+            {
+                "attachments": _("Attach at most %(count)s files.")
+                % {"count": ATTACHMENTS_MAX}
+            }
         )
     for upload in files:
         name = PurePath(upload.name).name
@@ -104,10 +107,7 @@ def attachments_check(files) -> None:
             )
         if upload.size > ATTACHMENT_MAX_BYTES:
             raise ValidationError(
-                {
-                    "attachments": _("%(name)s is larger than 10 MB.")
-                    % {"name": name}
-                }
+                {"attachments": _("%(name)s is larger than 10 MB.") % {"name": name}}
             )
 
 
@@ -116,7 +116,10 @@ def initiative_coauthors_resolve(*, member: Member, entries) -> list[Member]:
     entries = [nfc(e) for e in entries if nfc(e)]
     if len(entries) > COAUTHORS_MAX:
         raise ValidationError(
-            {"coauthors": _("Name at most %(count)s co-authors.") % {"count": 10}}
+            {
+                "coauthors": _("Name at most %(count)s co-authors.")
+                % {"count": COAUTHORS_MAX}
+            }
         )
     found, errors = [], []
     for entry in entries:
@@ -292,11 +295,11 @@ def initiative_decide(
 
     submitted > under council review (into a review round of the scope) >
     recognised (with the evaluated benefit) or rejected (with reasons), by
-    staff of the round's council > applied. Any other step is refused. The step is claimed by one UPDATE
-    on the expected state, so two clicks or two officers at once make one
-    step and the other is refused. Recognition schedules the 6- and 12-month
-    benefit follow-ups and, after commit, sends ``initiative_recognised``
-    once per author.
+    staff of the round's council > applied. Any other step is refused. The
+    step is claimed by one UPDATE on the expected state, so two clicks or two
+    officers at once make one step and the other is refused. Recognition
+    schedules the 6- and 12-month benefit follow-ups and, after commit,
+    sends ``initiative_recognised`` once per author.
     """
     to_status = Status(to_status) if to_status in Status.values else None
     if to_status is None or to_status not in STEPS:
@@ -336,10 +339,7 @@ def initiative_decide(
         current = Initiative.objects.filter(pk=initiative.pk).first()
         state = current.get_status_display() if current else ""
         raise ValidationError(
-            _(
-                "This initiative is %(state)s: it cannot be moved to “%(step)s” "
-                "now."
-            )
+            _("This initiative is %(state)s: it cannot be moved to “%(step)s” now.")
             % {"state": str(state).lower(), "step": to_status.label}
         )
     initiative.refresh_from_db()
@@ -455,4 +455,3 @@ def benefit_actual_record(
         },
     )
     return follow_up
-

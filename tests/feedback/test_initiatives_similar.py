@@ -90,7 +90,9 @@ def test_the_text_counts_beside_the_title(tree, author, stranger):
         problem="Phân công xử lý sự cố cáp quang bằng điện thoại mất nhiều thời gian.",
         solution="Ứng dụng tự động phân công sự cố cáp quang theo vị trí.",
     )
-    recognise(initiative, officer=tree.vtc_officer, review_round=make_round(unit=tree.vtc))
+    recognise(
+        initiative, officer=tree.vtc_officer, review_round=make_round(unit=tree.vtc)
+    )
 
     found = initiatives_similar(
         user=author.user,

@@ -237,7 +237,12 @@ def test_officers_beyond_the_unit_cannot_decide(tree, initiative, council):
 
 
 def test_recognition_is_sent_once_per_author_even_on_a_double_submit(
-    tree, initiative, council, author, colleague, heard,
+    tree,
+    initiative,
+    council,
+    author,
+    colleague,
+    heard,
     django_capture_on_commit_callbacks,
 ):
     officer = tree.grassroots_officer
@@ -255,8 +260,9 @@ def test_recognition_is_sent_once_per_author_even_on_a_double_submit(
             evaluated_benefit_vnd=80_000_000,
         )
         assert heard == []  # not before the commit
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(
-        ValidationError
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(ValidationError),
     ):
         # The second click, with the page as it was before the first.
         services.initiative_decide(
@@ -362,9 +368,7 @@ def test_two_officers_recognising_at_once_make_one_step(tree, heard):
     assert len(_steps(initiative)) == 3
     assert heard == [(initiative.pk, author.pk, initiative.evaluated_benefit_vnd)]
     assert BenefitFollowUp.objects.filter(initiative=initiative).count() == 2
-    assert (
-        Notification.objects.filter(dedupe_key__contains=":recognised:").count() == 1
-    )
+    assert Notification.objects.filter(dedupe_key__contains=":recognised:").count() == 1
 
 
 # Scores --------------------------------------------------------------------------
@@ -442,7 +446,10 @@ def test_the_actual_benefit_is_recorded_once_due(tree, initiative, council):
         )
 
     services.benefit_actual_record(
-        follow_up=six, actual_benefit_vnd=140_000_000, note="Theo báo cáo", actor=officer
+        follow_up=six,
+        actual_benefit_vnd=140_000_000,
+        note="Theo báo cáo",
+        actor=officer,
     )
 
     six.refresh_from_db()
