@@ -5,7 +5,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import ExtractQuarter
+from django.db.models.functions import ExtractQuarter, Substr
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
@@ -20,8 +20,10 @@ WAITING_STATUSES = (Initiative.Status.SUBMITTED, Initiative.Status.UNDER_REVIEW)
 SIMILAR_LIMIT = 5
 # Below this score (0-100) an initiative is not offered as similar.
 SIMILAR_CUTOFF = 55
-# How much of the folded text the similarity reads beside the title.
+# How much of the folded text is stored, and how much the check reads of it
+# (enough for the gist, little memory for ten thousand candidates).
 TEXT_FOLDED_MAX = 2000
+TEXT_COMPARED = 600
 QUARTERS = (1, 2, 3, 4)
 # Members who left or were erased cannot be named co-authors.
 _GONE = Q(status=Member.Status.LEFT) | Q(erased_at__isnull=False)
@@ -93,11 +95,12 @@ def initiatives_similar(
     title_folded = fold(title)
     if not title_folded:
         return []
-    text_folded = fold(f"{title} {text}")[:TEXT_FOLDED_MAX]
+    text_folded = fold(f"{title} {text}")[:TEXT_COMPARED]
     own = set(my_initiatives(user=user).values_list("pk", flat=True))
     rows = list(
         Initiative.objects.filter(Q(status__in=PUBLIC_STATUSES) | Q(pk__in=own))
-        .values_list("pk", "title_folded", "text_folded")
+        .annotate(gist=Substr("text_folded", 1, TEXT_COMPARED))
+        .values_list("pk", "title_folded", "gist")
         .order_by("pk")
     )
     if not rows:
