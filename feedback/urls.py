@@ -11,7 +11,7 @@ urlpatterns = [
     path("sang-kien/gui/", initiatives.initiative_submit, name="initiative_submit"),
     path("sang-kien/<int:pk>/", initiatives.initiative_page, name="initiative"),
     path(
-        "sang-kien/<int:pk>/tep/<int:attachment_id>/",
+        "sang-kien/tep/<int:attachment_id>/",
         initiatives.initiative_attachment,
         name="initiative_attachment",
     ),

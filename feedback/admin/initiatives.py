@@ -268,6 +268,16 @@ class InitiativeAdmin(ScopedModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, fold(search_term))
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Nothing here is edited: decisions and scores are on "Review and decide".
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_urls(self):
         site = self.admin_site
         return [

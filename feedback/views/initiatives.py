@@ -136,11 +136,11 @@ def initiative_page(request, pk: int, *, member):
 @never_cache
 @require_safe
 @member_required
-def initiative_attachment(request, pk: int, attachment_id: int, *, member):
+def initiative_attachment(request, attachment_id: int, *, member):
     """A file of one of the member's initiatives; anyone else's is not found."""
     attachment = (
         scoped(InitiativeAttachment.objects.all(), request.user, portal=True)
-        .filter(pk=attachment_id, initiative_id=pk)
+        .filter(pk=attachment_id)
         .first()
     )
     if attachment is None:

@@ -1,4 +1,4 @@
-"""Initiatives in the browser: a member submits one on a 360 px phone; axe on its pages."""
+"""Initiatives in the browser: submitting one on a 360 px phone; axe on its pages."""
 
 from pathlib import Path
 
@@ -48,7 +48,7 @@ def union(live_server, tmp_path, settings):
 def test_a_member_submits_an_initiative_on_a_phone(
     page_at, signed_in, screenshot, union, tmp_path
 ):
-    tree, author, colleague, public = union
+    _tree, author, colleague, public = union
     page = signed_in(page_at(PHONE), author.user)
     drawing = tmp_path / "so-do.pdf"
     drawing.write_bytes(b"%PDF-1.4 so do tram")
@@ -89,7 +89,9 @@ def test_a_member_submits_an_initiative_on_a_phone(
 
 
 @pytest.mark.parametrize("width", [PHONE, DESKTOP])
-def test_initiatives_pages_pass_axe(browser, live_server, signed_in, union, width):
+def test_initiatives_pages_pass_axe(
+    browser, live_server, signed_in, screenshot, union, width
+):
     require_service(AXE.exists(), f"axe-core is not installed at {AXE} (npm ci)")
     tree, author, _colleague, _public = union
     mine = make_initiative(member=author, title="Sáng kiến giao ca điện tử")
@@ -128,6 +130,8 @@ def test_initiatives_pages_pass_axe(browser, live_server, signed_in, union, widt
             problems = [described(v) for v in axe_violations(page)]
             if problems:
                 found[path] = problems
+            if path.endswith("/dashboard/"):
+                screenshot(page, "dashboard")
     finally:
         context.close()
     assert found == {}

@@ -1,4 +1,4 @@
-"""Initiatives in the admin: decisions and scores, the dashboard, its export, reminders."""
+"""Initiatives in the admin: decisions, scores, the dashboard, its export, reminders."""
 
 from datetime import date, timedelta
 from io import BytesIO
@@ -134,7 +134,8 @@ def test_the_dashboard_counts_ranks_and_follows_the_targets(
     assert (target.recognised, target.benefit) == (4, 950_000_000)
     assert (target.count_percent, target.benefit_percent) == (50, 48)
     body = page.content.decode()
-    assert "<svg" in body and "<rect" in body
+    assert "<svg" in body
+    assert "<rect" in body
     assert "style=" not in body.split('id="content-main"')[1]
     assert "Canary" not in body
     assert "950.000.000" in body
@@ -146,7 +147,7 @@ def test_the_export_is_the_dashboards_tables_with_no_formula(client, tree):
     year = timezone.localdate().year
     evil = make_member(unit=tree.vnpt_hn, full_name="Nguyễn Văn Bẫy")
     unit = evil.unit
-    unit.name = "=HYPERLINK(\"http://x\")"
+    unit.name = '=HYPERLINK("http://x")'
     unit.save(update_fields=["name"])
     recognise(
         make_initiative(member=evil, title="Sáng kiến có công thức"),
@@ -162,7 +163,7 @@ def test_the_export_is_the_dashboards_tables_with_no_formula(client, tree):
     assert response["Content-Type"] == XLSX_CONTENT_TYPE
     book = load_workbook(BytesIO(response.content))
     rows = list(book.worksheets[0].iter_rows(values_only=True))
-    assert rows[1][0] == "'=HYPERLINK(\"http://x\")"
+    assert rows[1][0] == '\'=HYPERLINK("http://x")'
     assert rows[1][10:13] == (1, 42_000_000, 1)  # Q3: recognised, benefit, rank
     assert sum(rows[1][i] for i in (1, 5, 9, 13)) == 1  # submitted this year
     assert client.get(XLSX, {"year": "20x6"}).status_code == 404
@@ -211,8 +212,7 @@ def test_follow_ups_due_remind_the_nearest_officers_once(tree, author):
     reminder_run(kind="feedback.initiative_benefit_due", today=today)
     reminder_run(kind="feedback.initiative_benefit_due", today=today)
     assert (
-        Notification.objects.filter(kind="feedback.initiative_benefit_due").count()
-        == 1
+        Notification.objects.filter(kind="feedback.initiative_benefit_due").count() == 1
     )
     BenefitFollowUp.objects.filter(initiative=recognised).update(
         recorded_at=timezone.now()

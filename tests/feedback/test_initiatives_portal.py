@@ -188,14 +188,11 @@ def test_members_open_only_their_own_initiatives_and_files(
     client.force_login(author.user)
 
     assert client.get(reverse("feedback:initiative", args=[mine.pk])).status_code == 200
-    download = client.get(
-        reverse("feedback:initiative_attachment", args=[mine.pk, own_file.pk])
-    )
+    download = client.get(reverse("feedback:initiative_attachment", args=[own_file.pk]))
     assert b"".join(download.streaming_content) == b"%PDF so do"
     for url in (
         reverse("feedback:initiative", args=[theirs.pk]),
-        reverse("feedback:initiative_attachment", args=[theirs.pk, their_file.pk]),
-        reverse("feedback:initiative_attachment", args=[mine.pk, their_file.pk]),
+        reverse("feedback:initiative_attachment", args=[their_file.pk]),
     ):
         assert client.get(url).status_code == 404, url
     listed = client.get(reverse("feedback:my_initiatives")).content.decode()
