@@ -143,7 +143,11 @@ def dashboard_chart(dashboard: Dashboard) -> dict:
                 }
             )
         groups.append(
-            {"label": f"Q{total['quarter']}", "label_x": x + CHART_BAR, "bars": bars}
+            {
+                "label": _("Q%(quarter)s") % {"quarter": total["quarter"]},
+                "label_x": x + CHART_BAR,
+                "bars": bars,
+            }
         )
     return {
         "width": CHART_LEFT + len(totals) * CHART_GROUP,
