@@ -1,6 +1,7 @@
 """Writes of initiatives: submission, the review workflow, scores and benefits."""
 
 import logging
+import unicodedata
 import uuid
 from datetime import date
 from pathlib import PurePath
@@ -70,6 +71,11 @@ ATTACHMENT_EXTENSIONS = (
 # A yearly benefit above a hundred thousand billion đồng is a typing error.
 BENEFIT_MAX_VND = 10**14
 NOTIFY_KIND = "feedback.initiative_decision"
+
+
+def _text(value) -> str:
+    """Return a long text in NFC, trimmed, its lines kept."""
+    return unicodedata.normalize("NFC", value or "").strip()
 
 
 def _benefit_check(value, *, field: str, required: bool = False) -> int | None:
@@ -161,13 +167,13 @@ def initiative_submit(
     ).first()
     if existing is not None:
         return existing
-    title, problem, solution = nfc(title), (problem or "").strip(), solution or ""
+    title, problem, solution = nfc(title), _text(problem), _text(solution)
     errors = {}
     if not title:
         errors["title"] = _("Give the initiative a title.")
-    if not problem.strip():
+    if not problem:
         errors["problem"] = _("Say what problem the initiative solves.")
-    if not solution.strip():
+    if not solution:
         errors["solution"] = _("Say how the initiative solves it.")
     if errors:
         logger.info("initiative refused for member %s: %s", member.pk, sorted(errors))
@@ -189,10 +195,10 @@ def initiative_submit(
                 unit=unit_grassroots(member.unit),
                 title=title[:255],
                 problem=problem,
-                solution=solution.strip(),
-                applied_where=(applied_where or "").strip(),
+                solution=solution,
+                applied_where=_text(applied_where),
                 expected_benefit_vnd=expected,
-                other_benefits=(other_benefits or "").strip(),
+                other_benefits=_text(other_benefits),
                 title_folded=title_folded,
                 text_folded=text_folded,
                 submission_key=submission_key,
@@ -306,7 +312,7 @@ def initiative_decide(
         raise ValidationError(_("This is not a step of the review."))
     require_unit_in_scope(actor, initiative.unit)
     before = STEPS[to_status]
-    reason = (reason or "").strip()
+    reason = _text(reason)
     today = on or timezone.localdate()
     changes = {"status": to_status, "updated_at": timezone.now()}
     if to_status == Status.UNDER_REVIEW:
@@ -439,7 +445,7 @@ def benefit_actual_record(
         )
     BenefitFollowUp.objects.filter(pk=follow_up.pk).update(
         actual_benefit_vnd=amount,
-        note=(note or "").strip(),
+        note=_text(note),
         recorded_at=timezone.now(),
         recorded_by=actor,
     )
