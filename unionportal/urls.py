@@ -29,5 +29,6 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("learning.urls")),
     path("", include("inspections.urls")),
+    path("", include("feedback.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,1 @@
+"""Reads of member voice that services, pages and the homes share."""

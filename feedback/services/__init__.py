@@ -1,0 +1,3 @@
+"""Writes of member voice, one module a topic; import them from here."""
+
+from feedback.services.initiatives import *  # noqa: F403
