@@ -1,0 +1,3 @@
+"""Models of member voice, one module a topic; import them from here."""
+
+from feedback.models.surveys import *  # noqa: F403
