@@ -1,0 +1,203 @@
+"""Themes in Vietnamese free text: masking, word segmentation, TF-IDF, clusters.
+
+Names and phone numbers are masked before anything else, so they never become
+a keyword nor reach a page. Words are segmented with underthesea (its model
+ships in the wheel: nothing is downloaded at run time), weighted with TF-IDF
+and grouped with k-means (scikit-learn); a theme's keywords are its centre's
+heaviest words. Identical answers are segmented once.
+"""
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from members.text import fold, nfc
+
+NAME_MASK = "[tên]"
+PHONE_MASK = "[SĐT]"
+MAX_THEMES = 10
+PROGRESS_EVERY = 2000
+
+# A Vietnamese phone: 0, 84 or +84, then 9 or 10 digits, perhaps grouped.
+_PHONE = re.compile(r"(?<![\d+])(?:\+84|84|0)(?:[ .\-]?\d){8,10}(?!\d)")
+_WORD = re.compile(r"[^\W\d_]+")
+# The commonest family names, folded: a capitalised run starting with one is a name.
+_FAMILY_NAMES = frozenset(
+    "nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duong ly "
+    "dinh mai trinh truong lam luong ha cao ta doan to la kieu thai quach "
+    "van chu luu tang".split()
+)
+# Words that come before a name ("anh Hùng", "chị Lan", "tổ trưởng Minh").
+_BEFORE_NAMES = frozenset(
+    "anh chi ong ba co chu em bac thay di cau ban truong pho quan sep".split()
+)
+# Function words and words every answer has: never a theme's keyword.
+STOPWORDS = frozenset(
+    """
+    và của là có cho không được các những một với trong thì mà này đó để khi
+    như cũng đã sẽ đang rất nhiều hơn nên cần muốn về từ ra vào lại còn đến
+    tôi chúng_tôi chúng_ta em anh chị mình họ ở theo do vì nếu hay hoặc nhưng
+    bị thêm nữa ạ nhé quá lắm hết việc người gì ai nào sao thế vậy rồi đi làm
+    mong đề_nghị kiến_nghị ý_kiến hy_vọng hi_vọng nhất cái chỉ vẫn đều tại
+    bởi nhằm qua trên dưới sau trước giữa cùng nhau tự luôn thường hiện_nay
+    tên sđt công_ty công_đoàn thật_sự thực_sự
+    """.split()
+)
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def text_mask(text: str) -> str:
+    """Return the text with phone numbers and people's names masked."""
+    text = _PHONE.sub(PHONE_MASK, nfc(text))
+    words = list(_WORD.finditer(text))
+
+    def run(start: int, limit: int) -> int:
+        """The index after a run of capitalised words from ``start``."""
+        end = start
+        while (
+            end < len(words)
+            and end - start < limit
+            and _capitalised(words[end].group())
+            and (end == start or _adjacent(text, words[end - 1], words[end]))
+        ):
+            end += 1
+        return end
+
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        word = words[i].group()
+        folded = fold(word)
+        # "Nguyễn Văn An": a family name and at least one more capitalised word
+        # ("Lý do" is no name).
+        if _capitalised(word) and folded in _FAMILY_NAMES:
+            end = run(i, 4)
+            if end - i >= 2:
+                spans.append((words[i].start(), words[end - 1].end()))
+                i = end
+                continue
+        # "anh Hùng", "tổ trưởng Minh": a capitalised run after such a word.
+        if (
+            folded in _BEFORE_NAMES
+            and i + 1 < len(words)
+            and _adjacent(text, words[i], words[i + 1])
+        ):
+            end = run(i + 1, 3)
+            if end > i + 1:
+                spans.append((words[i + 1].start(), words[end - 1].end()))
+                i = end
+                continue
+        i += 1
+    for start, stop in reversed(spans):
+        text = text[:start] + NAME_MASK + text[stop:]
+    return text
+
+
+def _adjacent(text: str, left, right) -> bool:
+    return not text[left.end() : right.start()].strip()
+
+
+def text_words(text: str) -> list[str]:
+    """Return the answer's keywords: segmented, lower-case, no function words."""
+    from underthesea import word_tokenize
+
+    words = []
+    for token in word_tokenize(text_mask(text).lower()):
+        word = "_".join(token.split())
+        if not word[:1].isalpha() or word in STOPWORDS or len(word) < 2:
+            continue
+        words.append(word)
+    return words
+
+
+@dataclass
+class FoundTheme:
+    label: str
+    keywords: list[str]
+    # Indexes of the texts (as given) in this theme.
+    members: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Found:
+    themes: list[FoundTheme]
+    unthemed: int
+
+
+def _identity(words):
+    return words
+
+
+def themes_find(
+    texts: list[str], *, progress: Callable[[int], None] | None = None
+) -> Found:
+    """Group the texts into themes; call ``progress(done)`` as texts are read."""
+    import numpy as np
+    from sklearn.cluster import MiniBatchKMeans
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    unique: dict[str, int] = {}
+    index_of = []
+    for text in texts:
+        key = nfc(text).casefold()
+        index_of.append(unique.setdefault(key, len(unique)))
+    keys = list(unique)
+    weights = np.zeros(len(keys))
+    for index in index_of:
+        weights[index] += 1
+    documents = []
+    done_texts = 0
+    step = max(1, len(keys) // 50)
+    for position, key in enumerate(keys):
+        documents.append(text_words(key))
+        done_texts += int(weights[position])
+        if progress is not None and (position + 1) % step == 0:
+            # Segmenting is most of the work: it is 90% of the progress.
+            progress(int(done_texts * 0.9))
+    vectorizer = TfidfVectorizer(
+        analyzer=_identity,
+        min_df=2 if len(keys) > 20 else 1,
+        max_df=0.7,
+        max_features=20000,
+        sublinear_tf=True,
+    )
+    try:
+        matrix = vectorizer.fit_transform(documents)
+    except ValueError:  # no word at all
+        return Found(themes=[], unthemed=len(texts))
+    has_words = np.asarray(matrix.getnnz(axis=1) > 0)
+    rows = np.flatnonzero(has_words)
+    if len(rows) < 2:
+        return Found(themes=[], unthemed=len(texts))
+    weight = int(weights[rows].sum())
+    clusters = min(MAX_THEMES, max(2, round(math.sqrt(weight / 5))), len(rows))
+    model = MiniBatchKMeans(
+        n_clusters=clusters, random_state=0, n_init=3, batch_size=4096
+    )
+    labels = model.fit_predict(matrix[rows], sample_weight=weights[rows])
+    terms = vectorizer.get_feature_names_out()
+    cluster_of = dict(zip(rows.tolist(), labels.tolist(), strict=True))
+    themes = []
+    for cluster, centre in enumerate(model.cluster_centers_):
+        top = [terms[i] for i in np.argsort(centre)[::-1][:6] if centre[i] > 0]
+        keywords = [word.replace("_", " ") for word in top]
+        themes.append(FoundTheme(label=", ".join(keywords[:3]), keywords=keywords))
+        themes[-1].cluster = cluster
+    by_cluster = {theme.cluster: theme for theme in themes}
+    unthemed = 0
+    for position, unique_index in enumerate(index_of):
+        cluster = cluster_of.get(unique_index)
+        if cluster is None:
+            unthemed += 1
+        else:
+            by_cluster[cluster].members.append(position)
+    found = [theme for theme in themes if theme.members and theme.keywords]
+    unthemed += sum(len(t.members) for t in themes if t.members and not t.keywords)
+    found.sort(key=lambda theme: -len(theme.members))
+    if progress is not None:
+        progress(len(texts))
+    return Found(themes=found, unthemed=unthemed)
