@@ -119,7 +119,8 @@ class Survey(models.Model):
     def is_open(self, now=None) -> bool:
         now = now or timezone.now()
         return (
-            self.status == self.Status.PUBLISHED and self.opens_at <= now < self.closes_at
+            self.status == self.Status.PUBLISHED
+            and self.opens_at <= now < self.closes_at
         )
 
 

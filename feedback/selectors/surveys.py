@@ -130,7 +130,10 @@ def answer_labels(*, question: SurveyQuestion, answer) -> set[str]:
         labels = question.choice_list
         return {labels[i].casefold() for i in answer.choices if 0 <= i < len(labels)}
     if question.kind == SurveyQuestion.Kind.YES_NO and answer.number in YES_NO:
-        return {YES_NO[answer.number], str(_(YES_NO[answer.number].capitalize())).casefold()}
+        return {
+            YES_NO[answer.number],
+            str(_(YES_NO[answer.number].capitalize())).casefold(),
+        }
     if answer.number is not None:
         return {str(answer.number)}
     return set()
@@ -153,7 +156,7 @@ def surveys_closing(*, user, today: date, days: int = 7) -> int:
     )
 
 
-# The cube ------------------------------------------------------------------------------
+# The cube ----------------------------------------------------------------------
 
 
 @dataclass
@@ -207,11 +210,11 @@ def _cube_compute(*, survey: Survey) -> Cube:
         paths=paths,
         responses=responses,
         answered={q: dict(units) for q, units in answered.items()},
-        values={q: {u: c for u, c in units.items()} for q, units in values.items()},
+        values={q: dict(units) for q, units in values.items()},
     )
 
 
-# Results --------------------------------------------------------------------------------
+# Results -----------------------------------------------------------------------
 
 
 @dataclass
@@ -323,7 +326,9 @@ def _results_compute(*, survey: Survey, scope, unit: Unit | None) -> Results:
         if any(path.startswith(root) for root in roots)
     }
     group_of_path = _view_groups(roots=roots, unit=unit, paths=in_scope.values())
-    group_of_unit = {u: group_of_path[p] for u, p in in_scope.items() if p in group_of_path}
+    group_of_unit = {
+        u: group_of_path[p] for u, p in in_scope.items() if p in group_of_path
+    }
     names = dict(
         Unit.objects.filter(path__in=set(group_of_unit.values())).values_list(
             "path", "name"
@@ -376,7 +381,9 @@ def _results_compute(*, survey: Survey, scope, unit: Unit | None) -> Results:
     )
 
 
-def _question_result(*, question, cube: Cube, groups, group_of_unit, k) -> QuestionResult:
+def _question_result(
+    *, question, cube: Cube, groups, group_of_unit, k
+) -> QuestionResult:
     answered_by_group: Counter = Counter()
     values_by_group: dict[str, Counter] = defaultdict(Counter)
     for unit_id, n in cube.answered.get(question.pk, {}).items():
@@ -386,7 +393,9 @@ def _question_result(*, question, cube: Cube, groups, group_of_unit, k) -> Quest
         if unit_id in group_of_unit:
             values_by_group[group_of_unit[unit_id]].update(counter)
     answered = sum(answered_by_group.values())
-    result = QuestionResult(question=question, answered=answered, hidden=answered < k, k=k)
+    result = QuestionResult(
+        question=question, answered=answered, hidden=answered < k, k=k
+    )
     options = _option_values(question)
     whole: Counter = Counter()
     for counter in values_by_group.values():
@@ -425,7 +434,7 @@ def _mean(question: SurveyQuestion, counter: Counter) -> float | None:
     return round(sum(i * counter[f"n{i}"] for i in range(1, 6)) / n, 2)
 
 
-# Themes ---------------------------------------------------------------------------------
+# Themes ------------------------------------------------------------------------
 
 
 @dataclass
@@ -446,9 +455,7 @@ class ThemesView:
     unthemed: int
 
 
-def question_themes(
-    *, question: SurveyQuestion, results: Results, user
-) -> ThemesView:
+def question_themes(*, question: SurveyQuestion, results: Results, user) -> ThemesView:
     """Return the question's themes with their counts by group, k for free text."""
     k = question.survey.k_text
     qresult = next(q for q in results.questions if q.question.pk == question.pk)
@@ -514,4 +521,7 @@ def theme_texts(
     answers = scoped(SurveyAnswer.objects.filter(theme=theme), user)
     if unit is not None:
         answers = answers.filter(response__unit__path__startswith=unit.path)
-    return [text_mask(text) for text in answers.order_by("pk").values_list("text", flat=True)[:limit]]
+    return [
+        text_mask(text)
+        for text in answers.order_by("pk").values_list("text", flat=True)[:limit]
+    ]

@@ -87,8 +87,7 @@ def survey_loosening_errors(
         )
     if k_min < stored["k_min"]:
         errors["k_min"] = _(
-            "This survey has responses: the minimum group size may not go below "
-            "%(k)s."
+            "This survey has responses: the minimum group size may not go below %(k)s."
         ) % {"k": stored["k_min"]}
     if k_text < stored["k_text"]:
         errors["k_text"] = _(
@@ -180,7 +179,11 @@ def _rows_of(*, question: SurveyQuestion, answer: GivenAnswer) -> list[SurveyAns
             raise wrong
         return [SurveyAnswer(question=question, number=answer.number)]
     text = nfc(answer.text).strip()
-    if answer.choices or answer.number is not None or len(text) > TEXT_MAX[question.kind]:
+    if (
+        answer.choices
+        or answer.number is not None
+        or len(text) > TEXT_MAX[question.kind]
+    ):
         raise wrong
     return [SurveyAnswer(question=question, text=text)] if text else []
 
@@ -196,7 +199,9 @@ def survey_answer(
     logged with the survey's id and the reason, never with an answer.
     """
     if not survey_open_to(survey=survey, member=member):
-        logger.warning("survey %s: refused an answer: not open to the member", survey.pk)
+        logger.warning(
+            "survey %s: refused an answer: not open to the member", survey.pk
+        )
         raise ValidationError(_("This survey is not open to you."))
     if SurveyParticipation.objects.filter(survey=survey, member=member).exists():
         raise ValidationError(_("You have already answered this survey."))
@@ -316,7 +321,9 @@ def analysis_run(*, run_id: int) -> SurveyAnalysisRun:
             run.done = run.total = len(rows)
             run.finished_at = timezone.now()
             run.message = ""
-            run.save(update_fields=["status", "done", "total", "finished_at", "message"])
+            run.save(
+                update_fields=["status", "done", "total", "finished_at", "message"]
+            )
     except Exception:
         logger.exception("survey analysis %s failed", run_id)
         SurveyAnalysisRun.objects.filter(pk=run_id).update(
@@ -351,39 +358,39 @@ def _themes_replace(*, question: SurveyQuestion, rows, found) -> None:
 
 
 @transaction.atomic
-def theme_rename(*, theme: SurveyTheme, label: str, user) -> SurveyTheme:
+def theme_rename(*, theme: SurveyTheme, label: str, actor) -> SurveyTheme:
     """Give a theme the name staff chose."""
-    require_unit_in_scope(user, theme.question.survey.owner_unit)
+    require_unit_in_scope(actor, theme.question.survey.owner_unit)
     label = nfc(label).strip()
     if not label:
         raise ValidationError(_("Give the theme a name."))
     old, theme.label = theme.label, label[:200]
     theme.save(update_fields=["label"])
-    _staff_audit(user=user, name="survey_theme_rename", obj=theme, old=old, new=label)
+    _staff_audit(user=actor, name="survey_theme_rename", obj=theme, old=old, new=label)
     return theme
 
 
 @transaction.atomic
-def theme_confirm(*, theme: SurveyTheme, user, confirmed: bool = True) -> SurveyTheme:
+def theme_confirm(*, theme: SurveyTheme, actor, confirmed: bool = True) -> SurveyTheme:
     """Mark a theme as checked by staff (or not): a new analysis keeps it."""
-    require_unit_in_scope(user, theme.question.survey.owner_unit)
+    require_unit_in_scope(actor, theme.question.survey.owner_unit)
     theme.confirmed = confirmed
     theme.save(update_fields=["confirmed"])
     _staff_audit(
-        user=user, name="survey_theme_confirm", obj=theme, confirmed=confirmed
+        user=actor, name="survey_theme_confirm", obj=theme, confirmed=confirmed
     )
     return theme
 
 
 @transaction.atomic
-def theme_merge(*, themes: list[SurveyTheme], user) -> SurveyTheme:
+def theme_merge(*, themes: list[SurveyTheme], actor) -> SurveyTheme:
     """Merge themes of one question into the largest: answers, keywords, actions."""
     if len(themes) < 2:
         raise ValidationError(_("Choose at least two themes to merge."))
     if len({theme.question_id for theme in themes}) != 1:
         raise ValidationError(_("Only themes of the same question can be merged."))
     for theme in themes:
-        require_unit_in_scope(user, theme.question.survey.owner_unit)
+        require_unit_in_scope(actor, theme.question.survey.owner_unit)
     themes = sorted(themes, key=lambda t: (-t.answer_count, t.pk))
     target, others = themes[0], themes[1:]
     other_ids = [theme.pk for theme in others]
@@ -399,7 +406,7 @@ def theme_merge(*, themes: list[SurveyTheme], user) -> SurveyTheme:
     target.save(update_fields=["keywords", "answer_count", "confirmed"])
     SurveyTheme.objects.filter(pk__in=other_ids).delete()
     _staff_audit(
-        user=user,
+        user=actor,
         name="survey_theme_merge",
         obj=target,
         merged=[theme.label for theme in others],
@@ -411,9 +418,9 @@ def theme_merge(*, themes: list[SurveyTheme], user) -> SurveyTheme:
 
 
 @transaction.atomic
-def action_publish(*, action: SurveyAction, user) -> SurveyAction:
+def action_publish(*, action: SurveyAction, actor) -> SurveyAction:
     """Publish an action and notify the survey's respondents, through participation."""
-    require_unit_in_scope(user, action.survey.owner_unit)
+    require_unit_in_scope(actor, action.survey.owner_unit)
     locked = SurveyAction.objects.select_for_update().get(pk=action.pk)
     if locked.published_at is not None:
         raise ValidationError(_("This action is published already."))
@@ -421,7 +428,7 @@ def action_publish(*, action: SurveyAction, user) -> SurveyAction:
         raise ValidationError(_("An action links only themes of its own survey."))
     locked.published_at = timezone.now()
     locked.save(update_fields=["published_at"])
-    _staff_audit(user=user, name="survey_action_publish", obj=locked)
+    _staff_audit(user=actor, name="survey_action_publish", obj=locked)
     from feedback.tasks import survey_action_notify
 
     enqueue_on_commit(survey_action_notify, action_id=locked.pk)
