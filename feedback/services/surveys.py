@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,6 +44,7 @@ __all__ = [
     "survey_answer",
     "survey_audience_check",
     "survey_loosening_errors",
+    "survey_tighten",
     "theme_confirm",
     "theme_merge",
     "theme_rename",
@@ -71,13 +72,15 @@ def survey_loosening_errors(
     """
     if survey.pk is None:
         return {}
+    # Locks the survey's row until the builder's transaction ends: a first
+    # response (which bumps the row's count) waits, so none slips in between.
     stored = (
-        Survey.objects.filter(pk=survey.pk)
+        Survey.objects.select_for_update()
+        .filter(pk=survey.pk)
         .values("anonymous", "k_min", "k_text")
-        .annotate(responses=Count("responses"))
         .first()
     )
-    if stored is None or not stored["responses"]:
+    if stored is None or not SurveyResponse.objects.filter(survey_id=survey.pk).exists():
         return {}
     errors = {}
     if stored["anonymous"] and not anonymous:
