@@ -302,6 +302,9 @@ def survey_results(*, survey: Survey, user, unit: Unit | None = None) -> Results
     version, scope, unit and language.
     """
     scope = staff_unit_paths(user)
+    if unit is None and scope is not None and len(scope) == 1:
+        # One unit in scope: its results, broken down by the units under it.
+        unit = Unit.objects.filter(path=scope[0]).first()
     scope_key = "all" if scope is None else ",".join(scope)
     digest = hashlib.sha256(
         f"{scope_key}|{unit.path if unit else ''}|{get_language()}".encode()

@@ -80,7 +80,8 @@ def survey_loosening_errors(
         .values("anonymous", "k_min", "k_text")
         .first()
     )
-    if stored is None or not SurveyResponse.objects.filter(survey_id=survey.pk).exists():
+    answered = SurveyResponse.objects.filter(survey_id=survey.pk).exists()
+    if stored is None or not answered:
         return {}
     errors = {}
     if stored["anonymous"] and not anonymous:

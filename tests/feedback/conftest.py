@@ -9,3 +9,14 @@ from tests.learning.factories import make_small_union
 def union(db):
     """A sector, VNPT, union A (Hà Nội, with a group) and B (TP. HCM), staff."""
     return make_small_union()
+
+
+@pytest.fixture
+def postgresql():
+    from django.db import connection
+
+    from tests.conftest import require_service
+
+    require_service(
+        connection.vendor == "postgresql", "writers racing need PostgreSQL's locks"
+    )
