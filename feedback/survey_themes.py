@@ -7,7 +7,6 @@ and grouped with k-means (scikit-learn); a theme's keywords are its centre's
 heaviest words. Identical answers are segmented once.
 """
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from members.text import fold, nfc
 NAME_MASK = "[tên]"
 PHONE_MASK = "[SĐT]"
 MAX_THEMES = 10
-PROGRESS_EVERY = 2000
+SILHOUETTE_SAMPLE = 3000
 
 # A Vietnamese phone: 0, 84 or +84, then 9 or 10 digits, perhaps grouped.
 _PHONE = re.compile(r"(?<![\d+])(?:\+84|84|0)(?:[ .\-]?\d){8,10}(?!\d)")
@@ -279,12 +278,39 @@ def _identity(words):
     return words
 
 
+def _clusters_fit(matrix, weights):
+    """Fit k-means for 2 to MAX_THEMES themes; keep the best by silhouette."""
+    from sklearn.cluster import MiniBatchKMeans
+    from sklearn.metrics import silhouette_score
+
+    rows = matrix.shape[0]
+    best, best_score = None, -2.0
+    for clusters in range(2, min(MAX_THEMES, rows - 1) + 1):
+        model = MiniBatchKMeans(
+            n_clusters=clusters, random_state=0, n_init=3, batch_size=4096
+        ).fit(matrix, sample_weight=weights)
+        if len(set(model.labels_)) < 2:
+            continue
+        score = silhouette_score(
+            matrix,
+            model.labels_,
+            metric="cosine",
+            sample_size=min(rows, SILHOUETTE_SAMPLE),
+            random_state=0,
+        )
+        if score > best_score:
+            best, best_score = model, score
+    if best is None:
+        best = MiniBatchKMeans(n_clusters=min(2, rows), random_state=0, n_init=3)
+        best.fit(matrix, sample_weight=weights)
+    return best
+
+
 def themes_find(
     texts: list[str], *, progress: Callable[[int], None] | None = None
 ) -> Found:
     """Group the texts into themes; call ``progress(done)`` as texts are read."""
     import numpy as np
-    from sklearn.cluster import MiniBatchKMeans
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     unique: dict[str, int] = {}
@@ -320,12 +346,8 @@ def themes_find(
     rows = np.flatnonzero(has_words)
     if len(rows) < 2:
         return Found(themes=[], unthemed=len(texts))
-    weight = int(weights[rows].sum())
-    clusters = min(MAX_THEMES, max(2, round(math.sqrt(weight / 5))), len(rows))
-    model = MiniBatchKMeans(
-        n_clusters=clusters, random_state=0, n_init=3, batch_size=4096
-    )
-    labels = model.fit_predict(matrix[rows], sample_weight=weights[rows])
+    model = _clusters_fit(matrix[rows], weights[rows])
+    labels = model.labels_
     terms = vectorizer.get_feature_names_out()
     cluster_of = dict(zip(rows.tolist(), labels.tolist(), strict=True))
     themes = []

@@ -10,10 +10,13 @@ from feedback.selectors.surveys import survey_results
 from feedback.suppression import suppressed_groups
 from members.models import Unit
 from members.resources import XLSX_CONTENT_TYPE
+from tests.conftest import vi_text
 from tests.feedback.factories import answer, make_survey, members_of
 from tests.members.factories import make_unit, reloaded
 
 pytestmark = pytest.mark.django_db
+
+FEWER = vi_text("fewer than %(k)s") % {"k": 5}
 
 
 def test_small_groups_are_hidden_with_enough_others_that_no_subtraction_reveals_them():
@@ -88,9 +91,10 @@ def test_drilling_into_a_unit_applies_the_same_rules_below_it(union, answered):
     # The group (2) and the union's own members (6): one small, so both hidden.
     assert all(row.hidden for row in rows.values())
     assert len(rows) == 2
-    assert results.questions[0].options[0].count + (
-        results.questions[0].options[1].count
-    ) == 8
+    assert (
+        results.questions[0].options[0].count + (results.questions[0].options[1].count)
+        == 8
+    )
 
 
 def test_a_whole_view_under_k_shows_nothing(union, answered):
@@ -137,7 +141,7 @@ def test_the_xlsx_applies_the_same_rules(client, union, answered):
     rows_c = [row for row in by_unit if row[1] == "CĐCS VNPT Đà Nẵng"]
     assert rows_b and rows_c
     for row in rows_b + rows_c:
-        assert isinstance(row[2], str)  # "fewer than 5", never a count
+        assert row[2] == FEWER  # never a count
         assert row[3:] == (None, None, None)
     rows_a = [row for row in by_unit if row[1] == "CĐCS VNPT Hà Nội"]
     assert [row[2:5] for row in rows_a if row[0] == "Anh/chị làm ca nào?"] == [
@@ -145,7 +149,7 @@ def test_the_xlsx_applies_the_same_rules(client, union, answered):
         (8, "Ca đêm", 50.0),
     ]
     # No one answered the free-text question: hidden for every unit.
-    assert {row[2] for row in rows_a if row[0] == "Ý kiến khác?"} == {"fewer than 5"}
+    assert {row[2] for row in rows_a if row[0] == "Ý kiến khác?"} == {FEWER}
     whole = list(book.worksheets[0].iter_rows(min_row=2, values_only=True))
     assert ("Anh/chị làm ca nào?", "Ca đêm", 3 + 4 + 3, 58.8, None) in whole
 
