@@ -1,4 +1,4 @@
-"""Members answer a survey on the portal: once, only theirs, with the builder's rules."""
+"""Members answer a survey on the portal: once, only theirs, by the builder's rules."""
 
 from datetime import timedelta
 
@@ -52,7 +52,7 @@ def test_the_member_sees_the_open_survey_and_answers_it(client, union, survey):
     assert survey.title in listing.content.decode()
     page = client.get(_url(survey))
     assert page.status_code == 200
-    assert 'data-show-field="q%d"' % question(survey, 1).pk in page.content.decode()
+    assert f'data-show-field="q{question(survey, 1).pk}"' in page.content.decode()
 
     response = _post(client, survey, q1="1", q2="20 giờ", q3=["0", "2"], q4="4")
 
