@@ -157,7 +157,7 @@ class SurveyAdmin(ScopedModelAdmin):
                 name="feedback_survey_results_xlsx",
             ),
             path(
-                "<int:survey_id>/chu-de/<int:question_id>/",
+                "cau-hoi/<int:question_id>/chu-de/",
                 wrap(self.themes_view),
                 name="feedback_survey_themes",
             ),
@@ -220,11 +220,18 @@ class SurveyAdmin(ScopedModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
-    def themes_view(self, request, survey_id: int, question_id: int):
-        survey = self._survey(request, survey_id)
-        question = survey.questions.filter(pk=question_id).first()
+    def themes_view(self, request, question_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        question = (
+            scoped(SurveyQuestion.objects.all(), request.user)
+            .select_related("survey__owner_unit")
+            .filter(pk=question_id)
+            .first()
+        )
         if question is None or not question.is_text:
             raise Http404(_("No such question."))
+        survey = question.survey
         if request.method == "POST":
             if not self.has_change_permission(request, survey):
                 raise PermissionDenied
