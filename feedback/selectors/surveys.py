@@ -130,10 +130,8 @@ def answer_labels(*, question: SurveyQuestion, answer) -> set[str]:
         labels = question.choice_list
         return {labels[i].casefold() for i in answer.choices if 0 <= i < len(labels)}
     if question.kind == SurveyQuestion.Kind.YES_NO and answer.number in YES_NO:
-        return {
-            YES_NO[answer.number],
-            str(_(YES_NO[answer.number].capitalize())).casefold(),
-        }
+        label = _("Yes") if answer.number == 1 else _("No")
+        return {YES_NO[answer.number], label.casefold()}
     if answer.number is not None:
         return {str(answer.number)}
     return set()
