@@ -35,8 +35,8 @@ pytestmark = pytest.mark.django_db
 # The user (the session is in the cache); the menu's unread badge; the
 # blocks: the latest unread notifications and their count, the member's card,
 # the next consultation, the programmes to receive, the open data-rights
-# requests.
-HOME_QUERIES = 8
+# requests, the open surveys not answered yet (feedback).
+HOME_QUERIES = 9
 
 
 def text_of(response) -> str:
