@@ -21,6 +21,8 @@ SILHOUETTE_SAMPLE = 3000
 # A Vietnamese phone: 0, 84 or +84, then 9 or 10 digits, perhaps grouped.
 _PHONE = re.compile(r"(?<![\d+])(?:\+84|84|0)(?:[ .\-]?\d){8,10}(?!\d)")
 _WORD = re.compile(r"[^\W\d_]+")
+# Where a clause ends: words are never segmented across these.
+_CLAUSES = re.compile(r"[,.;:!?()\n\r\t]+")
 # The commonest family names, folded: a capitalised run starting with one is a name.
 _FAMILY_NAMES = frozenset(
     [
@@ -247,12 +249,33 @@ def _adjacent(text: str, left, right) -> bool:
     return not text[left.end() : right.start()].strip()
 
 
-def text_words(text: str) -> list[str]:
-    """Return the answer's keywords: segmented, lower-case, no function words."""
+def text_words(text: str, *, clauses: dict | None = None) -> list[str]:
+    """Return the answer's keywords: segmented, lower-case, no function words.
+
+    The masked text is segmented clause by clause (commas, full stops...);
+    ``clauses`` keeps each clause's words, so a clause many members wrote
+    ("tăng lương", "bữa ăn ca") is segmented once.
+    """
+    words = []
+    for clause in _CLAUSES.split(text_mask(text).lower()):
+        clause = clause.strip()
+        if not clause:
+            continue
+        if clauses is None:
+            words.extend(_clause_words(clause))
+            continue
+        found = clauses.get(clause)
+        if found is None:
+            found = clauses[clause] = _clause_words(clause)
+        words.extend(found)
+    return words
+
+
+def _clause_words(clause: str) -> list[str]:
     from underthesea import word_tokenize
 
     words = []
-    for token in word_tokenize(text_mask(text).lower()):
+    for token in word_tokenize(clause):
         word = "_".join(token.split())
         if not word[:1].isalpha() or word in STOPWORDS or len(word) < 2:
             continue
@@ -278,32 +301,51 @@ def _identity(words):
     return words
 
 
-def _clusters_fit(matrix, weights):
-    """Fit k-means for 2 to MAX_THEMES themes; keep the best by silhouette."""
-    from sklearn.cluster import MiniBatchKMeans
-    from sklearn.metrics import silhouette_score
+def _clusters_fit(matrix, weights) -> tuple[list[int], list[list[int]]]:
+    """Cluster the rows; return each row's cluster and each cluster's rows.
 
-    rows = matrix.shape[0]
-    best, best_score = None, -2.0
-    for clusters in range(2, min(MAX_THEMES, rows - 1) + 1):
-        model = MiniBatchKMeans(
-            n_clusters=clusters, random_state=0, n_init=3, batch_size=4096
-        ).fit(matrix, sample_weight=weights)
-        if len(set(model.labels_)) < 2:
-            continue
-        score = silhouette_score(
-            matrix,
-            model.labels_,
-            metric="cosine",
-            sample_size=min(rows, SILHOUETTE_SAMPLE),
-            random_state=0,
+    The TF-IDF rows are reduced to at most 100 dimensions (latent semantic
+    analysis) and normalised, so k-means runs on small dense rows. The number
+    of themes, 2 to MAX_THEMES, is the best silhouette on a sample.
+    """
+    import numpy as np
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.metrics import silhouette_score
+    from sklearn.preprocessing import normalize
+
+    rows, features = matrix.shape
+    if features > 2:
+        reduced = TruncatedSVD(
+            n_components=min(100, features - 1), random_state=0
+        ).fit_transform(matrix)
+    else:
+        reduced = matrix.toarray()
+    reduced = normalize(reduced)
+    chance = np.random.default_rng(0)
+    sample = (
+        np.sort(chance.choice(rows, SILHOUETTE_SAMPLE, replace=False))
+        if rows > SILHOUETTE_SAMPLE
+        else np.arange(rows)
+    )
+    best_k, best_score = 2, -2.0
+    for clusters in range(2, min(MAX_THEMES, len(sample) - 1) + 1):
+        labels = (
+            KMeans(n_clusters=clusters, random_state=0, n_init=2)
+            .fit(reduced[sample], sample_weight=weights[sample])
+            .labels_
         )
+        if len(set(labels.tolist())) < 2:
+            continue
+        score = silhouette_score(reduced[sample], labels)
         if score > best_score:
-            best, best_score = model, score
-    if best is None:
-        best = MiniBatchKMeans(n_clusters=min(2, rows), random_state=0, n_init=3)
-        best.fit(matrix, sample_weight=weights)
-    return best
+            best_k, best_score = clusters, score
+    model = KMeans(n_clusters=min(best_k, rows), random_state=0, n_init=2)
+    labels = model.fit(reduced, sample_weight=weights).labels_.tolist()
+    members: list[list[int]] = [[] for _ in range(model.n_clusters)]
+    for row, label in enumerate(labels):
+        members[label].append(row)
+    return labels, members
 
 
 def themes_find(
@@ -312,6 +354,7 @@ def themes_find(
     """Group the texts into themes; call ``progress(done)`` as texts are read."""
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
+    from threadpoolctl import threadpool_limits
 
     unique: dict[str, int] = {}
     index_of = []
@@ -325,8 +368,9 @@ def themes_find(
     documents = []
     done_texts = 0
     step = max(1, len(keys) // 50)
+    clauses: dict[str, list[str]] = {}
     for position, key in enumerate(keys):
-        documents.append(text_words(key))
+        documents.append(text_words(key, clauses=clauses))
         done_texts += int(weights[position])
         if progress is not None and (position + 1) % step == 0:
             # Segmenting is most of the work: it is 90% of the progress.
@@ -346,17 +390,26 @@ def themes_find(
     rows = np.flatnonzero(has_words)
     if len(rows) < 2:
         return Found(themes=[], unthemed=len(texts))
-    model = _clusters_fit(matrix[rows], weights[rows])
-    labels = model.labels_
+    kept = matrix[rows]
+    # One thread: a worker shares its cores with the web processes, and
+    # OpenMP threads spinning on a busy machine cost more than they give.
+    with threadpool_limits(limits=1):
+        labels, clusters = _clusters_fit(kept, weights[rows])
     terms = vectorizer.get_feature_names_out()
-    cluster_of = dict(zip(rows.tolist(), labels.tolist(), strict=True))
+    cluster_of = dict(zip(rows.tolist(), labels, strict=True))
     themes = []
-    for cluster, centre in enumerate(model.cluster_centers_):
+    by_cluster: dict[int, FoundTheme] = {}
+    for cluster, members in enumerate(clusters):
+        if not members:
+            continue
+        # The theme's words: its answers' TF-IDF, weighted by how many wrote each.
+        centre = np.asarray(
+            kept[members].multiply(weights[rows][members][:, None]).sum(axis=0)
+        ).ravel()
         top = [terms[i] for i in np.argsort(centre)[::-1][:6] if centre[i] > 0]
         keywords = [word.replace("_", " ") for word in top]
         themes.append(FoundTheme(label=", ".join(keywords[:3]), keywords=keywords))
-        themes[-1].cluster = cluster
-    by_cluster = {theme.cluster: theme for theme in themes}
+        by_cluster[cluster] = themes[-1]
     unthemed = 0
     for position, unique_index in enumerate(index_of):
         cluster = cluster_of.get(unique_index)

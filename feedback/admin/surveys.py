@@ -157,7 +157,7 @@ class SurveyAdmin(ScopedModelAdmin):
                 name="feedback_survey_results_xlsx",
             ),
             path(
-                "cau-hoi/<int:question_id>/chu-de/",
+                "<int:survey_id>/chu-de/",
                 wrap(self.themes_view),
                 name="feedback_survey_themes",
             ),
@@ -220,18 +220,14 @@ class SurveyAdmin(ScopedModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
-    def themes_view(self, request, question_id: int):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
+    def themes_view(self, request, survey_id: int):
+        survey = self._survey(request, survey_id)
+        value = request.GET.get("question", "")
         question = (
-            scoped(SurveyQuestion.objects.all(), request.user)
-            .select_related("survey__owner_unit")
-            .filter(pk=question_id)
-            .first()
+            survey.questions.filter(pk=int(value)).first() if value.isdigit() else None
         )
         if question is None or not question.is_text:
             raise Http404(_("No such question."))
-        survey = question.survey
         if request.method == "POST":
             if not self.has_change_permission(request, survey):
                 raise PermissionDenied
@@ -241,7 +237,7 @@ class SurveyAdmin(ScopedModelAdmin):
                 messages.error(request, " ".join(error.messages))
             else:
                 messages.success(request, _("The analysis has started."))
-            return HttpResponseRedirect(request.path)
+            return HttpResponseRedirect(f"{request.path}?question={question.pk}")
         unit = self._unit(request)
         results = survey_results(survey=survey, user=request.user, unit=unit)
         view = question_themes(question=question, results=results, user=request.user)
