@@ -138,7 +138,7 @@ def survey_ready(args, register) -> Seeded:
     """Seed the survey and its answers, or reuse a run's of the same sizes."""
     from feedback.models import Survey, SurveyAnswer
 
-    title = f"{TITLE_PREFIX} members={args.members} seed={args.seed}"
+    title = f"{TITLE_PREFIX} v2 members={args.members} seed={args.seed}"
     survey = Survey.objects.filter(title=title).first()
     seeded_s, steps = None, {}
     if args.reseed or register.seeded_s is not None or survey is None:
@@ -299,7 +299,8 @@ def _answers_of(question, rng) -> list[tuple[str, str, str]]:
         return [("\\N", str(rng.choices(range(1, 6), weights=(1, 2, 4, 5, 3))[0]), "")]
     if kind == "yes_no":
         return [("\\N", str(rng.randint(0, 1)), "")]
-    if rng.random() < 0.1:  # some leave free text empty
+    # Every member answers the analysed question (6); some leave 10 empty.
+    if question.order != 6 and rng.random() < 0.1:
         return []
     parts = rng.sample(PHRASES, rng.choice((1, 1, 2, 2, 3)))
     text = (", ".join(parts) + rng.choice(ENDINGS)).capitalize()

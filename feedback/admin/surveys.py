@@ -109,7 +109,9 @@ class SurveyAdmin(ScopedModelAdmin):
     list_filter = ("status", "anonymous", ClosingFilter)
     list_select_related = ("owner_unit",)
     search_fields = ("title",)
-    autocomplete_fields = ("owner_unit", "audience_units")
+    # Audience units are a plain list to pick from: the autocomplete's search
+    # box for many values, and the two-box filter, carry no valid label.
+    autocomplete_fields = ("owner_unit",)
     readonly_fields = ("response_count",)
     inlines = (SurveyQuestionInline,)
 

@@ -23,6 +23,17 @@ class SurveyForm(forms.ModelForm):
             "k_text",
         )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The admin splits each moment into a date and a time: name both.
+        for name in ("opens_at", "closes_at"):
+            field = self.fields.get(name)
+            widgets = getattr(field.widget, "widgets", None) if field else None
+            if widgets and len(widgets) == 2:
+                label = str(field.label).capitalize()
+                widgets[0].attrs["aria-label"] = _("%(field)s: date") % {"field": label}
+                widgets[1].attrs["aria-label"] = _("%(field)s: time") % {"field": label}
+
     def clean(self):
         cleaned = super().clean()
         opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
