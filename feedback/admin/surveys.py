@@ -22,7 +22,7 @@ from feedback.models.surveys import (
     SurveyQuestion,
     SurveyTheme,
 )
-from feedback.selectors.surveys import (
+from feedback.selectors.survey_results import (
     question_themes,
     survey_results,
     theme_texts,

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from feedback.selectors.surveys import survey_results
+from feedback.selectors.survey_results import survey_results
 from feedback.suppression import suppressed_groups
 from members.resources import XLSX_CONTENT_TYPE
 from tests.conftest import vi_text
