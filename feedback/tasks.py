@@ -6,7 +6,7 @@ from celery import shared_task
 @shared_task(acks_late=True, ignore_result=True)
 def survey_analysis_run(*, run_id: int) -> None:
     """Find the themes of a question's free-text answers."""
-    from feedback.services.surveys import analysis_run
+    from feedback.services.survey_themes import analysis_run
 
     analysis_run(run_id=run_id)
 
