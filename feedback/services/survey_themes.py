@@ -143,7 +143,9 @@ def theme_rename(*, theme: SurveyTheme, label: str, actor) -> SurveyTheme:
         raise ValidationError(_("Give the theme a name."))
     old, theme.label = theme.label, label[:200]
     theme.save(update_fields=["label"])
-    survey_staff_audit(user=actor, name="survey_theme_rename", obj=theme, old=old, new=label)
+    survey_staff_audit(
+        user=actor, name="survey_theme_rename", obj=theme, old=old, new=label
+    )
     return theme
 
 
