@@ -23,11 +23,12 @@ TECHNICAL_APPS = {"axes", "account", "django_celery_beat", "auth", "mfa"}
 # account (the greeting), their scope's unit paths, then one query a card
 # function (transfers, held rows, imports, data rights, the two care counts,
 # consultations, inspections' overdue recommendations and activities this
-# week), two for feedback's initiatives card (waiting, follow-ups due), one
-# for the month's figures, and the user's recent actions (Django's log).
-HOME_QUERIES = 19
+# week, feedback's surveys closing), two for feedback's initiatives card
+# (waiting, follow-ups due), one for the month's figures, and the user's
+# recent actions (Django's log).
+HOME_QUERIES = 20
 # Within the minute the cards and figures come from the cache.
-HOME_QUERIES_CACHED = HOME_QUERIES - 10
+HOME_QUERIES_CACHED = HOME_QUERIES - 11
 
 
 @pytest.fixture
@@ -66,6 +67,7 @@ def test_a_grassroots_officer_counts_their_units_work_only(client, tree):
         "inspections-overdue": 0,
         "inspections-week": 0,
         "initiatives": 0,
+        "surveys-closing": 0,
     }
 
 
@@ -95,6 +97,7 @@ def test_the_employers_officer_counts_every_unit_under_it(client, tree):
         "inspections-overdue": 0,
         "inspections-week": 0,
         "initiatives": 0,
+        "surveys-closing": 0,
     }
     assert counts["birthdays"] > radar_birthdays(tree.grassroots_officer)
 
@@ -147,6 +150,7 @@ def test_cards_follow_the_users_permissions(client, tree):
         "inspections-overdue",
         "inspections-week",
         "initiatives",  # an officer's role holds feedback's view_initiative
+        "surveys-closing",
     }
 
 
