@@ -59,8 +59,8 @@ class DemoPeople:
     carer: User  # a care officer of the member's grassroots union
 
 
-def demo_activity(*, people: DemoPeople, today: date) -> dict[str, int]:
-    """Make what is missing of the demo's activity; return what the demo holds."""
+def demo_activity(*, people: DemoPeople, today: date) -> None:
+    """Make what is missing of the demo's activity (reminders apart)."""
     with transaction.atomic():
         _relatives_of_member(people, today)
     # The importer commits batch by batch, as it does for a real file.
@@ -68,6 +68,14 @@ def demo_activity(*, people: DemoPeople, today: date) -> dict[str, int]:
     for part in (_care, _transfers, _programmes, _consultations, _data_rights):
         with transaction.atomic():
             part(people, today)
+
+
+def demo_reminders(*, people: DemoPeople, today: date) -> dict[str, int]:
+    """Run today's reminders of every app over the demo; return what it holds.
+
+    Run after every app's demo seed, so that the first run reminds of all
+    they made and a second run finds nothing new to remind of.
+    """
     with transaction.atomic():
         _notifications(people, today)
     return {

@@ -28,7 +28,7 @@ TECHNICAL_APPS = {"axes", "account", "django_celery_beat", "auth", "mfa"}
 # recent actions (Django's log).
 HOME_QUERIES = 20
 # Within the minute the cards and figures come from the cache.
-HOME_QUERIES_CACHED = HOME_QUERIES - 11
+HOME_QUERIES_CACHED = HOME_QUERIES - 13
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from members.management.demo_activity import (
     DemoPeople,
     demo_activity,
     demo_counts_line,
+    demo_reminders,
 )
 from members.models import CareCase, Member, Relative, StaffRole, Unit, User
 from members.retirement import born_by_retirement
@@ -89,7 +90,9 @@ class Command(BaseCommand):
             if not Relative.objects.exists():
                 self._relatives_and_care(rng)
             credentials, people = self._accounts(employers, grassroots)
-        counts = demo_activity(people=people, today=today)
+        demo_activity(people=people, today=today)
+        app_lines = apps_demo_seed(people=people, today=today)
+        counts = demo_reminders(people=people, today=today)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {Unit.objects.count()} units, "
@@ -97,7 +100,7 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"Demo activity: {demo_counts_line(counts)}")
-        for line in apps_demo_seed(people=people, today=today):
+        for line in app_lines:
             self.stdout.write(line)
         self.stdout.write("Demo accounts (stored in var/demo-credentials.txt):")
         for role, email, password in credentials:
