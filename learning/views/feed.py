@@ -1,4 +1,4 @@
-"""Portal pages of the member feed: the feed, a post, confirming, views, the home block."""
+"""Portal pages of the member feed: the feed, a post, confirming, the home block."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
