@@ -211,10 +211,10 @@ def feed_sync(*, member: Member, now: datetime | None = None) -> None:
     cursor = FeedCursor.objects.filter(member=member).first()
     since = cursor.synced_at if cursor and cursor.synced_at else now - HISTORY
     fresh = _fresh_posts(member=member, since=since, now=now)
-    if not fresh and cursor is not None and not cursor.waiting:
+    if not fresh and (cursor is None or not cursor.waiting):
         return
     with transaction.atomic():
-        cursor = _cursor_locked(member)
+        cursor = _cursor_locked(member, made=cursor is not None)
         since = cursor.synced_at or now - HISTORY
         if since > now:
             return
@@ -233,12 +233,13 @@ def _fresh_posts(*, member: Member, since: datetime, now: datetime) -> list[dict
     )
 
 
-def _cursor_locked(member: Member) -> FeedCursor:
-    try:
-        with transaction.atomic():
-            FeedCursor.objects.get_or_create(member=member)
-    except IntegrityError:
-        pass  # made by a page opened at the same time
+def _cursor_locked(member: Member, *, made: bool) -> FeedCursor:
+    if not made:
+        try:
+            with transaction.atomic():
+                FeedCursor.objects.get_or_create(member=member)
+        except IntegrityError:
+            pass  # made by a page opened at the same time
     return FeedCursor.objects.select_for_update().get(member=member)
 
 
