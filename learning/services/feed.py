@@ -211,10 +211,20 @@ def feed_sync(*, member: Member, now: datetime | None = None) -> None:
     cursor = FeedCursor.objects.filter(member=member).first()
     since = cursor.synced_at if cursor and cursor.synced_at else now - HISTORY
     fresh = _fresh_posts(member=member, since=since, now=now)
-    if not fresh and (cursor is None or not cursor.waiting):
+    if not fresh and cursor is not None and not cursor.waiting:
+        return
+    if not fresh and cursor is None:
+        # A first visit with nothing to deliver: the feed starts now.
+        FeedCursor.objects.bulk_create(
+            [FeedCursor(member=member, synced_at=now)], ignore_conflicts=True
+        )
         return
     with transaction.atomic():
-        cursor = _cursor_locked(member, made=cursor is not None)
+        if cursor is None:
+            FeedCursor.objects.bulk_create(
+                [FeedCursor(member=member)], ignore_conflicts=True
+            )
+        cursor = FeedCursor.objects.select_for_update().get(member=member)
         since = cursor.synced_at or now - HISTORY
         if since > now:
             return
@@ -231,16 +241,6 @@ def _fresh_posts(*, member: Member, since: datetime, now: datetime) -> list[dict
         .values("pk", "category", "released_at", "confirm_required")
         .distinct()
     )
-
-
-def _cursor_locked(member: Member, *, made: bool) -> FeedCursor:
-    if not made:
-        try:
-            with transaction.atomic():
-                FeedCursor.objects.get_or_create(member=member)
-        except IntegrityError:
-            pass  # made by a page opened at the same time
-    return FeedCursor.objects.select_for_update().get(member=member)
 
 
 def _deliver(

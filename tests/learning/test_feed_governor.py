@@ -121,9 +121,7 @@ def test_a_message_waits_for_four_engaging_posts_then_enters():
 
 def test_mandatory_messages_go_first_then_the_oldest():
     at = START
-    engaging = [
-        Candidate(key=k, released_at=at, messaging=False) for k in range(1, 9)
-    ]
+    engaging = [Candidate(key=k, released_at=at, messaging=False) for k in range(1, 9)]
     old = Candidate(key=20, released_at=at - timedelta(days=1), messaging=True)
     newer = Candidate(key=21, released_at=at - timedelta(hours=1), messaging=True)
     mandatory = Candidate(key=22, released_at=at, messaging=True, mandatory=True)
@@ -135,7 +133,9 @@ def test_mandatory_messages_go_first_then_the_oldest():
         now=at + timedelta(hours=1),
     )
 
-    assert 22 in plan and 20 in plan and 21 not in plan
+    assert 22 in plan
+    assert 20 in plan
+    assert 21 not in plan
 
 
 def test_a_message_enters_when_an_old_one_ages_out():

@@ -56,9 +56,12 @@ def test_the_feed_shows_the_members_posts_and_holds_extra_messaging(client, unio
     shown = [e.post.title for e in response.context["page"].entries]
     # Four engaging posts make room for one message; two wait, kept.
     assert sum(title.startswith("Tuyên truyền") for title in shown) == 1
-    assert FeedEntry.objects.filter(
-        member=union.member_a, delivered_at__isnull=True
-    ).count() == 2
+    assert (
+        FeedEntry.objects.filter(
+            member=union.member_a, delivered_at__isnull=True
+        ).count()
+        == 2
+    )
 
 
 def test_the_feed_page_reads_in_fixed_queries_whatever_the_history(
@@ -68,7 +71,9 @@ def test_the_feed_page_reads_in_fixed_queries_whatever_the_history(
     services.feed_sync(member=union.member_a, now=start)
     for day in range(0, 60, 2):
         engaging(union, 2, now=start + timedelta(days=day))
-        services.feed_sync(member=union.member_a, now=start + timedelta(days=day, hours=1))
+        services.feed_sync(
+            member=union.member_a, now=start + timedelta(days=day, hours=1)
+        )
     client.force_login(union.member_a.user)
     client.get(reverse("learning:feed"))
 
@@ -98,7 +103,8 @@ def test_confirming_from_the_feed_twice_records_once(client, union):
     first = client.post(url, {"next": "/bang-tin/#post-1"})
     second = client.post(url, {"next": "https://evil.example/"}, follow=True)
 
-    assert first.status_code == 302 and first["Location"] == "/bang-tin/#post-1"
+    assert first.status_code == 302
+    assert first["Location"] == "/bang-tin/#post-1"
     assert FeedConfirmation.objects.filter(post=post).count() == 1
     assert vi("You have already confirmed this message.") in text_of(second)
     assert second.redirect_chain[0][0] == reverse("learning:feed_post", args=[post.pk])
@@ -114,7 +120,9 @@ def test_a_member_cannot_open_or_confirm_another_units_post(client, union):
     client.force_login(union.member_a.user)
 
     for name in ("feed_post", "feed_post_image"):
-        assert client.get(reverse(f"learning:{name}", args=[post.pk])).status_code == 404
+        assert (
+            client.get(reverse(f"learning:{name}", args=[post.pk])).status_code == 404
+        )
     response = client.post(reverse("learning:feed_post_confirm", args=[post.pk]))
     assert response.status_code == 404
     assert not FeedConfirmation.objects.exists()
@@ -166,7 +174,8 @@ def test_the_home_shows_the_latest_feed_posts(client, union):
     blocks = [panel["template"] for panel in response.context["panels"]]
     assert "learning/feed/home_block.html" in blocks
     text = text_of(response)
-    assert "Giải trí 3" in text and "Giải trí 0" not in text
+    assert "Giải trí 3" in text
+    assert "Giải trí 0" not in text
 
 
 # Staff ---------------------------------------------------------------------------
@@ -182,9 +191,9 @@ def test_read_counts_show_only_the_officers_units(client, union):
     services.feed_confirm(member=union.member_a, post=post)
     client.force_login(union.officer_vnpt)
 
-    rows = client.get(
-        reverse("admin:learning_feedpost_reads", args=[post.pk])
-    ).context["rows"]
+    rows = client.get(reverse("admin:learning_feedpost_reads", args=[post.pk])).context[
+        "rows"
+    ]
 
     assert {(row.unit_name, row.audience, row.confirmed) for row in rows} == {
         (union.unit_a.name, 1, 1),
@@ -192,14 +201,13 @@ def test_read_counts_show_only_the_officers_units(client, union):
     }
     client.force_login(union.officer_a)
     # The post is VNPT's: out of union A's officer's scope.
-    assert client.get(
-        reverse("admin:learning_feedpost_reads", args=[post.pk])
-    ).status_code == 404
+    assert (
+        client.get(reverse("admin:learning_feedpost_reads", args=[post.pk])).status_code
+        == 404
+    )
 
 
-def test_the_report_shows_published_and_viewed_shares_against_20_percent(
-    client, union
-):
+def test_the_report_shows_published_and_viewed_shares_against_20_percent(client, union):
     now = timezone.now() - timedelta(minutes=5)
     posts = engaging(union, 4, now=now)
     message = make_post(
@@ -224,7 +232,8 @@ def test_the_report_shows_published_and_viewed_shares_against_20_percent(
     assert (row.viewed, row.viewed_messaging, row.viewed_percent) == (2, 1, 50)
     assert row.over_target
     page = response.content.decode()
-    assert "<svg" in page and "<script" not in page.split('id="content-main"')[1]
+    assert "<svg" in page
+    assert "<script" not in page.split('id="content-main"')[1]
 
     book = client.get(reverse("admin:learning_feedpost_report_xlsx"))
     sheet = load_workbook(BytesIO(book.content)).active
@@ -233,7 +242,7 @@ def test_the_report_shows_published_and_viewed_shares_against_20_percent(
 
 
 def test_a_unit_name_cannot_run_as_a_formula_in_the_export(client, union):
-    union.unit_a.name = "=HYPERLINK(\"http://evil\")"
+    union.unit_a.name = '=HYPERLINK("http://evil")'
     union.unit_a.save(update_fields=["name"])
     make_post(owner_unit=union.unit_a)
     client.force_login(union.officer_a)

@@ -66,9 +66,7 @@ def test_each_stage_is_sent_once_however_often_the_task_runs(union, message):
     assert recipients() == [union.member_a.user_id, union.member_a.user_id]
 
 
-def test_a_member_who_confirmed_after_the_first_reminder_gets_no_second(
-    union, message
-):
+def test_a_member_who_confirmed_after_the_first_reminder_gets_no_second(union, message):
     reminder_run(kind=KIND, today=TODAY)
     services.feed_confirm(member=union.member_a, post=message)
 

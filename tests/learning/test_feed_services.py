@@ -1,4 +1,4 @@
-"""Publishing posts, working out a feed in fixed queries, views and confirmations once."""
+"""Publishing posts, working out a feed in fixed queries, views and confirmations."""
 
 import threading
 from datetime import timedelta
@@ -25,9 +25,7 @@ def feedback_urls():
 
 
 def test_staff_cannot_publish_to_units_outside_their_scope(union):
-    post = make_post(
-        owner_unit=union.unit_a, audience=(union.unit_b,), publish=False
-    )
+    post = make_post(owner_unit=union.unit_a, audience=(union.unit_b,), publish=False)
 
     with pytest.raises(PermissionDenied):
         services.feed_post_publish(post=post, actor=union.officer_a)
@@ -148,12 +146,18 @@ def test_a_view_is_recorded_once_and_only_for_the_members_delivered_posts(union)
     services.feed_sync(member=union.member_a, now=now + timedelta(minutes=1))
 
     later = now + timedelta(minutes=2)
-    assert services.feed_views_record(
-        member=union.member_a, post_ids=[mine.pk, theirs.pk, "x", -1], now=later
-    ) == 1
-    assert services.feed_views_record(
-        member=union.member_a, post_ids=[mine.pk], now=later + timedelta(minutes=1)
-    ) == 0
+    assert (
+        services.feed_views_record(
+            member=union.member_a, post_ids=[mine.pk, theirs.pk, "x", -1], now=later
+        )
+        == 1
+    )
+    assert (
+        services.feed_views_record(
+            member=union.member_a, post_ids=[mine.pk], now=later + timedelta(minutes=1)
+        )
+        == 0
+    )
     entry = FeedEntry.objects.get(member=union.member_a, post=mine)
     assert entry.viewed_at == later
     assert not FeedEntry.objects.filter(post=theirs).exists()
@@ -206,7 +210,7 @@ def test_a_double_click_racing_on_postgresql_confirms_once(postgresql):
         try:
             barrier.wait(timeout=10)
             results.append(services.feed_confirm(member=union.member_a, post=post))
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:
             errors.append(error)
         finally:
             close_old_connections()
@@ -246,7 +250,7 @@ def test_two_pages_opened_at_once_on_postgresql_deliver_each_post_once(postgresq
         try:
             barrier.wait(timeout=10)
             services.feed_sync(member=union.member_a, now=now + timedelta(minutes=1))
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:
             errors.append(error)
         finally:
             close_old_connections()

@@ -35,8 +35,9 @@ pytestmark = pytest.mark.django_db
 # The user (the session is in the cache); the menu's unread badge; the
 # blocks: the latest unread notifications and their count, the member's card,
 # the next consultation, the programmes to receive, the open data-rights
-# requests.
-HOME_QUERIES = 8
+# requests; the feed (learning): its cursor, the posts new to it, the cursor
+# made on a first visit, the latest posts.
+HOME_QUERIES = 12
 
 
 def text_of(response) -> str:
