@@ -346,13 +346,10 @@ def feed_confirm(
     adds nothing (a unique key per post and member).
     """
     now = now or timezone.now()
-    if not (
-        post.confirm_required
-        and post.status == FeedPost.Status.PUBLISHED
-        and post.released_at is not None
-        and post.released_at <= now
-        and posts_reaching(member).filter(pk=post.pk).exists()
-    ):
+    meant = posts_reaching(member).filter(
+        pk=post.pk, confirm_required=True, released_at__lte=now
+    )
+    if not meant.exists():
         raise ValidationError(_("This post does not ask you to confirm."))
     created = False
     try:

@@ -1,0 +1,128 @@
+"""Browser test of the member feed on a 360 px phone: lazy media, views, read and confirm.
+
+The feed fits the screen; the video asks for no byte before "play"; the
+posts the screen shows are recorded as viewed by the page's script; a double
+tap on "I have read and understood" records one confirmation.
+"""
+
+import struct
+import zlib
+from datetime import timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from learning.models import FeedConfirmation, FeedEntry, FeedPost
+from tests.conftest import vi_text as vi
+from tests.e2e.conftest import PHONE
+from tests.learning.factories import make_small_union
+from tests.learning.factories_feed import make_post
+
+
+def png(width: int = 64, height: int = 36) -> bytes:
+    """Return a small valid PNG, one colour."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\x2f\x6f\x8f" * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture
+def feed_world(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    union = make_small_union()
+    now = timezone.now() - timedelta(minutes=30)
+    make_post(
+        owner_unit=union.unit_a,
+        title="Video: bài tập giãn cơ tại bàn làm việc",
+        category=FeedPost.Category.LEARNING,
+        video=ContentFile(b"\x1a\x45\xdf\xa3" + b"\x00" * 2048, name="gian-co.webm"),
+        now=now,
+    )
+    for number in range(3):
+        make_post(
+            owner_unit=union.unit_a,
+            title=f"Góc thư giãn số {number + 1}",
+            category=FeedPost.Category.ENTERTAINMENT,
+            image=ContentFile(png(), name=f"anh-{number}.png"),
+            now=now + timedelta(minutes=number + 1),
+        )
+    message = make_post(
+        owner_unit=union.vnpt,
+        title="Thông báo bắt buộc về an toàn lao động",
+        category=FeedPost.Category.MESSAGING,
+        confirm_by=timezone.localdate() + timedelta(days=3),
+        now=now + timedelta(minutes=10),
+    )
+    return union, message
+
+
+def document_width(page: Page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_member_reads_the_feed_on_a_phone_and_confirms_once(
+    page_at, signed_in, screenshot, feed_world
+):
+    union, message = feed_world
+    member = union.member_a
+    page = signed_in(page_at(PHONE), member.user)
+    media: list[str] = []
+    refused: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            media.append(request.url) if request.resource_type == "media" else None
+        ),
+    )
+    page.on(
+        "console",
+        lambda entry: (
+            refused.append(entry.text)
+            if "Content Security Policy" in entry.text
+            else None
+        ),
+    )
+
+    page.goto("/bang-tin/")
+
+    post = page.locator(f"#post-{message.pk}")
+    expect(post).to_be_visible()
+    expect(page.locator("article.feed-post")).to_have_count(5)
+    assert document_width(page) <= PHONE
+    video = page.locator("video.feed-media")
+    expect(video).to_have_attribute("preload", "none")
+    assert media == []  # no video byte before "play"
+    for image in page.locator("img.feed-media").all():
+        expect(image).to_have_attribute("loading", "lazy")
+    screenshot(page, "feed")
+
+    # The message, first on the screen, is recorded as seen by the script.
+    page.wait_for_function("() => true", timeout=100)  # let the observer start
+    page.wait_for_timeout(1600)
+    assert FeedEntry.objects.get(member=member, post=message).viewed_at is not None
+
+    button = post.get_by_role("button", name=vi("I have read and understood"))
+    button.dblclick()
+    expect(page.locator(".portal-messages")).to_be_visible()
+    expect(page.locator(f"#post-{message.pk} .feed-confirmed")).to_have_text(
+        vi("You have confirmed you read this message.")
+    )
+    assert FeedConfirmation.objects.filter(post=message, member=member).count() == 1
+    assert document_width(page) <= PHONE
+    screenshot(page, "confirmed")
+
+    page.locator("video.feed-media").scroll_into_view_if_needed()
+    page.wait_for_timeout(1600)
+    assert FeedEntry.objects.filter(member=member, viewed_at__isnull=False).count() >= 2
+    assert refused == []
