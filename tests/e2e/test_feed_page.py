@@ -1,4 +1,4 @@
-"""Browser test of the member feed on a 360 px phone: lazy media, views, read and confirm.
+"""Browser test of the member feed on a 360 px phone: media, views, read and confirm.
 
 The feed fits the screen; the video asks for no byte before "play"; the
 posts the screen shows are recorded as viewed by the page's script; a double
@@ -94,7 +94,8 @@ def test_member_reads_the_feed_on_a_phone_and_confirms_once(
         ),
     )
 
-    page.goto("/bang-tin/")
+    with page.expect_response("**/bang-tin/da-xem/") as seen:
+        page.goto("/bang-tin/")
 
     post = page.locator(f"#post-{message.pk}")
     expect(post).to_be_visible()
@@ -108,8 +109,7 @@ def test_member_reads_the_feed_on_a_phone_and_confirms_once(
     screenshot(page, "feed")
 
     # The message, first on the screen, is recorded as seen by the script.
-    page.wait_for_function("() => true", timeout=100)  # let the observer start
-    page.wait_for_timeout(1600)
+    assert seen.value.json()["recorded"] >= 1
     assert FeedEntry.objects.get(member=member, post=message).viewed_at is not None
 
     button = post.get_by_role("button", name=vi("I have read and understood"))
@@ -122,7 +122,7 @@ def test_member_reads_the_feed_on_a_phone_and_confirms_once(
     assert document_width(page) <= PHONE
     screenshot(page, "confirmed")
 
-    page.locator("video.feed-media").scroll_into_view_if_needed()
-    page.wait_for_timeout(1600)
+    with page.expect_response("**/bang-tin/da-xem/"):
+        page.locator("video.feed-media").scroll_into_view_if_needed()
     assert FeedEntry.objects.filter(member=member, viewed_at__isnull=False).count() >= 2
     assert refused == []

@@ -90,6 +90,9 @@ def _feed_of(unit, member, label: str, tree) -> dict[str, str]:
             publish_at=timezone.now() - timedelta(hours=1),
             confirm_required=number == 0,
             confirm_by=tree.today + timedelta(days=3) if number == 0 else None,
+            # A post of each medium, so the crawler opens the image and video.
+            image=ContentFile(b"\x89PNG", name="anh.png") if number == 1 else "",
+            video=ContentFile(b"\x00" * 32, name="clip.mp4") if number == 2 else "",
         )
         post.audience_units.set([unit])
         services.feed_post_publish(post=post, actor=tree.sector_officer)
