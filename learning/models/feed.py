@@ -206,6 +206,9 @@ class FeedCursor(models.Model):
     )
     synced_at = models.DateTimeField(_("worked out until"), null=True, blank=True)
     waiting = models.PositiveIntegerField(_("messages waiting"), default=0)
+    # While messages wait, the first moment room can open without a new post:
+    # a message of the window ageing out (null: only a new post can make room).
+    recheck_at = models.DateTimeField(_("look again at"), null=True, blank=True)
 
     scope_path = "member__unit__path"
     owner_path = "member__user"

@@ -202,8 +202,10 @@ def posts_reaching(member: Member):
 def feed_sync(*, member: Member, now: datetime | None = None) -> None:
     """Bring the member's feed up to ``now``: deliver what the 20/80 rule lets in.
 
-    Two queries when nothing is new; otherwise a fixed few, reading only the
-    last 7 days of deliveries and the waiting messages, whatever the history.
+    Two queries when nothing is new (and no waiting message can have found
+    room since: a message of the window ageing out); otherwise a fixed few,
+    reading only the last 7 days of deliveries and the waiting messages,
+    whatever the history.
     The member's cursor row is locked while the feed is worked out, so that
     two pages opened at once deliver nothing twice and keep the rule.
     """
@@ -211,7 +213,7 @@ def feed_sync(*, member: Member, now: datetime | None = None) -> None:
     cursor = FeedCursor.objects.filter(member=member).first()
     since = cursor.synced_at if cursor and cursor.synced_at else now - HISTORY
     fresh = _fresh_posts(member=member, since=since, now=now)
-    if not fresh and cursor is not None and not cursor.waiting:
+    if not fresh and cursor is not None and not _room_may_open(cursor, now):
         return
     if not fresh and cursor is None:
         # A first visit with nothing to deliver: the feed starts now.
@@ -230,6 +232,13 @@ def feed_sync(*, member: Member, now: datetime | None = None) -> None:
             return
         fresh = _fresh_posts(member=member, since=since, now=now)
         _deliver(member=member, cursor=cursor, fresh=fresh, since=since, now=now)
+
+
+def _room_may_open(cursor: FeedCursor, now: datetime) -> bool:
+    """Return whether a waiting message may find room without a new post."""
+    return bool(
+        cursor.waiting and cursor.recheck_at is not None and cursor.recheck_at <= now
+    )
 
 
 def _fresh_posts(*, member: Member, since: datetime, now: datetime) -> list[dict]:
@@ -308,7 +317,13 @@ def _deliver(
         FeedEntry.objects.bulk_update(entered, ["delivered_at"])
     cursor.synced_at = now
     cursor.waiting = sum(1 for c in candidates if c.messaging and c.key not in plan)
-    cursor.save(update_fields=["synced_at", "waiting"])
+    messages = [item.at for item in delivered if item.messaging] + [
+        at for c in candidates if c.messaging and (at := plan.get(c.key)) is not None
+    ]
+    cursor.recheck_at = min(
+        (at + WINDOW for at in messages if at + WINDOW > now), default=None
+    )
+    cursor.save(update_fields=["synced_at", "waiting", "recheck_at"])
 
 
 # What members do -------------------------------------------------------------------

@@ -267,3 +267,46 @@ def test_two_pages_opened_at_once_on_postgresql_deliver_each_post_once(postgresq
     # Four engaging posts make room for one message; three wait.
     assert entries.filter(messaging=True, delivered_at__isnull=False).count() == 1
     assert entries.filter(delivered_at__isnull=True).count() == 3
+
+
+def test_a_waiting_message_costs_two_reads_until_room_can_open(
+    union, django_assert_num_queries
+):
+    member = union.member_a
+    start = timezone.now() - timedelta(days=10)
+    services.feed_sync(member=member, now=start - timedelta(hours=1))
+    for number in range(4):
+        make_post(owner_unit=union.unit_a, now=start + timedelta(minutes=number))
+    first, second = (
+        make_post(
+            owner_unit=union.unit_a,
+            title=f"Tuyên truyền {number}",
+            category=FeedPost.Category.MESSAGING,
+            now=start + timedelta(hours=1),
+        )
+        for number in range(2)
+    )
+    services.feed_sync(member=member, now=start + timedelta(hours=2))
+    entries = FeedEntry.objects.filter(member=member, messaging=True)
+    assert entries.filter(delivered_at__isnull=False).count() == 1
+    cursor = FeedCursor.objects.get(member=member)
+    assert cursor.waiting == 1
+    assert cursor.recheck_at == start + timedelta(hours=1, days=7)
+
+    # Nothing new and the first message still in the window: no room, two reads.
+    with django_assert_num_queries(2):
+        services.feed_sync(member=member, now=start + timedelta(days=3))
+    # A week on, the first message ages out, and the four engaging posts with
+    # it: still no room, and nothing is delivered.
+    services.feed_sync(member=member, now=start + timedelta(days=7, hours=2))
+    assert entries.filter(delivered_at__isnull=True).count() == 1
+    assert FeedCursor.objects.get(member=member).recheck_at is None
+    # Four new engaging posts make room for the waiting one.
+    for number in range(4):
+        make_post(
+            owner_unit=union.unit_a,
+            now=start + timedelta(days=8, minutes=number),
+        )
+    services.feed_sync(member=member, now=start + timedelta(days=8, hours=1))
+    assert entries.filter(delivered_at__isnull=True).count() == 0
+    assert {first.pk, second.pk} == set(entries.values_list("post_id", flat=True))
