@@ -13,7 +13,8 @@ Then, round after round, one new post is published (not timed) and the feed
 page's work is timed two ways in turn: the project's (``feed_sync``, which
 reads the last 7 days and what is new, then ``feed_page``, 20 rows by the
 index), and a naive baseline that works the whole feed out again from every
-post ever released to the member and sorts it. It prints a markdown report.
+post ever released to the member and sorts it; then the project's once more,
+with nothing new since. It prints a markdown report.
 
 The database name must contain "bench"; this script's posts are deleted and
 made again when the sizes change.
@@ -57,13 +58,14 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    project, naive = [], []
+    project, naive, again = [], [], []
     queries = {}
     for number in range(args.repeat):
         publish_one(member, number)
         for label, run, samples in (
             ("project", project_page, project),
             ("naive", naive_page, naive),
+            ("project, nothing new since", project_page, again),
         ):
             with CaptureQueriesContext(connection) as captured:
                 start = time.perf_counter()
@@ -95,7 +97,11 @@ def main() -> None:
                 f"{percentile(samples, 95):.1f}",
                 str(queries[label]),
             ]
-            for label, samples in (("project", project), ("naive", naive))
+            for label, samples in (
+                ("project", project),
+                ("naive", naive),
+                ("project, nothing new since", again),
+            )
         ],
     )
     ratio = statistics.median(naive) / statistics.median(project)
