@@ -33,10 +33,12 @@ class LearningConfig(AppConfig):
             *(f"view_{model}" for model in _RECORDS),
             # Revoking a certificate, through its service only.
             "change_certificate",
+            *(f"{action}_feedpost" for action in ("view", "add", "change", "delete")),
         ],
         "viewer": [
             *(f"view_{model}" for model in (*_CONTENT, *_BANK, "assignment")),
             *(f"view_{model}" for model in _RECORDS),
+            "view_feedpost",
         ],
     }
     portal_nav = [
@@ -47,12 +49,19 @@ class LearningConfig(AppConfig):
             "order": 15,
         },
         {
+            "url_name": "learning:feed",
+            "label": _("News feed"),
+            "icon": "newspaper",
+            "order": 12,
+        },
+        {
             "url_name": "learning:my_certificates",
             "label": _("My certificates"),
             "icon": "award",
             "order": 16,
         },
     ]
+    portal_home_panels = ["learning.views.feed.feed_home_block"]
     # Where learning's models sit on the staff home (unionportal.staff_home).
     staff_sections = [
         {
@@ -72,6 +81,14 @@ class LearningConfig(AppConfig):
                 "videoprogress",
                 "lessoncompletion",
                 "certificate",
+                "feedpost",
+            ],
+            "links": [
+                {
+                    "url_name": "admin:learning_feedpost_report",
+                    "label": _("The feed's 20/80 rule, by unit"),
+                    "permission": "learning.view_feedpost",
+                },
             ],
         },
     ]

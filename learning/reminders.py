@@ -1,13 +1,17 @@
-"""Reminders of learning: an assigned course due in three days, then in one."""
+"""Reminders of learning: a course due soon; a mandatory message not confirmed."""
 
 from collections.abc import Iterator
 from datetime import date, timedelta
 
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from learning.models import Course, Enrolment
+from learning.models import Course, Enrolment, FeedConfirmation, FeedPost
 from learning.selectors.courses import LEARNING_STATUSES
+from members.models import Member
 from members.reminders import MEMBER, ReminderTarget, reminder
 
 # Days before the deadline on which members not finished are reminded.
@@ -58,3 +62,68 @@ def assignment_deadline(*, today: date) -> Iterator[ReminderTarget]:
             body=_("Finish the course %(course)s by %(date)s.")
             % {"course": title, "date": f"{deadline:%d/%m/%Y}"},
         )
+
+
+# Days before a mandatory message's "confirm by" on which it is reminded.
+CONFIRM_DAYS_BEFORE = (3, 1)
+
+
+@reminder(
+    name="learning.feed_confirm",
+    label=gettext_lazy("A union message asks you to confirm you have read it"),
+    recipients=gettext_lazy(
+        "Members who have not confirmed a mandatory message meant for them"
+    ),
+    roles=(MEMBER,),
+    crontab={"minute": "30", "hour": "8"},
+)
+def feed_confirm(*, today: date) -> Iterator[ReminderTarget]:
+    """Remind a mandatory message's audience who have not confirmed, T-3 and T-1.
+
+    The audience: current members with an active account whose unit is one
+    of the post's units or under one. One query for the posts due, then one
+    for each post's unconfirmed members. The key holds the day and the
+    stage, so that each is sent once, and a day moved is reminded again.
+    """
+    stages = {today + timedelta(days=days): days for days in CONFIRM_DAYS_BEFORE}
+    now = timezone.now()
+    posts = (
+        FeedPost.objects.filter(
+            status=FeedPost.Status.PUBLISHED,
+            confirm_required=True,
+            confirm_by__in=list(stages),
+            released_at__lte=now,
+        )
+        .prefetch_related("audience_units")
+        .order_by("pk")
+    )
+    for post in posts:
+        days = stages[post.confirm_by]
+        reached = Q()
+        for unit in post.audience_units.all():
+            reached |= Q(unit__path__startswith=unit.path)
+        confirmed = FeedConfirmation.objects.filter(post=post, member=OuterRef("pk"))
+        members = (
+            Member.objects.filter(
+                reached,
+                status__in=LEARNING_STATUSES,
+                user__isnull=False,
+                user__is_active=True,
+            )
+            .exclude(Exists(confirmed))
+            .values_list("user_id", flat=True)
+            .order_by("pk")
+        )
+        link = reverse("learning:feed_post", args=[post.pk])
+        for user_id in members.iterator(chunk_size=2000):
+            yield ReminderTarget(
+                recipient_id=user_id,
+                dedupe_key=(
+                    f"feed-confirm:{post.pk}:{post.confirm_by}:T-{days}:{user_id}"
+                ),
+                title=_("Please confirm you have read: %(title)s")
+                % {"title": post.title},
+                body=_("The union asks you to confirm this message by %(date)s.")
+                % {"date": f"{post.confirm_by:%d/%m/%Y}"},
+                link=link,
+            )

@@ -5,6 +5,7 @@ from django.urls import path
 from learning.views import (
     certificates,
     courses,
+    feed,
     lessons,
     progress,
     quizzes,
@@ -14,6 +15,16 @@ from learning.views import (
 app_name = "learning"
 
 urlpatterns = [
+    path("bang-tin/", feed.feed, name="feed"),
+    path("bang-tin/da-xem/", feed.feed_viewed, name="feed_viewed"),
+    path("bang-tin/<int:post_id>/", feed.feed_post, name="feed_post"),
+    path(
+        "bang-tin/<int:post_id>/xac-nhan/",
+        feed.feed_post_confirm,
+        name="feed_post_confirm",
+    ),
+    path("bang-tin/<int:post_id>/anh/", feed.feed_post_image, name="feed_post_image"),
+    path("bang-tin/<int:post_id>/video/", feed.feed_post_video, name="feed_post_video"),
     path("hoc-tap/", courses.catalogue, name="catalogue"),
     path("hoc-tap/cua-toi/", courses.my_courses, name="my_courses"),
     path("hoc-tap/khoa-hoc/<slug:slug>/", courses.course_page, name="course"),

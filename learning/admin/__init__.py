@@ -4,6 +4,7 @@ from learning.admin import (  # noqa: F401
     certificates,
     courses,
     enrolments,
+    feed,
     questions,
     quizzes,
 )

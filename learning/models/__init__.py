@@ -3,6 +3,7 @@
 from learning.models.certificates import Certificate
 from learning.models.courses import Course, Lesson, Module
 from learning.models.enrolments import Assignment, Enrolment
+from learning.models.feed import FeedConfirmation, FeedCursor, FeedEntry, FeedPost
 from learning.models.progress import LessonCompletion, VideoProgress
 from learning.models.questions import Answer, Question, QuestionCategory
 from learning.models.quizzes import Attempt, Quiz, QuizSlot
@@ -14,6 +15,10 @@ __all__ = [
     "Certificate",
     "Course",
     "Enrolment",
+    "FeedConfirmation",
+    "FeedCursor",
+    "FeedEntry",
+    "FeedPost",
     "Lesson",
     "LessonCompletion",
     "Module",

@@ -13,6 +13,15 @@ from learning.services.enrolments import (
     course_assign_check,
     course_enrol,
 )
+from learning.services.feed import (
+    feed_confirm,
+    feed_link_check,
+    feed_post_check,
+    feed_post_publish,
+    feed_post_withdraw,
+    feed_sync,
+    feed_views_record,
+)
 from learning.services.progress import (
     course_completion_check,
     lesson_complete,
@@ -37,6 +46,13 @@ __all__ = [
     "course_completion_check",
     "course_copy",
     "course_enrol",
+    "feed_confirm",
+    "feed_link_check",
+    "feed_post_check",
+    "feed_post_publish",
+    "feed_post_withdraw",
+    "feed_sync",
+    "feed_views_record",
     "lesson_complete",
     "lesson_completion_record",
     "lesson_video_changed",

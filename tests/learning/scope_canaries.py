@@ -11,6 +11,7 @@ from learning.models import (
     Certificate,
     Course,
     Enrolment,
+    FeedPost,
     LessonCompletion,
 )
 from tests.learning.factories import (
@@ -75,20 +76,54 @@ def _course_of(unit, member, label: str, today) -> dict[str, str]:
     }
 
 
+def _feed_of(unit, member, label: str, tree) -> dict[str, str]:
+    """A mandatory message of the unit, read, seen and confirmed by the member."""
+    posts = []
+    for number, category in enumerate(
+        (FeedPost.Category.MESSAGING, *[FeedPost.Category.LEARNING] * 4)
+    ):
+        post = FeedPost.objects.create(
+            title=f"Canary Feed Post {label} {number}",
+            body=f"Canary feed text {label}",
+            category=category,
+            owner_unit=unit,
+            publish_at=timezone.now() - timedelta(hours=1),
+            confirm_required=number == 0,
+            confirm_by=tree.today + timedelta(days=3) if number == 0 else None,
+            # A post of each medium, so the crawler opens the image and video.
+            image=ContentFile(b"\x89PNG", name="anh.png") if number == 1 else "",
+            video=ContentFile(b"\x00" * 32, name="clip.mp4") if number == 2 else "",
+        )
+        post.audience_units.set([unit])
+        services.feed_post_publish(post=post, actor=tree.sector_officer)
+        posts.append(post)
+    services.feed_sync(member=member)
+    services.feed_views_record(member=member, post_ids=[p.pk for p in posts])
+    services.feed_confirm(member=member, post=posts[0])
+    return {"feed post": posts[0].title, "feed text": posts[0].body}
+
+
+def _records_of(unit, member, label: str, tree) -> dict[str, str]:
+    return {
+        **_course_of(unit, member, label, tree.today),
+        **_feed_of(unit, member, label, tree),
+    }
+
+
 def scope_canaries(*, tree) -> dict[str, dict[str, str]]:
     """Make learning's records of the officer's unit and of the canary units."""
-    _course_of(tree.vnpt_hn, tree.own_member, "Own", tree.today)
+    _records_of(tree.vnpt_hn, tree.own_member, "Own", tree)
     return {
         "sibling": {
             f"learning {key}": value
-            for key, value in _course_of(
-                tree.vnpt_hcm, tree.sibling.member, "Sibling", tree.today
+            for key, value in _records_of(
+                tree.vnpt_hcm, tree.sibling.member, "Sibling", tree
             ).items()
         },
         "cousin": {
             f"learning {key}": value
-            for key, value in _course_of(
-                tree.vtc_dt, tree.cousin.member, "Cousin", tree.today
+            for key, value in _records_of(
+                tree.vtc_dt, tree.cousin.member, "Cousin", tree
             ).items()
         },
     }

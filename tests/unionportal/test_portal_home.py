@@ -36,8 +36,9 @@ pytestmark = pytest.mark.django_db
 # blocks: the latest unread notifications and their count, the member's card,
 # the next consultation, the programmes to receive, the open data-rights
 # requests, the open surveys not answered yet and the member's initiatives
-# (feedback).
-HOME_QUERIES = 10
+# (feedback); the feed (learning): its cursor, the posts new to it, the
+# cursor made on a first visit, the latest posts.
+HOME_QUERIES = 14
 
 
 def text_of(response) -> str:
