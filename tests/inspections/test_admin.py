@@ -1,4 +1,4 @@
-"""The admin of inspections: the services' rules shown as form errors, audited writes."""
+"""The admin of inspections: the services' rules as form errors, audited writes."""
 
 import pytest
 
