@@ -4,11 +4,13 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from inspections import services
 from inspections.models import Finding, Recommendation
 from inspections.selectors.followup import recommendations_overdue
+from inspections.services.findings import belongs_to
 from members.scope import unit_in_scope
 from members.scoped_admin import ScopedModelAdmin, ScopedTabularInline
 
@@ -185,8 +187,27 @@ class RecommendationAdmin(ScopedModelAdmin):
                     and not (cleaned.get("review_note") or "").strip()
                 ):
                     raise ValidationError(admin_self.return_needs_note)
+                if obj is None and cleaned.get("finding") and cleaned.get("owner"):
+                    admin_self.check_new(request, cleaned)
                 return cleaned
 
         return Checked
 
     return_needs_note = gettext_lazy("Say what more is needed.")
+
+    def check_new(self, request, cleaned) -> None:
+        """The service's rules on a new recommendation, as the form's errors."""
+        activity = cleaned["finding"].activity
+        errors = []
+        if not unit_in_scope(request.user, activity.inspecting_unit):
+            errors.append(_("This unit is outside your part of the union."))
+        if not belongs_to(cleaned["owner"], activity.inspected_unit):
+            errors.append(
+                _("The owner must belong to %(unit)s.")
+                % {"unit": activity.inspected_unit}
+            )
+        due = cleaned.get("due_date")
+        if due is not None and due < timezone.localdate():
+            errors.append(_("The due date is in the past."))
+        if errors:
+            raise ValidationError(errors)

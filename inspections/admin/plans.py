@@ -215,12 +215,18 @@ class ActivityAdmin(ImportMixin, ScopedModelAdmin):
         return {"plan": cleaned.get("plan"), "user": request.user}
 
     def get_fields(self, request, obj=None):
-        return (
+        fields = (
             *ActivityAdminForm.Meta.fields,
             "status",
             "original_start",
             "cancelled_reason",
         )
+        if obj is not None and obj.status in (
+            Activity.Status.PLANNED,
+            Activity.Status.IN_PROGRESS,
+        ):
+            fields = (*fields, "cancel_reason")
+        return fields
 
     def has_change_permission(self, request, obj=None):
         # Staff of the inspected unit see its activities; only the inspecting
@@ -248,6 +254,14 @@ class ActivityAdmin(ImportMixin, ScopedModelAdmin):
             saved = services.activity_update(
                 actor=request.user, activity=obj, **fields, **people
             )
+            reason = data.get("cancel_reason", "").strip()
+            if reason:
+                services.activity_status_set(
+                    actor=request.user,
+                    activity=saved,
+                    status=Activity.Status.CANCELLED,
+                    reason=reason,
+                )
         else:
             saved = services.activity_create(
                 actor=request.user,
@@ -263,6 +277,7 @@ class ActivityAdmin(ImportMixin, ScopedModelAdmin):
                 **people,
             )
         obj.pk = saved.pk
+        obj.inspecting_unit_id, obj.year = saved.inspecting_unit_id, saved.year
 
     def save_related(self, request, form, formsets, change):
         # The team and contacts were set by the service, with its checks.

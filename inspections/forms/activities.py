@@ -27,12 +27,21 @@ FIELDS = (
 
 
 class ActivityAdminForm(forms.ModelForm):
+    cancel_reason = forms.CharField(
+        label=_("Cancel the activity, for this reason"),
+        required=False,
+        max_length=255,
+        help_text=_("Cancelled, it leaves the plan's counts; it is never deleted."),
+    )
+
     class Meta:
         model = Activity
         fields = FIELDS
 
     def clean(self):
         cleaned = super().clean()
+        if self.instance.pk and self.instance.status == Activity.Status.CANCELLED:
+            raise ValidationError(_("A cancelled activity cannot be changed."))
         needed = ("plan", "inspected_unit", "planned_start", "planned_end", "lead")
         if self.errors or any(cleaned.get(name) is None for name in needed):
             return cleaned
