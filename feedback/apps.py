@@ -13,6 +13,8 @@ _INITIATIVES_RECORDS = (
     "reviewscore",
     "benefitfollowup",
 )
+# Surveys staff build, and what they make of the answers.
+_SURVEY_CONTENT = ("survey", "surveyquestion", "surveytheme", "surveyaction")
 
 
 class FeedbackConfig(AppConfig):
@@ -24,28 +26,38 @@ class FeedbackConfig(AppConfig):
         "officer": [
             *(
                 f"{action}_{model}"
-                for model in _INITIATIVES_WORK
+                for model in (*_INITIATIVES_WORK, *_SURVEY_CONTENT)
                 for action in ("view", "add", "change", "delete")
             ),
             *(f"view_{model}" for model in _INITIATIVES_RECORDS),
             # Decisions, scores and actual benefits, through the services only.
             "change_initiative",
             "change_benefitfollowup",
+            "view_surveyanalysisrun",
         ],
         "viewer": [
             *(f"view_{model}" for model in _INITIATIVES_WORK),
             *(f"view_{model}" for model in _INITIATIVES_RECORDS),
+            *(f"view_{model}" for model in _SURVEY_CONTENT),
+            "view_surveyanalysisrun",
         ],
     }
     portal_nav = [
         {
+            "url_name": "feedback:surveys",
+            "label": _("Surveys"),
+            "icon": "message-circle",
+            "order": 40,
+        },
+        {
             "url_name": "feedback:my_initiatives",
             "label": _("My initiatives"),
             "icon": "lightbulb",
-            "order": 40,
+            "order": 41,
         },
     ]
     portal_home_panels = [
+        "feedback.selectors.surveys.surveys_home_block",
         "feedback.selectors.initiatives.initiatives_home_block",
     ]
     staff_cards = [
@@ -53,8 +65,18 @@ class FeedbackConfig(AppConfig):
             "function": "feedback.staff_cards.initiatives_card",
             "permission": "feedback.view_initiative",
         },
+        {
+            "function": "feedback.staff_cards.surveys_closing_card",
+            "permission": "feedback.view_survey",
+        },
     ]
     staff_sections = [
+        {
+            "key": "feedback",
+            "title": _("Member voice"),
+            "order": 70,
+            "models": ["survey", "surveyquestion", "surveytheme", "surveyaction"],
+        },
         {
             "key": "initiatives",
             "title": _("Initiatives"),

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from feedback.selectors.initiatives import follow_ups_due, initiatives_waiting
+from feedback.selectors.surveys import surveys_closing
 
 
 def initiatives_card(*, user, today: date) -> dict:
@@ -28,4 +29,16 @@ def initiatives_card(*, user, today: date) -> dict:
         "note": note,
         "alert": bool(due),
         "order": 70,
+    }
+
+
+def surveys_closing_card(*, user, today: date) -> dict | None:
+    """Published surveys of the user's part of the union closing within a week."""
+    count = surveys_closing(user=user, today=today)
+    return {
+        "key": "surveys-closing",
+        "title": _("Surveys closing this week"),
+        "count": count,
+        "url": reverse("admin:feedback_survey_changelist") + "?closing=week",
+        "order": 72,
     }

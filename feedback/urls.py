@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from feedback.views import initiatives
+from feedback.views import initiatives, surveys
 
 app_name = "feedback"
 
@@ -15,4 +15,7 @@ urlpatterns = [
         initiatives.initiative_attachment,
         name="initiative_attachment",
     ),
+    path("khao-sat/", surveys.survey_list, name="surveys"),
+    path("khao-sat/<int:survey_id>/", surveys.survey_answer, name="survey_answer"),
+    path("khao-sat/chung-toi-da-lam/", surveys.survey_actions, name="survey_actions"),
 ]

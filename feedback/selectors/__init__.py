@@ -1,1 +1,1 @@
-"""Reads of member voice that services, pages and the homes share."""
+"""Reads of member voice, one module a topic."""

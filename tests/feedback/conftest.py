@@ -1,7 +1,8 @@
-"""Fixtures of member voice's tests: the union tree, with accounts for its members."""
+"""Fixtures of member voice's tests: union trees, members with accounts."""
 
 import pytest
 
+from tests.learning.factories import make_small_union
 from tests.members.factories import make_account, make_member, make_union_tree
 
 
@@ -55,3 +56,20 @@ def stranger(tree):
     make_account(member)
     member.refresh_from_db()
     return member
+
+
+@pytest.fixture
+def union(db):
+    """A sector, VNPT, union A (Hà Nội, with a group) and B (TP. HCM), staff."""
+    return make_small_union()
+
+
+@pytest.fixture
+def postgresql():
+    from django.db import connection
+
+    from tests.conftest import require_service
+
+    require_service(
+        connection.vendor == "postgresql", "writers racing need PostgreSQL's locks"
+    )

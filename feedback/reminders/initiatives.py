@@ -1,4 +1,4 @@
-"""Reminders of member voice: initiatives' benefit follow-ups falling due."""
+"""Reminders of initiatives: benefit follow-ups falling due."""
 
 from collections.abc import Iterator
 from datetime import date
