@@ -1,6 +1,7 @@
 """The review workflow: one step at a time, once, audited, told to the authors."""
 
 import threading
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -456,3 +457,34 @@ def test_the_actual_benefit_is_recorded_once_due(tree, initiative, council):
     assert (six.actual_benefit_vnd, six.recorded_by) == (140_000_000, officer)
     assert six.recorded_at is not None
     assert twelve.recorded_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_form_posted_twice_at_once_stores_one_initiative(tree):
+    require_service(
+        settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql",
+        "only PostgreSQL has real row locks",
+    )
+    from tests.members.factories import make_member
+
+    author = make_member(unit=tree.vnpt_hn, full_name="Tạ Văn Năm")
+    key = uuid.uuid4()
+    stored = []
+
+    def submit():
+        stored.append(
+            services.initiative_submit(
+                member=author,
+                title="Một sáng kiến, hai cú nhấp",
+                problem="Vấn đề",
+                solution="Giải pháp",
+                submission_key=key,
+            ).pk
+        )
+
+    outcomes = _concurrently(submit, submit, submit)
+
+    assert outcomes == ["done", "done", "done"]
+    assert len(set(stored)) == 1
+    assert Initiative.objects.filter(member=author).count() == 1
+    assert InitiativeStatusChange.objects.filter(initiative_id=stored[0]).count() == 1

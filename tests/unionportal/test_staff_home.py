@@ -27,7 +27,8 @@ TECHNICAL_APPS = {"axes", "account", "django_celery_beat", "auth", "mfa"}
 # (waiting, follow-ups due), one for the month's figures, and the user's
 # recent actions (Django's log).
 HOME_QUERIES = 20
-# Within the minute the cards and figures come from the cache.
+# Within the minute the cards and figures come from the cache: the twelve
+# queries of the cards and the one of the figures are not made.
 HOME_QUERIES_CACHED = HOME_QUERIES - 13
 
 
