@@ -35,8 +35,9 @@ pytestmark = pytest.mark.django_db
 # The user (the session is in the cache); the menu's unread badge; the
 # blocks: the latest unread notifications and their count, the member's card,
 # the next consultation, the programmes to receive, the open data-rights
-# requests, the open surveys not answered yet (feedback).
-HOME_QUERIES = 9
+# requests, the open surveys not answered yet and the member's initiatives
+# (feedback).
+HOME_QUERIES = 10
 
 
 def text_of(response) -> str:

@@ -1,4 +1,4 @@
-"""Reminders of member voice: a survey closes in two days and you have not answered."""
+"""Reminders of surveys: a survey closes in two days and you have not answered."""
 
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta

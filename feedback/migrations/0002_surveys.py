@@ -10,9 +10,10 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
+    initial = False
 
     dependencies = [
+        ('feedback', '0001_initiatives'),
         ('members', '0021_unit_employer_name'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
