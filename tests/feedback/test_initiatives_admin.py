@@ -9,7 +9,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from feedback.models import BenefitFollowUp, Initiative, InitiativeTarget
-from feedback.reminders import initiative_benefit_due
+from feedback.reminders.initiatives import initiative_benefit_due
 from feedback.staff_cards import initiatives_card
 from members.models import Notification
 from members.resources import XLSX_CONTENT_TYPE

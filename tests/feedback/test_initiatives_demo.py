@@ -29,7 +29,8 @@ def test_the_demo_holds_every_state_and_runs_again_without_adding(
     line = demo.seed(people=people, today=today)
     again = demo.seed(people=people, today=today)
 
-    assert line == again == "initiatives: 7, 4 recognised"
+    assert line == again
+    assert "initiatives: 7, 4 recognised" in line
     assert set(Initiative.objects.values_list("status", flat=True)) == set(
         Initiative.Status.values
     )
