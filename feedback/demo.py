@@ -285,7 +285,7 @@ def _surveys(people, today: date) -> str:
             show_if_answer="yes",
         )
     if survey.response_count:
-        return f"survey “{survey.title}” ({survey.response_count} responses)"
+        return _surveys_line(survey)
     questions = list(survey.questions.order_by("order", "pk"))
     chance = random.Random(2026)  # noqa: S311 (demo data, not security)
     members = (
@@ -332,4 +332,13 @@ def _surveys(people, today: date) -> str:
         question=text, total=text.answers.count(), started_by=people.officer
     )
     services.analysis_run(run_id=run.pk)
-    return f"survey “{survey.title}” ({survey.response_count} responses, themes found)"
+    return _surveys_line(survey)
+
+
+def _surveys_line(survey) -> str:
+    from feedback.models import SurveyTheme
+
+    themes = SurveyTheme.objects.filter(question__survey=survey).count()
+    return (
+        f"survey “{survey.title}” ({survey.response_count} responses, {themes} themes)"
+    )

@@ -5,9 +5,10 @@ themes it finds replace the question's unconfirmed ones in one transaction.
 """
 
 import logging
+from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -113,8 +114,8 @@ def analysis_run(*, run_id: int) -> SurveyAnalysisRun:
 
 
 def _themes_replace(*, question: SurveyQuestion, rows, found) -> None:
-    question.answers.update(theme=None)
-    question.themes.filter(confirmed=False).delete()
+    """Make the found themes and point every analysed answer at its own (or none)."""
+    old = list(question.themes.values_list("pk", flat=True))
     themes = SurveyTheme.objects.bulk_create(
         [
             SurveyTheme(
@@ -126,11 +127,33 @@ def _themes_replace(*, question: SurveyQuestion, rows, found) -> None:
             for theme in found.themes
         ]
     )
+    theme_of = {}
     for theme, made in zip(found.themes, themes, strict=True):
-        ids = [rows[index][0] for index in theme.members]
+        for index in theme.members:
+            theme_of[rows[index][0]] = made.pk
+    _answers_theme_set([(pk, theme_of.get(pk)) for pk, _text in rows])
+    SurveyTheme.objects.filter(pk__in=old).delete()
+
+
+def _answers_theme_set(pairs: list[tuple]) -> None:
+    """Set each answer's theme: one statement on PostgreSQL, batches elsewhere."""
+    table = SurveyAnswer._meta.db_table
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS answer SET theme_id = given.theme "  # noqa: S608
+                "FROM unnest(%s::uuid[], %s::bigint[]) AS given(id, theme) "
+                "WHERE answer.id = given.id",
+                [[pk for pk, _theme in pairs], [theme for _pk, theme in pairs]],
+            )
+        return
+    by_theme: dict = defaultdict(list)
+    for pk, theme in pairs:
+        by_theme[theme].append(pk)
+    for theme, ids in by_theme.items():
         for start in range(0, len(ids), 5000):
             SurveyAnswer.objects.filter(pk__in=ids[start : start + 5000]).update(
-                theme=made
+                theme_id=theme
             )
 
 

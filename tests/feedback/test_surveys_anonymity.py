@@ -206,3 +206,10 @@ def test_a_named_survey_made_anonymous_drops_its_links(client, union):
     assert response.status_code == 302
     assert Survey.objects.get(pk=survey.pk).anonymous
     assert not SurveyParticipation.objects.filter(response__isnull=False).exists()
+
+
+def test_no_admin_lists_responses_answers_or_participation():
+    from django.contrib import admin
+
+    for model in (SurveyResponse, SurveyAnswer, SurveyParticipation):
+        assert model not in admin.site._registry, model
