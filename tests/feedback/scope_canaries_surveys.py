@@ -14,7 +14,7 @@ def _surveys(unit, member, label: str) -> dict[str, str]:
             (Kind.LONG_TEXT, f"Canary Text Question {label}", ""),
         ),
     )
-    answer(survey, member, q1=0, q2=f"Canary Answer {label}")
+    answer(survey, member, q1=0, q2=f"Canary Survey Answer {label}")
     text = question(survey, 2)
     theme = SurveyTheme.objects.create(
         question=text, label=f"Canary Theme {label}", keywords=["canary"]
@@ -41,7 +41,7 @@ def surveys_canaries(*, tree) -> dict[str, dict[str, str]]:
     sibling, cousin = {}, {}
     # One respondent's answer: below k for free text, shown to no one at all.
     private = {
-        f"feedback survey answer {label}": f"Canary Answer {label}"
+        f"feedback survey answer {label}": f"Canary Survey Answer {label}"
         for label in ("Own", "Sibling", "Cousin")
     }
     for name, value in _surveys(tree.vnpt_hcm, tree.sibling.member, "Sibling").items():
