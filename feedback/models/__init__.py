@@ -1,0 +1,3 @@
+"""Models of member voice, one module a topic; import them from here."""
+
+from feedback.models.assistant import *  # noqa: F403
