@@ -28,5 +28,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("members.urls")),
     path("", include("learning.urls")),
+    path("", include("feedback.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -436,21 +436,21 @@ def question_mark_helpful(
 
 @transaction.atomic
 def handover_answer(
-    *, handover: AssistantHandover, officer, answer: str, articles=()
+    *, handover: AssistantHandover, actor, answer: str, articles=()
 ) -> AssistantHandover:
     """Answer a handed-over question; the member finds it in their portal inbox.
 
     Once: a ticket answered already is refused, so the member is told once.
     """
     handover = AssistantHandover.objects.select_for_update().get(pk=handover.pk)
-    require_unit_in_scope(officer, handover.unit)
+    require_unit_in_scope(actor, handover.unit)
     answer = nfc(answer)
     if not answer:
         raise ValidationError({"answer": _("Write the answer.")})
     if handover.answered_at is not None:
         raise ValidationError(_("This question has been answered already."))
     handover.answer = answer
-    handover.answered_by = officer
+    handover.answered_by = actor
     handover.answered_at = timezone.now()
     handover.save(update_fields=["answer", "answered_by", "answered_at"])
     if articles:
@@ -458,7 +458,7 @@ def handover_answer(
     question = handover.question
     member = question.member
     audit_record(
-        actor=officer,
+        actor=actor,
         action=AuditEvent.Action.STAFF_ACTION,
         obj=handover,
         detail={"action": "assistant_handover_answer", "question": question.pk},
@@ -476,10 +476,10 @@ def handover_answer(
 
 
 @transaction.atomic
-def handover_promote(*, handover: AssistantHandover, officer) -> CuratedAnswer:
-    """Make an officer's answer a curated answer, approved by the officer promoting it."""
+def handover_promote(*, handover: AssistantHandover, actor) -> CuratedAnswer:
+    """Make an officer's answer a curated answer, approved by the one promoting it."""
     handover = AssistantHandover.objects.select_for_update().get(pk=handover.pk)
-    require_unit_in_scope(officer, handover.unit)
+    require_unit_in_scope(actor, handover.unit)
     if handover.answered_at is None:
         raise ValidationError(_("Only an answered question can become a curated answer."))
     if handover.promoted_to_id:
@@ -494,7 +494,7 @@ def handover_promote(*, handover: AssistantHandover, officer) -> CuratedAnswer:
         topic_id=question.topic_id,
         question=question.text[:500],
         answer=handover.answer,
-        approved_by=officer,
+        approved_by=actor,
         approved_at=timezone.now(),
         review_on=timezone.localdate() + timedelta(days=REVIEW_AFTER_DAYS),
     )
@@ -502,7 +502,7 @@ def handover_promote(*, handover: AssistantHandover, officer) -> CuratedAnswer:
     handover.promoted_to = curated
     handover.save(update_fields=["promoted_to"])
     audit_record(
-        actor=officer,
+        actor=actor,
         action=AuditEvent.Action.STAFF_ACTION,
         obj=handover,
         detail={"action": "assistant_handover_promote", "curated": curated.pk},
@@ -511,13 +511,13 @@ def handover_promote(*, handover: AssistantHandover, officer) -> CuratedAnswer:
 
 
 @transaction.atomic
-def curated_approve(*, curated: CuratedAnswer, officer) -> CuratedAnswer:
+def curated_approve(*, curated: CuratedAnswer, actor) -> CuratedAnswer:
     """Approve a curated answer: it is served from now until its review date."""
-    if not officer.has_perm("feedback.change_curatedanswer"):
+    if not actor.has_perm("feedback.change_curatedanswer"):
         raise PermissionDenied(_("You may not approve curated answers."))
     if not curated.articles.exists():
         raise ValidationError(_("A curated answer must rest on at least one article."))
-    curated.approved_by = officer
+    curated.approved_by = actor
     curated.approved_at = timezone.now()
     fields = ["approved_by", "approved_at", "updated_at"]
     if curated.review_on < timezone.localdate():

@@ -1,0 +1,1 @@
+"""Portal pages of member voice, one module a topic, routed in feedback/urls.py."""
