@@ -70,7 +70,7 @@ class LegalDocument(models.Model):
     short_title = models.CharField(
         _("name in citations"),
         max_length=255,
-        help_text=_('As a citation names it: "Bộ luật Lao động 2019".'),
+        help_text=_("As a citation names it, for example Bộ luật Lao động 2019."),
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
