@@ -81,7 +81,12 @@ class FeedbackConfig(AppConfig):
             "Public legal texts and the assistant's own configuration, the same "
             "for the whole union: no member data (tests/feedback)."
         )
-        for model in ("LegalDocument", "LegalArticle", "AssistantTopic", "AssistantSettings"):
+        for model in (
+            "LegalDocument",
+            "LegalArticle",
+            "AssistantTopic",
+            "AssistantSettings",
+        ):
             scope_exempt(f"feedback.{model}", why=why)
         scope_exempt(
             "feedback.CuratedAnswer",

@@ -35,7 +35,9 @@ def evaluate(items: list[dict]) -> dict[str, float]:
     return {
         "recall@1": _share([r == 1 for r in ranks]),
         "recall@5": _share([r is not None and r <= 5 for r in ranks]),
-        "mrr@10": round(sum(1 / r for r in ranks if r) / len(ranks), 3) if ranks else 0.0,
+        "mrr@10": round(sum(1 / r for r in ranks if r) / len(ranks), 3)
+        if ranks
+        else 0.0,
         "handover": _share(handed),
         "p95_ms": round(_p95(times), 1),
     }

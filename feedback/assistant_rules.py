@@ -39,7 +39,8 @@ INTENTS: tuple[tuple[str, re.Pattern], ...] = (
             r"(?:bi|mac) (?:benh|con) gi",
             r"benh gi",
             r"co phai (?:bi|mac) (?:benh|ung thu)",
-            r"(?:dau|sot|ho|ngua|chong mat|buon non|kho tho|te)\w* .*(?:bi gi|sao vay|lam sao)",
+            r"(?:dau|sot|ho|ngua|chong mat|buon non|kho tho|te)\w* "
+            r".*(?:bi gi|sao vay|lam sao)",
             r"chua (?:benh )?(?:the nao|bang gi|o dau tot)",
         ),
     ),

@@ -63,7 +63,8 @@ def _assistant(people, today: date) -> str:
                 "sinh hoạt. Bạn liên hệ tổ công đoàn của mình để biết lịch thu."
             ),
         )
-    return f"assistant: {LegalArticle.objects.count()} articles, {curated} curated answers added"
+    articles = LegalArticle.objects.count()
+    return f"assistant: {articles} articles, {curated} curated answers added"
 
 
 _CURATED = (

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import bm25s
 import numpy as np
@@ -32,10 +33,79 @@ _CLAUSE = re.compile(r"^(\d{1,3})\.\s", re.MULTILINE)
 # Matched as written (an unaccented one also when typed without accents);
 # dropped from single terms, kept inside pairs ("nghỉ không lương").
 STOPWORDS = frozenset(
-    """à ạ ai bao bị các cái cần cho chứ có của cũng đã đang để đến đi đó được
-    gì hả hay hoặc hỏi khi không là lên mà mình mỗi một muốn nào này nếu nhé
-    nhiêu nhiều như những nó ở ơi phải ra rồi sao sẽ thì thế theo thôi tôi
-    trong từ và vậy về vì với vừa xin bạn em anh chị mấy ạ nhỉ""".split()
+    [
+        "à",
+        "ạ",
+        "ai",
+        "bao",
+        "bị",
+        "các",
+        "cái",
+        "cần",
+        "cho",
+        "chứ",
+        "có",
+        "của",
+        "cũng",
+        "đã",
+        "đang",
+        "để",
+        "đến",
+        "đi",
+        "đó",
+        "được",
+        "gì",
+        "hả",
+        "hay",
+        "hoặc",
+        "hỏi",
+        "khi",
+        "không",
+        "là",
+        "lên",
+        "mà",
+        "mình",
+        "mỗi",
+        "một",
+        "muốn",
+        "nào",
+        "này",
+        "nếu",
+        "nhé",
+        "nhiêu",
+        "nhiều",
+        "như",
+        "những",
+        "nó",
+        "ở",
+        "ơi",
+        "phải",
+        "ra",
+        "rồi",
+        "sao",
+        "sẽ",
+        "thì",
+        "thế",
+        "theo",
+        "thôi",
+        "tôi",
+        "trong",
+        "từ",
+        "và",
+        "vậy",
+        "về",
+        "vì",
+        "với",
+        "vừa",
+        "xin",
+        "bạn",
+        "em",
+        "anh",
+        "chị",
+        "mấy",
+        "ạ",
+        "nhỉ",
+    ]
 )
 _STOP_FOLDED = frozenset(fold(word) for word in STOPWORDS)
 
@@ -110,8 +180,8 @@ def terms(text: str) -> list[str]:
         (w, f) for w, f in zip(words, folded, strict=True) if not _is_stopword(w, f)
     ]
     out = [w for w, _ in kept] + [f"~{f}" for _, f in kept]
-    out += [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
-    out += [f"~{a}_{b}" for a, b in zip(folded, folded[1:], strict=False)]
+    out += [f"{a}_{b}" for a, b in pairwise(words)]
+    out += [f"~{a}_{b}" for a, b in pairwise(folded)]
     return out
 
 
@@ -233,9 +303,7 @@ class Index:
 
     def __init__(self, *, articles: list[ArticleDoc], curated: list[CuratedDoc]):
         self.articles = articles
-        self.article_terms = [
-            set(terms(f"{a.title} {a.text}")) for a in articles
-        ]
+        self.article_terms = [set(terms(f"{a.title} {a.text}")) for a in articles]
         self.article_index = _bm25(
             [terms(f"{a.title} {a.title} {a.chapter} {a.text}") for a in articles]
         )
@@ -278,7 +346,7 @@ class Index:
 
     def search(self, query: str, *, k: int = 10) -> SearchResult:
         """Rank the base's articles and curated answers for ``query``."""
-        own = [t for t in terms(query)]
+        own = terms(query)
         expanded = terms(query_expand(query))
         if not self.articles:
             return SearchResult([], [], 0.0, 0.0, len(own))

@@ -1,4 +1,4 @@
-"""Admin of the assistant: the knowledge base, curated answers, questions and tickets."""
+"""Admin of the assistant: knowledge base, curated answers, questions, tickets."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -90,7 +90,14 @@ class ReviewDueFilter(admin.SimpleListFilter):
 
 @admin.register(CuratedAnswer)
 class CuratedAnswerAdmin(admin.ModelAdmin):
-    list_display = ("question", "topic", "approved_by", "approved_at", "review_on", "is_active")
+    list_display = (
+        "question",
+        "topic",
+        "approved_by",
+        "approved_at",
+        "review_on",
+        "is_active",
+    )
     list_select_related = ("topic", "approved_by")
     list_filter = (ReviewDueFilter, "topic", "is_active")
     search_fields = ("question", "variants", "answer")
@@ -126,7 +133,16 @@ class AssistantSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(AssistantQuestion)
 class AssistantQuestionAdmin(ScopedModelAdmin):
-    list_display = ("text", "member", "unit", "topic", "outcome", "reason", "helpful", "created_at")
+    list_display = (
+        "text",
+        "member",
+        "unit",
+        "topic",
+        "outcome",
+        "reason",
+        "helpful",
+        "created_at",
+    )
     list_select_related = ("member", "unit", "topic")
     list_filter = ("outcome", "reason", "helpful", "topic")
     search_fields = ("text", "member__full_name")
@@ -174,16 +190,7 @@ class AssistantQuestionAdmin(ScopedModelAdmin):
         changelist = reverse("admin:feedback_assistantquestion_changelist")
         handovers = reverse("admin:feedback_assistanthandover_changelist")
         rows = [
-            {
-                **row,
-                "name": row["topic__name"] or _("No topic"),
-                "waiting_url": f"{handovers}?waiting=yes&question__topic__id__exact={row['topic_id']}"
-                if row["topic_id"]
-                else f"{handovers}?waiting=yes&question__topic__isnull=True",
-                "unhelpful_url": f"{changelist}?helpful__exact=0&topic__id__exact={row['topic_id']}"
-                if row["topic_id"]
-                else f"{changelist}?helpful__exact=0&topic__isnull=True",
-            }
+            {**row, **_topic_links(row, changelist, handovers)}
             for row in questions_by_topic(user=request.user)
         ]
         context = {
@@ -195,6 +202,20 @@ class AssistantQuestionAdmin(ScopedModelAdmin):
         return TemplateResponse(
             request, "admin/feedback/assistantquestion/by_topic.html", context
         )
+
+
+def _topic_links(row: dict, changelist: str, handovers: str) -> dict:
+    """The name of a row's topic, and the lists of its waiting and unhelpful ones."""
+    if row["topic_id"]:
+        on_ticket = f"question__topic__id__exact={row['topic_id']}"
+        on_question = f"topic__id__exact={row['topic_id']}"
+    else:
+        on_ticket, on_question = "question__topic__isnull=True", "topic__isnull=True"
+    return {
+        "name": row["topic__name"] or _("No topic"),
+        "waiting_url": f"{handovers}?waiting=yes&{on_ticket}",
+        "unhelpful_url": f"{changelist}?helpful__exact=0&{on_question}",
+    }
 
 
 class WaitingFilter(admin.SimpleListFilter):
@@ -225,7 +246,14 @@ class HandoverForm(forms.ModelForm):
 @admin.register(AssistantHandover)
 class AssistantHandoverAdmin(ScopedModelAdmin):
     form = HandoverForm
-    list_display = ("question", "member", "unit", "due_on", "answered_at", "promoted_to")
+    list_display = (
+        "question",
+        "member",
+        "unit",
+        "due_on",
+        "answered_at",
+        "promoted_to",
+    )
     list_select_related = ("question__member", "unit", "promoted_to")
     list_filter = (WaitingFilter, "due_on", "question__topic")
     search_fields = ("question__text", "question__member__full_name")
@@ -237,10 +265,28 @@ class AssistantHandoverAdmin(ScopedModelAdmin):
         return obj.question.member
 
     def get_fields(self, request, obj=None):
-        return ("question_text", "member", "unit", "due_on", "answer", "articles", "answered_by", "answered_at", "promoted_to")
+        return (
+            "question_text",
+            "member",
+            "unit",
+            "due_on",
+            "answer",
+            "articles",
+            "answered_by",
+            "answered_at",
+            "promoted_to",
+        )
 
     def get_readonly_fields(self, request, obj=None):
-        fixed = ["question_text", "member", "unit", "due_on", "answered_by", "answered_at", "promoted_to"]
+        fixed = [
+            "question_text",
+            "member",
+            "unit",
+            "due_on",
+            "answered_by",
+            "answered_at",
+            "promoted_to",
+        ]
         if obj is not None and obj.answered_at is not None:
             fixed += ["answer", "articles"]
         return fixed

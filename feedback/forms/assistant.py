@@ -15,7 +15,10 @@ class AskForm(forms.Form):
         widget=forms.Textarea(
             attrs={
                 "rows": 3,
-                "placeholder": _("For example: how many days' notice must I give before leaving my job?"),
+                "placeholder": _(
+                    "For example: how many days' notice must I give before "
+                    "leaving my job?"
+                ),
             }
         ),
     )

@@ -33,9 +33,7 @@ class AssistantTopic(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     keywords = models.TextField(
         _("keywords"),
-        help_text=_(
-            "One word or phrase a line; matched without diacritics or case."
-        ),
+        help_text=_("One word or phrase a line; matched without diacritics or case."),
     )
     enabled = models.BooleanField(
         _("answered by the assistant"),
@@ -152,13 +150,13 @@ class LegalArticle(models.Model):
     def __str__(self):
         return self.citation
 
+    def get_absolute_url(self) -> str:
+        return reverse("feedback:assistant_article", args=[self.pk])
+
     @property
     def citation(self) -> str:
         """The article as a citation names it: "Điều 35 Bộ luật Lao động 2019"."""
         return f"Điều {self.number} {self.document.short_title}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("feedback:assistant_article", args=[self.pk])
 
 
 class CuratedAnswer(models.Model):
@@ -224,9 +222,7 @@ class AssistantSettings(models.Model):
         max_digits=3,
         decimal_places=2,
         default=0.25,
-        help_text=_(
-            "Between 0 and 1: below it, the question goes to an officer."
-        ),
+        help_text=_("Between 0 and 1: below it, the question goes to an officer."),
     )
     answer_days = models.PositiveSmallIntegerField(
         _("days for an officer to answer"), default=5
@@ -323,7 +319,7 @@ class AssistantQuestion(models.Model):
 
 
 class AssistantHandover(models.Model):
-    """The ticket of a question handed to the officers of the member's grassroots unit."""
+    """The ticket of a question handed to the member's grassroots union."""
 
     question = models.OneToOneField(
         AssistantQuestion,

@@ -160,7 +160,9 @@ def _plan(text: str) -> AnswerPlan:
         return AnswerPlan(outcome=handed, reason=reasons.TOPIC_OFF, topic_id=topic_id)
     index = assistant_index()
     result = index.search(text, k=RETRIEVED)
-    retrieved = [{"article": hit.article_id, "score": hit.score} for hit in result.articles]
+    retrieved = [
+        {"article": hit.article_id, "score": hit.score} for hit in result.articles
+    ]
     plan = AnswerPlan(
         outcome=AssistantQuestion.Outcome.ANSWERED,
         topic_id=topic_id,
@@ -233,7 +235,7 @@ def _passages(hits: list[retrieval.ArticleHit]) -> list[dict]:
         article = articles[hit.article_id]
         best = [c for c in hit.clauses if c[2] > 0][:ANSWER_CLAUSES] or hit.clauses[:1]
         # Quoted in the article's own order.
-        for number, text, _score in sorted(best, key=lambda c: (c[0] or 0)):
+        for number, text, _score in sorted(best, key=lambda c: c[0] or 0):
             out.append(_passage(article, number, text))
         if article.amended_by_id:
             out.extend(_amendment(article, amending[article.amended_by_id]))
@@ -250,7 +252,7 @@ def _amendment(article: LegalArticle, amending: LegalArticle) -> list[dict]:
 
 
 def _curated_passages(curated_id: int, result: retrieval.SearchResult) -> list[dict]:
-    """Quote the articles a curated answer rests on (their best clauses for the query)."""
+    """Quote the articles a curated answer rests on, best clauses first."""
     by_article = {hit.article_id: hit for hit in result.articles}
     ids = list(
         CuratedAnswer.articles.through.objects.filter(

@@ -80,7 +80,11 @@ _ORIGIN = re.compile(
     r"^\(Điều \S+ (?P<kind>[^\d]+?) số (?P<number>\S+) (?P<title>.*?) ngày "
     r"(?P<issued>\d{2}/\d{2}/\d{4}).*?kể từ ngày (?P<effective>\d{2}/\d{2}/\d{4})"
 )
-_ABBREVIATIONS = {"BHXH": "Bảo hiểm xã hội", "BHYT": "Bảo hiểm y tế", "NQ": "Nghị quyết"}
+_ABBREVIATIONS = {
+    "BHXH": "Bảo hiểm xã hội",
+    "BHYT": "Bảo hiểm y tế",
+    "NQ": "Nghị quyết",
+}
 
 
 @dataclass
@@ -191,7 +195,9 @@ def _articles_of(data: dict, number: str | None) -> list[dict]:
         out.append(
             {
                 "doc": doc_number,
-                "key": nfc(article.get("id") or f"{doc_number}#Điều {article['number']}"),
+                "key": nfc(
+                    article.get("id") or f"{doc_number}#Điều {article['number']}"
+                ),
                 "number": str(article["number"]),
                 "title": nfc(article.get("title") or ""),
                 "chapter": nfc(article.get("chapter") or ""),
@@ -270,7 +276,9 @@ def corpus_load(*, path: Path) -> CorpusLoadResult:
             _("The knowledge base file cannot be read: %(error)s") % {"error": error}
         ) from error
     if not files:
-        raise ValidationError(_("No knowledge base file found at %(path)s.") % {"path": path})
+        raise ValidationError(
+            _("No knowledge base file found at %(path)s.") % {"path": path}
+        )
     topics_ensure()
     documents: dict[str, LegalDocument] = {}
     parsed = []
@@ -381,7 +389,10 @@ def question_ask(*, member: Member, text: str, submit_token) -> AssistantQuestio
         raise ValidationError({"text": _("Type your question.")})
     if len(text) > QUESTION_MAX:
         raise ValidationError(
-            {"text": _("Keep the question under %(n)s characters.") % {"n": QUESTION_MAX}}
+            {
+                "text": _("Keep the question under %(n)s characters.")
+                % {"n": QUESTION_MAX}
+            }
         )
     existing = AssistantQuestion.objects.filter(
         member=member, submit_token=submit_token
@@ -481,13 +492,18 @@ def handover_promote(*, handover: AssistantHandover, actor) -> CuratedAnswer:
     handover = AssistantHandover.objects.select_for_update().get(pk=handover.pk)
     require_unit_in_scope(actor, handover.unit)
     if handover.answered_at is None:
-        raise ValidationError(_("Only an answered question can become a curated answer."))
+        raise ValidationError(
+            _("Only an answered question can become a curated answer.")
+        )
     if handover.promoted_to_id:
         raise ValidationError(_("This answer is a curated answer already."))
     articles = list(handover.articles.all())
     if not articles:
         raise ValidationError(
-            _("Cite at least one article in the answer before making it a curated answer.")
+            _(
+                "Cite at least one article in the answer before making it a "
+                "curated answer."
+            )
         )
     question = handover.question
     curated = CuratedAnswer.objects.create(

@@ -7,7 +7,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST, require_safe, require_http_methods
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from feedback import services
 from feedback.forms.assistant import AskForm, HelpfulForm
@@ -87,7 +91,9 @@ def question_feedback(request, pk: int, *, member):
         services.question_mark_helpful(
             member=member, question=question, helpful=form.cleaned_data["helpful"]
         )
-        messages.success(request, _("Thank you: your opinion helps the union improve the answers."))
+        messages.success(
+            request, _("Thank you: your opinion helps the union improve the answers.")
+        )
     else:
         messages.error(request, _("Choose helpful or not helpful."))
     return redirect("feedback:assistant_question", question.pk)
@@ -96,7 +102,7 @@ def question_feedback(request, pk: int, *, member):
 @login_required
 @require_safe
 def article_page(request, pk: int):
-    """The whole text of an article of the knowledge base (public law, no member data)."""
+    """The whole text of an article of the base: public law, no member data."""
     article = get_object_or_404(
         LegalArticle.objects.select_related(
             "document__replaced_by", "amended_by__document"

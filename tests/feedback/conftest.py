@@ -1,4 +1,4 @@
-"""Fixtures of the assistant's tests: the shared knowledge base, loaded once a module."""
+"""Fixtures of the assistant's tests: the shared knowledge base and a small union."""
 
 from pathlib import Path
 
@@ -15,7 +15,7 @@ KB_DIR = Path(settings.BASE_DIR).parent / "shared" / "kb"
 
 @pytest.fixture(scope="module")
 def kb(django_db_setup, django_db_blocker):
-    """The whole shared knowledge base, loaded once for the module, rolled back after."""
+    """The whole shared knowledge base, loaded once a module, rolled back after."""
     assert KB_DIR.is_dir(), f"the shared knowledge base is missing at {KB_DIR}"
     with django_db_blocker.unblock(), transaction.atomic():
         yield corpus_load(path=KB_DIR)
@@ -28,18 +28,25 @@ class Small:
     def __init__(self):
         self.sector = make_unit(code="T-CD", name="Công đoàn ngành", level="sector")
         self.upper = make_unit(
-            code="T-UP", name="Công đoàn VNPT", level="upper", parent=self.sector,
+            code="T-UP",
+            name="Công đoàn VNPT",
+            level="upper",
+            parent=self.sector,
             is_employer=True,
         )
         self.home = make_unit(
-            code="T-HN", name="CĐCS Hà Nội", level=Unit.Level.GRASSROOTS,
+            code="T-HN",
+            name="CĐCS Hà Nội",
+            level=Unit.Level.GRASSROOTS,
             parent=self.upper,
         )
         self.group = make_unit(
             code="T-HN-1", name="Tổ 1", level=Unit.Level.GROUP, parent=self.home
         )
         self.other = make_unit(
-            code="T-HCM", name="CĐCS TP HCM", level=Unit.Level.GRASSROOTS,
+            code="T-HCM",
+            name="CĐCS TP HCM",
+            level=Unit.Level.GRASSROOTS,
             parent=self.upper,
         )
         self.member = make_member(
@@ -50,7 +57,9 @@ class Small:
             unit=self.other, full_name="Trần Văn Nam", email="nam@example.vn"
         )
         self.stranger_user = make_account(self.stranger)
-        self.officer = make_staff(email="can-bo@example.vn", name="Lê Văn Cán", unit=self.home)
+        self.officer = make_staff(
+            email="can-bo@example.vn", name="Lê Văn Cán", unit=self.home
+        )
         self.other_officer = make_staff(
             email="can-bo-hcm@example.vn", name="Phạm Thị Bộ", unit=self.other
         )

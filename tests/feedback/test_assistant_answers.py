@@ -8,7 +8,12 @@ import pytest
 from django.core.management import call_command
 
 from feedback import services
-from feedback.models import AssistantQuestion, AssistantTopic, LegalArticle, LegalDocument
+from feedback.models import (
+    AssistantQuestion,
+    AssistantTopic,
+    LegalArticle,
+    LegalDocument,
+)
 from feedback.selectors.assistant import assistant_answer, assistant_index
 from tests.feedback.conftest import KB_DIR
 
@@ -20,11 +25,23 @@ HANDED = AssistantQuestion.Outcome.HANDED_OVER
 # Questions written for these tests, worded unlike the evaluation sample, with
 # the article a lawyer would point to.
 PARAPHRASES = [
-    ("Hợp đồng thử việc kéo dài tối đa mấy ngày với vị trí quản lý doanh nghiệp?", "45/2019/QH14#Điều 25"),
-    ("Mỗi năm người lao động được nghỉ phép năm bao nhiêu ngày?", "45/2019/QH14#Điều 113"),
-    ("Làm thêm giờ vào ban đêm thì được trả lương như thế nào?", "45/2019/QH14#Điều 98"),
+    (
+        "Hợp đồng thử việc kéo dài tối đa mấy ngày với vị trí quản lý doanh nghiệp?",
+        "45/2019/QH14#Điều 25",
+    ),
+    (
+        "Mỗi năm người lao động được nghỉ phép năm bao nhiêu ngày?",
+        "45/2019/QH14#Điều 113",
+    ),
+    (
+        "Làm thêm giờ vào ban đêm thì được trả lương như thế nào?",
+        "45/2019/QH14#Điều 98",
+    ),
     ("Lao động nữ nghỉ thai sản khi sinh con được mấy tháng?", "41/2024/QH15#Điều 53"),
-    ("tai nan lao dong thi nguoi su dung lao dong phai boi thuong the nao", "84/2015/QH13#Điều 38"),
+    (
+        "tai nan lao dong thi nguoi su dung lao dong phai boi thuong the nao",
+        "84/2015/QH13#Điều 38",
+    ),
     ("Tuổi nghỉ hưu của lao động nam hiện nay là bao nhiêu?", "45/2019/QH14#Điều 169"),
 ]
 
@@ -85,12 +102,19 @@ def test_an_amended_article_is_quoted_with_the_clause_in_force(kb):
 
 def test_a_replaced_document_is_flagged_and_ranked_after_the_one_in_force(kb):
     old_code = LegalDocument.objects.create(
-        number="10/2012/QH13", title="Bộ luật Lao động", short_title="Bộ luật Lao động 2012",
-        kind=LegalDocument.Kind.CODE, replaced_by=LegalDocument.objects.get(number="45/2019/QH14"),
+        number="10/2012/QH13",
+        title="Bộ luật Lao động",
+        short_title="Bộ luật Lao động 2012",
+        kind=LegalDocument.Kind.CODE,
+        replaced_by=LegalDocument.objects.get(number="45/2019/QH14"),
     )
     current = LegalArticle.objects.get(key="45/2019/QH14#Điều 35")
     LegalArticle.objects.create(
-        document=old_code, number="37", key="10/2012/QH13#Điều 37", title=current.title, text=current.text
+        document=old_code,
+        number="37",
+        key="10/2012/QH13#Điều 37",
+        title=current.title,
+        text=current.text,
     )
 
     plan = ask("Tôi muốn nghỉ việc thì phải báo trước cho công ty mấy ngày?")
@@ -105,16 +129,25 @@ def test_a_replaced_document_is_flagged_and_ranked_after_the_one_in_force(kb):
         assert passage["in_force"] is False
         assert "Bộ luật Lao động 2019" in passage["replaced_by"]
     # Asked by the old code's own number, it is found and flagged as replaced.
-    plan = ask("Theo Bộ luật Lao động 2012, người lao động đơn phương chấm dứt hợp đồng phải báo trước bao lâu?")
+    plan = ask(
+        "Theo Bộ luật Lao động 2012, người lao động đơn phương chấm dứt "
+        "hợp đồng phải báo trước bao lâu?"
+    )
     assert all(p["in_force"] or p["replaced_by"] for p in plan.passages)
 
 
 @pytest.mark.parametrize(
     ("question", "reason"),
     [
-        ("Tôi bị đau bụng và sốt hai ngày nay thì bị bệnh gì, uống thuốc gì?", "medical"),
+        (
+            "Tôi bị đau bụng và sốt hai ngày nay thì bị bệnh gì, uống thuốc gì?",
+            "medical",
+        ),
         ("Bạn nghĩ gì về cuộc bầu cử đại biểu sắp tới?", "politics"),
-        ("Công ty không trả lương làm thêm, tôi có nên khởi kiện không?", "personal_case"),
+        (
+            "Công ty không trả lương làm thêm, tôi có nên khởi kiện không?",
+            "personal_case",
+        ),
         ("Tính giúp tôi tiền trợ cấp thôi việc sau 7 năm làm việc", "personal_case"),
         ("Thủ tục chia tài sản khi ly hôn thế nào?", "topic_off"),
         ("Mỗi tháng đoàn viên phải đóng đoàn phí bao nhiêu?", "topic_off"),
@@ -146,7 +179,9 @@ def test_a_question_below_the_confidence_threshold_is_handed_over(kb):
 
     question = "Người lao động được nghỉ lễ những ngày nào?"
     assert ask(question).outcome == ANSWERED
-    AssistantSettings.objects.update_or_create(pk=1, defaults={"confidence_threshold": "0.99"})
+    AssistantSettings.objects.update_or_create(
+        pk=1, defaults={"confidence_threshold": "0.99"}
+    )
 
     plan = ask(question)
     assert (plan.outcome, plan.reason) == (HANDED, "low_confidence")
@@ -166,7 +201,9 @@ def test_a_curated_answer_comes_first_and_cites_its_articles(kb, admin_user):
         review_on=timezone.localdate() + timedelta(days=30),
     )
     entry.articles.set([LegalArticle.objects.get(key="45/2019/QH14#Điều 112")])
-    assert ask("Những ngày nghỉ lễ tết nào có lương?").curated_id is None  # not approved
+    assert (
+        ask("Những ngày nghỉ lễ tết nào có lương?").curated_id is None
+    )  # not approved
 
     services.curated_approve(curated=entry, actor=admin_user)
     plan = ask("Những ngày nghỉ lễ tết nào có lương?")
@@ -191,7 +228,10 @@ def test_reloading_the_corpus_changes_nothing(kb):
 
     assert (result.articles_new, result.articles_updated) == (0, 0)
     assert result.articles_unchanged == LegalArticle.objects.count() == 766
-    assert LegalDocument.objects.get(number="58/2014/QH13").replaced_by.number == "41/2024/QH15"
+    assert (
+        LegalDocument.objects.get(number="58/2014/QH13").replaced_by.number
+        == "41/2024/QH15"
+    )
 
 
 def test_loading_a_file_that_is_not_json_is_refused_whole(kb, tmp_path):
@@ -210,10 +250,20 @@ def test_the_eval_command_prints_one_figure_a_line_and_json(kb, tmp_path):
     sample = tmp_path / "eval.json"
     sample.write_text(
         json.dumps(
-            {"items": [
-                {"id": "a", "question": "Nghỉ việc phải báo trước mấy ngày?", "relevant": ["45/2019/QH14#Điều 35"]},
-                {"id": "b", "question": "Hôm nay trời có mưa không?", "relevant": []},
-            ]},
+            {
+                "items": [
+                    {
+                        "id": "a",
+                        "question": "Nghỉ việc phải báo trước mấy ngày?",
+                        "relevant": ["45/2019/QH14#Điều 35"],
+                    },
+                    {
+                        "id": "b",
+                        "question": "Hôm nay trời có mưa không?",
+                        "relevant": [],
+                    },
+                ]
+            },
             ensure_ascii=False,
         ),
         encoding="utf-8",
@@ -221,8 +271,15 @@ def test_the_eval_command_prints_one_figure_a_line_and_json(kb, tmp_path):
     out = io.StringIO()
     call_command("assistant_eval", str(sample), stdout=out)
     lines = out.getvalue().splitlines()
-    assert [line.split(":")[0] for line in lines] == ["recall@1", "recall@5", "mrr@10", "handover", "p95_ms"]
-    assert "recall@5: 1.0" in lines and "handover: 1.0" in lines
+    assert [line.split(":")[0] for line in lines] == [
+        "recall@1",
+        "recall@5",
+        "mrr@10",
+        "handover",
+        "p95_ms",
+    ]
+    assert "recall@5: 1.0" in lines
+    assert "handover: 1.0" in lines
 
     out = io.StringIO()
     call_command("assistant_eval", str(sample), "--json", stdout=out)
@@ -232,7 +289,9 @@ def test_the_eval_command_prints_one_figure_a_line_and_json(kb, tmp_path):
 
 def test_a_question_is_stored_with_its_passages_and_no_ticket_when_answered(small):
     question = services.question_ask(
-        member=small.member, text="Làm ca đêm được tính từ mấy giờ?", submit_token=uuid.uuid4()
+        member=small.member,
+        text="Làm ca đêm được tính từ mấy giờ?",
+        submit_token=uuid.uuid4(),
     )
 
     assert question.outcome == ANSWERED

@@ -1,4 +1,4 @@
-"""Measure the assistant on labelled questions: python manage.py assistant_eval FILE.json."""
+"""Measure the assistant on labelled questions: ``assistant_eval FILE.json``."""
 
 import json
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Load the assistant's legal texts from JSON files: python manage.py load_legal_corpus PATH."""
+"""Load the assistant's legal texts from JSON: ``load_legal_corpus PATH``."""
 
 from pathlib import Path
 
