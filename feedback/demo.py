@@ -97,4 +97,9 @@ _QUESTIONS = (
         "6d1b0f1e-5a39-4c55-9d1e-0a9d2a000002",
         "Đoàn phí công đoàn mỗi tháng đóng bao nhiêu và nộp cho ai?",
     ),
+    # Left waiting for an officer: the staff home's card counts it.
+    (
+        "6d1b0f1e-5a39-4c55-9d1e-0a9d2a000003",
+        "Công ty nợ lương tôi hai tháng, tôi có nên khởi kiện không?",
+    ),
 )

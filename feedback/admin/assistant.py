@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -54,6 +55,8 @@ class LegalArticleAdmin(admin.ModelAdmin):
     search_fields = ("key", "title", "text")
     autocomplete_fields = ("document", "amended_by")
     readonly_fields = ("key",)
+    # The corpus files give addresses in full; one typed without a scheme is https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_readonly_fields(self, request, obj=None):
         # The key ties the article to its corpus file: fixed once made.
