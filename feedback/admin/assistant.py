@@ -128,7 +128,8 @@ class AssistantSettingsAdmin(admin.ModelAdmin):
     list_display = ("__str__", "confidence_threshold", "answer_days", "updated_at")
 
     def has_add_permission(self, request):
-        return not AssistantSettings.objects.exists()
+        # One row, made with the knowledge base (services.topics_ensure).
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

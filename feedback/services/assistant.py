@@ -16,6 +16,7 @@ from feedback.assistant_rules import DEFAULT_TOPICS
 from feedback.models import (
     AssistantHandover,
     AssistantQuestion,
+    AssistantSettings,
     AssistantTopic,
     CuratedAnswer,
     LegalArticle,
@@ -51,8 +52,10 @@ __all__ = [
 def topics_ensure() -> int:
     """Make the default topics that are missing (by name); return how many were made.
 
-    A topic staff edited or switched off keeps what they chose.
+    A topic staff edited or switched off keeps what they chose. The settings
+    row is made too, with its defaults, if missing.
     """
+    AssistantSettings.objects.get_or_create(pk=1)
     existing = set(AssistantTopic.objects.values_list("name", flat=True))
     made = [
         AssistantTopic(

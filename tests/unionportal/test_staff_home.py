@@ -22,11 +22,11 @@ TECHNICAL_APPS = {"axes", "account", "django_celery_beat", "auth", "mfa"}
 # permissions, whether they have a second factor, the member behind the
 # account (the greeting), their scope's unit paths, then one query a card
 # function (transfers, held rows, imports, data rights, the two care counts,
-# consultations), one for the month's figures, and the user's recent actions
-# (Django's log).
-HOME_QUERIES = 15
+# consultations, the assistant's handed-over questions), one for the month's
+# figures, and the user's recent actions (Django's log).
+HOME_QUERIES = 16
 # Within the minute the cards and figures come from the cache.
-HOME_QUERIES_CACHED = HOME_QUERIES - 8
+HOME_QUERIES_CACHED = HOME_QUERIES - 9
 
 
 @pytest.fixture
@@ -60,6 +60,7 @@ def test_a_grassroots_officer_counts_their_units_work_only(client, tree):
         "care-unvisited": 1,
         "birthdays": radar_birthdays(tree.grassroots_officer),
         "consultations-requested": 1,
+        "assistant-handovers": 0,
         "consultations-week": 1,
     }
 
@@ -86,6 +87,7 @@ def test_the_employers_officer_counts_every_unit_under_it(client, tree):
         "care-unvisited": 2,
         "birthdays": radar_birthdays(tree.upper_officer),
         "consultations-requested": 1,
+        "assistant-handovers": 0,
         "consultations-week": 2,
     }
     assert counts["birthdays"] > radar_birthdays(tree.grassroots_officer)
@@ -131,7 +133,13 @@ def test_cards_follow_the_users_permissions(client, tree):
 
     counts = counts_on_the_home(client, officer)
 
-    assert set(counts) == {"transfers", "data-rights", "care-unvisited", "birthdays"}
+    assert set(counts) == {
+        "transfers",
+        "data-rights",
+        "care-unvisited",
+        "birthdays",
+        "assistant-handovers",
+    }
 
 
 # The sections ----------------------------------------------------------------------
