@@ -3,11 +3,11 @@
 Text becomes terms in two spellings: as written (diacritics-aware: "bán" and
 "bạn" differ) and folded (diacritics-insensitive: "nghi viec" finds "nghỉ
 việc"). Each spelling gives syllables and pairs of neighbouring syllables, so
-"người lao động" matches as a phrase without a word segmenter. Three BM25
+"người lao động" matches as a phrase without a word segmenter. Four BM25
 indexes (bm25s) are built once from the knowledge base and kept in memory:
-whole articles (title weighted), their clauses, and the curated questions.
-An article's score fuses its own and its best clause's, each divided by the
-best score of the query, so that the two scales add up.
+whole articles, their titles, their clauses, and the curated questions.
+An article's score fuses its own, its title's and its best clause's, each
+divided by the best score of the query, so that the scales add up.
 
 This module holds no Django code: ``feedback.selectors.assistant`` feeds it
 the base's rows and keeps the built index until the base changes.
@@ -267,8 +267,8 @@ class SearchResult:
     articles: list[ArticleHit]
     curated: list[CuratedHit]
     # Share of the query's own terms (folded syllables, stop words out) that
-    # the top article holds, and share of its pairs: how much of what was
-    # asked the best passage actually speaks of.
+    # the best covered of the first articles holds, and share of its pairs:
+    # how much of what was asked the quoted passages actually speak of.
     coverage: float
     pair_coverage: float
     query_terms: int
@@ -292,10 +292,15 @@ class Index:
     """The built index of the base: articles, clauses and curated questions."""
 
     # Weights of the fused article score: the article's own, its best clause's.
-    ARTICLE_WEIGHT = 0.5
-    CLAUSE_WEIGHT = 0.5
+    ARTICLE_WEIGHT = 0.35
+    CLAUSE_WEIGHT = 0.35
+    # An article's title names its subject ("Mức lương hưu hằng tháng"): the
+    # title matched on its own weighs as much again.
+    TITLE_WEIGHT = 0.3
     # An article of a replaced document keeps this share of its score.
     REPLACED_FACTOR = 0.7
+    # Coverage is measured on this many of the first articles (those quoted).
+    COVERAGE_OF = 3
     # An article of a decree or circular keeps this share of its score.
     GUIDANCE_FACTOR = 0.85
     # An article of the law the query names gains this share of its score.
@@ -307,6 +312,7 @@ class Index:
         self.article_index = _bm25(
             [terms(f"{a.title} {a.title} {a.chapter} {a.text}") for a in articles]
         )
+        self.title_index = _bm25([terms(a.title) for a in articles])
         self.clause_owner: list[int] = []
         self.clause_text: list[tuple[int | None, str]] = []
         clause_corpus = []
@@ -354,9 +360,11 @@ class Index:
         clause_scores = _scores(self.clause_index, expanded)
         best_clause = np.zeros(len(self.articles), dtype=np.float32)
         np.maximum.at(best_clause, self.clause_owner_array, clause_scores)
-        fused = self.ARTICLE_WEIGHT * _normalised(
-            article_scores
-        ) + self.CLAUSE_WEIGHT * _normalised(best_clause)
+        fused = (
+            self.ARTICLE_WEIGHT * _normalised(article_scores)
+            + self.CLAUSE_WEIGHT * _normalised(best_clause)
+            + self.TITLE_WEIGHT * _normalised(_scores(self.title_index, expanded))
+        )
         fused = fused * self.force
         folded_query = " ".join(syllables(fold(query_expand(query))))
         for subject, mask in self.subjects.items():
@@ -373,9 +381,16 @@ class Index:
             for i in top
             if fused[i] > 0
         ]
-        coverage, pair_coverage = (0.0, 0.0)
-        if hits:
-            coverage, pair_coverage = _coverage(own, self.article_terms[int(top[0])])
+        # The answer quotes the first few articles: the best covered one counts.
+        coverage, pair_coverage = max(
+            (
+                _coverage(own, self.article_terms[int(i)])
+                for i in top[: self.COVERAGE_OF]
+                if fused[i] > 0
+            ),
+            key=sum,
+            default=(0.0, 0.0),
+        )
         return SearchResult(
             articles=hits,
             curated=self._curated(own, expanded),
