@@ -102,7 +102,7 @@ def kb_free_small(transactional_db):
     return Small()
 
 
-def test_the_officers_answer_reaches_the_members_inbox_once(small):
+def test_the_officers_answer_reaches_the_members_inbox_once(small, client):
     question = ask(small, OUT_OF_SCOPE)
     article = LegalArticle.objects.get(key="45/2019/QH14#Điều 35")
 
@@ -117,6 +117,10 @@ def test_the_officers_answer_reaches_the_members_inbox_once(small):
     assert notification.link == reverse(
         "feedback:assistant_question", args=[question.pk]
     )
+    client.force_login(small.member_user)
+    page = client.get(notification.link).content.decode()
+    assert "Việc ly hôn do Tòa án giải quyết" in page
+    assert "Điều 35 Bộ luật Lao động 2019" in page
     with pytest.raises(ValidationError):
         services.handover_answer(
             handover=question.handover, actor=small.officer, answer="Lần hai"
