@@ -42,6 +42,7 @@ INTENTS: tuple[tuple[str, re.Pattern], ...] = (
             r"(?:dau|sot|ho|ngua|chong mat|buon non|kho tho|te)\w* "
             r".*(?:bi gi|sao vay|lam sao)",
             r"chua (?:benh )?(?:the nao|bang gi|o dau tot)",
+            r"(?:lam sao|cach) (?:de )?chua",
         ),
     ),
     (
@@ -51,6 +52,8 @@ INTENTS: tuple[tuple[str, re.Pattern], ...] = (
             r"dang cong san",
             r"dang vien",
             r"bau cu",
+            r"di bau",
+            r"bo phieu",
             r"ung cu",
             r"tong bi thu",
             r"chu tich nuoc",
@@ -273,7 +276,7 @@ người khuyết tật
 lao động cao tuổi""",
     },
     {
-        "name": "Đoàn phí, kinh phí công đoàn",
+        "name": "Đoàn phí, đoàn viên, tổ chức công đoàn",
         "order": 100,
         "enabled": False,
         "note": "Luật Công đoàn 2024 chưa có trong cơ sở tri thức.",
@@ -281,7 +284,13 @@ lao động cao tuổi""",
 kinh phí công đoàn
 phí công đoàn
 đoàn viên
-kết nạp""",
+kết nạp
+thành lập công đoàn
+giải thể công đoàn
+điều lệ công đoàn
+ban chấp hành công đoàn
+chủ tịch công đoàn
+đại hội công đoàn""",
     },
     {
         "name": "Bảo hiểm thất nghiệp",
