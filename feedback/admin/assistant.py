@@ -244,7 +244,9 @@ class HandoverForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["answer"].required = True
+        # Read-only, hence absent, once the ticket is answered.
+        if "answer" in self.fields:
+            self.fields["answer"].required = True
 
 
 @admin.register(AssistantHandover)
@@ -309,8 +311,9 @@ class AssistantHandoverAdmin(ScopedModelAdmin):
         services.handover_answer(
             handover=obj,
             actor=request.user,
-            answer=form.cleaned_data["answer"],
-            articles=form.cleaned_data["articles"],
+            # Both are read-only once answered: the service refuses that.
+            answer=form.cleaned_data.get("answer", ""),
+            articles=form.cleaned_data.get("articles", ()),
         )
 
     def save_related(self, request, form, formsets, change):

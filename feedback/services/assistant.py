@@ -458,11 +458,11 @@ def handover_answer(
     """
     handover = AssistantHandover.objects.select_for_update().get(pk=handover.pk)
     require_unit_in_scope(actor, handover.unit)
+    if handover.answered_at is not None:
+        raise ValidationError(_("This question has been answered already."))
     answer = nfc(answer)
     if not answer:
         raise ValidationError({"answer": _("Write the answer.")})
-    if handover.answered_at is not None:
-        raise ValidationError(_("This question has been answered already."))
     handover.answer = answer
     handover.answered_by = actor
     handover.answered_at = timezone.now()

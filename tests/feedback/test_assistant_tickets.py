@@ -261,3 +261,31 @@ def test_officers_are_reminded_of_tickets_due_tomorrow_once_a_day(small):
 
     assert [t.recipient_id for t in targets] == [small.officer.pk]
     assert str(question.handover.pk) in targets[0].dedupe_key
+
+
+def test_an_officer_answers_in_the_admin_and_the_member_is_told(small, client):
+    from django.contrib.auth.models import Permission
+
+    question = ask(small, OUT_OF_SCOPE)
+    article = LegalArticle.objects.get(key="45/2019/QH14#Điều 35")
+    small.officer.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="feedback")
+    )
+    client.force_login(small.officer)
+    url = reverse(
+        "admin:feedback_assistanthandover_change", args=[question.handover.pk]
+    )
+
+    response = client.post(
+        url, {"answer": "Hãy hỏi tòa án nơi cư trú.", "articles": [article.pk]}
+    )
+
+    assert response.status_code == 302
+    handover = AssistantHandover.objects.get(pk=question.handover.pk)
+    assert handover.answered_by == small.officer
+    assert list(handover.articles.all()) == [article]
+    assert Notification.objects.filter(recipient=small.member_user).count() == 1
+    # The answer is final: a second post changes nothing.
+    client.post(url, {"answer": "Câu khác", "articles": []})
+    handover.refresh_from_db()
+    assert handover.answer == "Hãy hỏi tòa án nơi cư trú."
