@@ -274,14 +274,19 @@ class SearchResult:
     query_terms: int
 
 
-def _bm25(corpus: list[list[str]]) -> bm25s.BM25:
+def _bm25(corpus: list[list[str]]) -> bm25s.BM25 | None:
+    """Return the BM25 index of ``corpus``, or None for an empty one."""
+    if not corpus:
+        return None
     index = bm25s.BM25(k1=1.2, b=0.75)
     # An empty document still needs a term, or bm25s's ids shift.
     index.index([doc or ["_"] for doc in corpus], show_progress=False)
     return index
 
 
-def _scores(index: bm25s.BM25, query: list[str]) -> np.ndarray:
+def _scores(index: bm25s.BM25 | None, query: list[str]) -> np.ndarray:
+    if index is None:
+        return np.zeros(0, dtype=np.float32)
     known = [t for t in query if t in index.vocab_dict]
     if not known:
         return np.zeros(index.scores["num_docs"], dtype=np.float32)
@@ -347,7 +352,7 @@ class Index:
             for question in entry.questions:
                 self.curated_owner.append(position)
                 curated_corpus.append(terms(question))
-        self.curated_index = _bm25(curated_corpus) if curated_corpus else None
+        self.curated_index = _bm25(curated_corpus)
         self.curated_terms = [set(terms(" ".join(c.questions))) for c in curated]
 
     def search(self, query: str, *, k: int = 10) -> SearchResult:

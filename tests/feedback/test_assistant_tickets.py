@@ -1,12 +1,10 @@
 """Handovers: one ticket a question for the member's grassroots union, answered once."""
 
-import threading
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,7 +17,6 @@ from feedback.models import (
 )
 from feedback.reminders import assistant_handover_due
 from members.models import Notification
-from tests.conftest import require_service
 
 pytestmark = pytest.mark.django_db
 
@@ -59,47 +56,6 @@ def test_posting_the_form_twice_through_the_page_asks_once(small, client):
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
     assert AssistantHandover.objects.count() == 1
-
-
-@pytest.mark.django_db(transaction=True)
-def test_two_concurrent_submits_of_one_form_make_one_question_and_one_ticket(
-    kb_free_small,
-):
-    require_service(connection.vendor == "postgresql", "concurrency needs PostgreSQL")
-    small = kb_free_small
-    token = uuid.uuid4()
-    barrier = threading.Barrier(4)
-    results, errors = [], []
-
-    def submit():
-        try:
-            barrier.wait()
-            results.append(ask(small, OUT_OF_SCOPE, token).pk)
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
-    assert len(set(results)) == 1
-    assert AssistantQuestion.objects.count() == 1
-    assert AssistantHandover.objects.count() == 1
-
-
-@pytest.fixture
-def kb_free_small(transactional_db):
-    """The small union without the knowledge base: out-of-scope needs no article."""
-    from feedback.services.assistant import topics_ensure
-    from tests.feedback.conftest import Small
-
-    topics_ensure()
-    return Small()
 
 
 def test_the_officers_answer_reaches_the_members_inbox_once(small, client):
