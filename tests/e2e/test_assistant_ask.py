@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from feedback.services.assistant import corpus_load
+from tests.conftest import require_service
 from tests.conftest import vi_text as vi
 from tests.e2e.conftest import PHONE
 from tests.e2e.test_accessibility import (  # the fixture, and its helpers
@@ -21,6 +22,7 @@ LABOUR_CODE = KB_DIR / "bo_luat_lao_dong_2019__45-2019-QH14.json"
 
 @pytest.fixture
 def union(transactional_db):
+    require_service(LABOUR_CODE.exists(), f"the Labour Code is missing: {LABOUR_CODE}")
     corpus_load(path=LABOUR_CODE)
     return Small()
 

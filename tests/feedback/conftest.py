@@ -1,5 +1,6 @@
 """Fixtures of the assistant's tests: the shared knowledge base and a small union."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -8,15 +9,19 @@ from django.db import transaction
 
 from feedback.services.assistant import corpus_load
 from members.models import Unit
+from tests.conftest import require_service
 from tests.members.factories import make_account, make_member, make_staff, make_unit
 
-KB_DIR = Path(settings.BASE_DIR).parent / "shared" / "kb"
+# Beside the repository, or where LEGAL_KB_DIR says (a git worktree elsewhere).
+KB_DIR = Path(
+    os.environ.get("LEGAL_KB_DIR") or Path(settings.BASE_DIR).parent / "shared" / "kb"
+)
 
 
 @pytest.fixture(scope="module")
 def kb(django_db_setup, django_db_blocker):
     """The whole shared knowledge base, loaded once a module, rolled back after."""
-    assert KB_DIR.is_dir(), f"the shared knowledge base is missing at {KB_DIR}"
+    require_service(KB_DIR.is_dir(), f"the shared knowledge base is missing: {KB_DIR}")
     with django_db_blocker.unblock(), transaction.atomic():
         yield corpus_load(path=KB_DIR)
         transaction.set_rollback(True)
