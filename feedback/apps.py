@@ -15,6 +15,14 @@ _INITIATIVES_RECORDS = (
 )
 # Surveys staff build, and what they make of the answers.
 _SURVEY_CONTENT = ("survey", "surveyquestion", "surveytheme", "surveyaction")
+# The assistant's knowledge base and settings: staff edit them.
+_ASSISTANT_CONTENT = (
+    "legaldocument",
+    "legalarticle",
+    "assistanttopic",
+    "curatedanswer",
+    "assistantsettings",
+)
 
 
 class FeedbackConfig(AppConfig):
@@ -34,19 +42,37 @@ class FeedbackConfig(AppConfig):
             "change_initiative",
             "change_benefitfollowup",
             "view_surveyanalysisrun",
+            *(
+                f"{action}_{model}"
+                for model in _ASSISTANT_CONTENT
+                for action in ("view", "add", "change")
+            ),
+            "view_assistantquestion",
+            "view_assistanthandover",
+            # Answering a handed-over question, through its service only.
+            "change_assistanthandover",
         ],
         "viewer": [
             *(f"view_{model}" for model in _INITIATIVES_WORK),
             *(f"view_{model}" for model in _INITIATIVES_RECORDS),
             *(f"view_{model}" for model in _SURVEY_CONTENT),
             "view_surveyanalysisrun",
+            *(f"view_{model}" for model in _ASSISTANT_CONTENT),
+            "view_assistantquestion",
+            "view_assistanthandover",
         ],
     }
     portal_nav = [
         {
+            "url_name": "feedback:assistant",
+            "label": _("Ask the union"),
+            "icon": "message-circle",
+            "order": 25,
+        },
+        {
             "url_name": "feedback:surveys",
             "label": _("Surveys"),
-            "icon": "message-circle",
+            "icon": "clipboard",
             "order": 40,
         },
         {
@@ -68,6 +94,10 @@ class FeedbackConfig(AppConfig):
         {
             "function": "feedback.staff_cards.surveys_closing_card",
             "permission": "feedback.view_survey",
+        },
+        {
+            "function": "feedback.staff_cards.assistant_handovers_card",
+            "permission": "feedback.view_assistanthandover",
         },
     ]
     staff_sections = [
@@ -95,4 +125,52 @@ class FeedbackConfig(AppConfig):
                 },
             ],
         },
+        {
+            "key": "assistant",
+            "title": _("Ask the union"),
+            "order": 78,
+            "models": [
+                "assistanthandover",
+                "assistantquestion",
+                "curatedanswer",
+                "assistanttopic",
+                "legaldocument",
+                "legalarticle",
+                "assistantsettings",
+            ],
+            "links": [
+                {
+                    "url_name": "admin:feedback_assistantquestion_by_topic",
+                    "label": _("Questions to the assistant by topic"),
+                    "permission": "feedback.view_assistantquestion",
+                },
+            ],
+        },
     ]
+
+    def ready(self):
+        from members.scoped_admin import scope_exempt
+
+        why = (
+            "Public legal texts and the assistant's own configuration, the same "
+            "for the whole union: no member data (tests/feedback)."
+        )
+        for model in (
+            "LegalDocument",
+            "LegalArticle",
+            "AssistantTopic",
+            "AssistantSettings",
+        ):
+            scope_exempt(f"feedback.{model}", why=why)
+        scope_exempt(
+            "feedback.CuratedAnswer",
+            why=(
+                "Answers staff write for the whole union, approved before they are "
+                "served; a promoted answer copies the question's text, never who "
+                "asked it (tests/feedback)."
+            ),
+        )
+        scope_exempt(
+            "feedback:assistant_article",
+            why="The text of a public law's article: no member data (tests/feedback).",
+        )

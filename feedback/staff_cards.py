@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from feedback.selectors.assistant import handover_counts
 from feedback.selectors.initiatives import follow_ups_due, initiatives_waiting
 from feedback.selectors.surveys import surveys_closing
 
@@ -42,3 +43,23 @@ def surveys_closing_card(*, user, today: date) -> dict | None:
         "url": reverse("admin:feedback_survey_changelist") + "?closing=week",
         "order": 72,
     }
+
+
+def assistant_handovers_card(*, user, today: date) -> dict:
+    """Questions the assistant handed to the user's units, not answered yet."""
+    counts = handover_counts(user=user, today=today)
+    card = {
+        "key": "assistant-handovers",
+        "title": _("Questions handed to you by the assistant"),
+        "count": counts["waiting"],
+        "url": reverse("admin:feedback_assistanthandover_changelist") + "?waiting=yes",
+        "order": 74,
+    }
+    if counts["overdue"]:
+        card["alert"] = True
+        card["note"] = ngettext(
+            "%(count)s past its answer date",
+            "%(count)s past their answer date",
+            counts["overdue"],
+        ) % {"count": counts["overdue"]}
+    return card

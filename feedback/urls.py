@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from feedback.views import initiatives, surveys
+from feedback.views import assistant, initiatives, surveys
 
 app_name = "feedback"
 
@@ -18,4 +18,18 @@ urlpatterns = [
     path("khao-sat/", surveys.survey_list, name="surveys"),
     path("khao-sat/<int:survey_id>/", surveys.survey_answer, name="survey_answer"),
     path("khao-sat/chung-toi-da-lam/", surveys.survey_actions, name="survey_actions"),
+    path("hoi-cong-doan/", assistant.ask, name="assistant"),
+    path(
+        "hoi-cong-doan/cau-hoi/<int:pk>/",
+        assistant.question_page,
+        name="assistant_question",
+    ),
+    path(
+        "hoi-cong-doan/cau-hoi/<int:pk>/danh-gia/",
+        assistant.question_feedback,
+        name="assistant_feedback",
+    ),
+    path(
+        "hoi-cong-doan/dieu/<int:pk>/", assistant.article_page, name="assistant_article"
+    ),
 ]

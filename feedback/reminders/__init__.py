@@ -4,4 +4,4 @@
 topic modules here registers their kinds in members' reminder registry.
 """
 
-from feedback.reminders import initiatives, surveys  # noqa: F401
+from feedback.reminders import assistant, initiatives, surveys  # noqa: F401

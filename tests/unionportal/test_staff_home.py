@@ -23,13 +23,13 @@ TECHNICAL_APPS = {"axes", "account", "django_celery_beat", "auth", "mfa"}
 # account (the greeting), their scope's unit paths, then one query a card
 # function (transfers, held rows, imports, data rights, the two care counts,
 # consultations, inspections' overdue recommendations and activities this
-# week, feedback's surveys closing), two for feedback's initiatives card
-# (waiting, follow-ups due), one for the month's figures, and the user's
-# recent actions (Django's log).
-HOME_QUERIES = 20
-# Within the minute the cards and figures come from the cache: the twelve
+# week, feedback's surveys closing, the assistant's handed-over questions),
+# two for feedback's initiatives card (waiting, follow-ups due), one for the
+# month's figures, and the user's recent actions (Django's log).
+HOME_QUERIES = 21
+# Within the minute the cards and figures come from the cache: the thirteen
 # queries of the cards and the one of the figures are not made.
-HOME_QUERIES_CACHED = HOME_QUERIES - 13
+HOME_QUERIES_CACHED = HOME_QUERIES - 14
 
 
 @pytest.fixture
@@ -63,6 +63,7 @@ def test_a_grassroots_officer_counts_their_units_work_only(client, tree):
         "care-unvisited": 1,
         "birthdays": radar_birthdays(tree.grassroots_officer),
         "consultations-requested": 1,
+        "assistant-handovers": 0,
         "consultations-week": 1,
         # Inspections' cards count nothing in this tree (tests/inspections).
         "inspections-overdue": 0,
@@ -94,6 +95,7 @@ def test_the_employers_officer_counts_every_unit_under_it(client, tree):
         "care-unvisited": 2,
         "birthdays": radar_birthdays(tree.upper_officer),
         "consultations-requested": 1,
+        "assistant-handovers": 0,
         "consultations-week": 2,
         "inspections-overdue": 0,
         "inspections-week": 0,
@@ -152,6 +154,7 @@ def test_cards_follow_the_users_permissions(client, tree):
         "inspections-week",
         "initiatives",  # an officer's role holds feedback's view_initiative
         "surveys-closing",
+        "assistant-handovers",
     }
 
 
