@@ -38,7 +38,7 @@ def streak_settle(streak: Streak, *, today: date) -> Streak:
 
 
 def streak_goal_met(streak: Streak, *, today: date) -> Streak:
-    """Count ``today`` as a day with the goal met (once), earning a freeze each 7 days."""
+    """Count ``today`` as a day with the goal met (once); a freeze each 7 days."""
     settled = streak_settle(streak, today=today)
     if settled.last == today and settled.days:
         return settled

@@ -182,7 +182,7 @@ def unit_league(*, root: Unit, monday: date) -> list[LeagueRow]:
     ):
         if unit_id in owner:
             points[owner[unit_id]] = points.get(owner[unit_id], 0) + total
-    names = {pk: name for pk, name in grassroots.values()}
+    names = dict(grassroots.values())
     rows = sorted(
         (
             (points.get(pk, 0) / count, pk, count)

@@ -27,6 +27,8 @@ from learning.services.videos import lesson_video_changed, video_rendition_make
 from learning.services.xp import (
     daily_goal_set,
     leaderboard_hidden_set,
+    level_delete,
+    level_save,
     levels_recompute,
     streaks_settle,
     xp_award,
@@ -53,6 +55,8 @@ __all__ = [
     "course_enrol",
     "daily_goal_set",
     "leaderboard_hidden_set",
+    "level_delete",
+    "level_save",
     "lesson_complete",
     "lesson_completion_record",
     "lesson_video_changed",

@@ -238,7 +238,7 @@ def _streak_store(profile: XpProfile, streak: Streak) -> None:
 
 
 def streaks_settle(*, today: date | None = None) -> int:
-    """Spend freezes on yesterday's missed goals, or end streaks; return rows changed."""
+    """Spend freezes on missed days, or end streaks; return the rows changed."""
     today = today or timezone.localdate()
     yesterday = today - timedelta(days=1)
     changed = 0
@@ -295,7 +295,7 @@ def _level_subquery():
 
 
 def levels_recompute() -> int:
-    """Set every profile's level from its total and the table; the ledger is untouched."""
+    """Set every profile's level from its total and the table; not the ledger."""
     return XpProfile.objects.update(level=_level_subquery())
 
 

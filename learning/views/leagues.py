@@ -26,7 +26,7 @@ from members.views import member_required
 @require_http_methods(["GET", "HEAD", "POST"])
 @member_required
 def leaderboard(request, *, member):
-    """The weekly board: the member's neighbours, or the top 50; a POST opts out or in."""
+    """The weekly board: neighbours, or the top 50; a POST hides or shows the member."""
     if request.method == "POST":
         hidden = request.POST.get("hidden") == "yes"
         services.leaderboard_hidden_set(member_id=member.pk, hidden=hidden)
