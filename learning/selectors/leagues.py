@@ -99,8 +99,8 @@ def weekly_board(*, member: Member, today: date, everyone: bool = False) -> Boar
             day__range=(monday, sunday), member__in=eligible.values("pk")
         )
         .values("member_id", "member__full_name")
-        .annotate(points=Sum("points"))
-        .filter(points__gt=0)
+        .annotate(week_points=Sum("points"))
+        .filter(week_points__gt=0)
         .annotate(rank=Window(Rank(), order_by=Sum("points").desc()))
         .order_by("rank", "member__full_name", "member_id")
     )
@@ -109,7 +109,7 @@ def weekly_board(*, member: Member, today: date, everyone: bool = False) -> Boar
             rank=row["rank"],
             member_id=row["member_id"],
             name=row["member__full_name"],
-            points=row["points"],
+            points=row["week_points"],
             is_me=row["member_id"] == member.pk,
         )
         for row in ranked
