@@ -15,7 +15,15 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from learning.models import Level, XpDay, XpEvent, XpProfile, XpReason, XpRule
+from learning.models import (
+    Badge,
+    Level,
+    XpDay,
+    XpEvent,
+    XpProfile,
+    XpReason,
+    XpRule,
+)
 from learning.services.badges import (
     badges_for_course,
     badges_for_level,
@@ -66,14 +74,80 @@ GUARDED = {
 }
 
 
+# The rule badges offered from the start (data members read: in Vietnamese).
+# (slug, rule, threshold, name, description, criteria, colour)
+DEFAULT_BADGES = (
+    (
+        "hoan-thanh-khoa-hoc",
+        Badge.Rule.COURSE_COMPLETED,
+        None,
+        "Hoàn thành khoá học",
+        "Đã hoàn thành một khoá học trên cổng Công đoàn.",
+        "Hoàn thành mọi bài bắt buộc của một khoá học.",
+        Badge.Colour.BLUE,
+    ),
+    (
+        "diem-tuyet-doi",
+        Badge.Rule.QUIZ_PERFECT,
+        None,
+        "Điểm tuyệt đối",
+        "Đạt 100% một bài kiểm tra ngay lần làm đầu tiên.",
+        "Đạt 100% điểm ở lần làm đầu tiên của một bài kiểm tra.",
+        Badge.Colour.GOLD,
+    ),
+    *(
+        (
+            f"chuoi-{days}-ngay",
+            Badge.Rule.STREAK,
+            days,
+            f"Chuỗi {days} ngày",
+            f"Đạt mục tiêu học tập {days} ngày liên tiếp.",
+            f"Đạt mục tiêu XP hằng ngày {days} ngày liên tiếp.",
+            Badge.Colour.RED,
+        )
+        for days in (3, 7, 30, 100)
+    ),
+    (
+        "cap-5",
+        Badge.Rule.LEVEL,
+        5,
+        "Cấp 5",
+        "Đạt cấp 5 trong học tập.",
+        "Tích luỹ đủ XP để đạt cấp 5.",
+        Badge.Colour.PURPLE,
+    ),
+    (
+        "sang-kien",
+        Badge.Rule.INITIATIVE,
+        None,
+        "Sáng kiến",
+        "Có sáng kiến được Công đoàn công nhận.",
+        "Gửi một sáng kiến và được Công đoàn công nhận.",
+        Badge.Colour.GREEN,
+    ),
+)
+
+
 def xp_defaults_ensure() -> None:
-    """Create the rules and levels not yet in the database; never change one."""
+    """Create the rules, levels and rule badges not yet there; never change one."""
     for reason, points in DEFAULT_POINTS.items():
         XpRule.objects.get_or_create(reason=reason, defaults={"points": points})
     if not Level.objects.exists():
         Level.objects.bulk_create(
             Level(number=number, threshold=threshold)
             for number, threshold in DEFAULT_LEVELS
+        )
+    for slug, rule, threshold, name, description, criteria, colour in DEFAULT_BADGES:
+        Badge.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "rule": rule,
+                "threshold": threshold,
+                "name": name,
+                "description": description,
+                "criteria": criteria,
+                "colour": colour,
+            },
         )
 
 
