@@ -84,8 +84,7 @@ class LearningConfig(AppConfig):
         },
     ]
     portal_home_panels = [
-        "learning.selectors.xp.xp_home_block",
-        "learning.selectors.leagues.league_home_block",
+        "learning.selectors.portal_home.gamification_home_blocks",
     ]
     # Where learning's models sit on the staff home (unionportal.staff_home).
     staff_sections = [

@@ -24,6 +24,8 @@ from members.selectors.register import member_for_user
 BOARD_MAX = 50
 NEIGHBOURS = 2  # ranks shown above and below the member's own
 LEAGUE_TTL = 600  # seconds the sector's league is kept computed
+QUEST_TTL = 300  # seconds a quest's progress is kept counted
+QUESTS_SHOWN = 5
 
 
 def week_of(day: date) -> tuple[date, date]:
@@ -137,14 +139,16 @@ class LeagueRow:
     per_member: float
 
 
-def unit_league(*, root: Unit, monday: date) -> list[LeagueRow]:
+def unit_league(*, root: Unit | str, monday: date) -> list[LeagueRow]:
     """Rank the grassroots unions under ``root`` by the week's XP per member.
 
-    Two grouped queries (members by unit, the week's points by unit), rolled
-    up to each unit's grassroots union in Python over the unit table.
+    ``root`` is a unit or its path. Three queries (the units, members by
+    unit, the week's points by unit), rolled up to each unit's grassroots
+    union in Python.
     """
+    root_path = root if isinstance(root, str) else root.path
     units = list(
-        Unit.objects.filter(path__startswith=root.path).values_list(
+        Unit.objects.filter(path__startswith=root_path).values_list(
             "pk", "path", "level", "name"
         )
     )
@@ -161,7 +165,7 @@ def unit_league(*, root: Unit, monday: date) -> list[LeagueRow]:
     counts: dict[int, int] = {}
     for unit_id, count in (
         Member.objects.filter(
-            unit__path__startswith=root.path, status__in=LEARNING_STATUSES
+            unit__path__startswith=root_path, status__in=LEARNING_STATUSES
         )
         .values_list("unit_id")
         .annotate(count=Count("pk"))
@@ -173,7 +177,7 @@ def unit_league(*, root: Unit, monday: date) -> list[LeagueRow]:
     for unit_id, total in (
         XpDay.objects.filter(
             day__range=(monday, monday + timedelta(days=6)),
-            member__unit__path__startswith=root.path,
+            member__unit__path__startswith=root_path,
             member__status__in=LEARNING_STATUSES,
         )
         .values_list("member__unit_id")
@@ -208,18 +212,19 @@ def unit_league(*, root: Unit, monday: date) -> list[LeagueRow]:
     return league
 
 
-def unit_league_cached(*, root: Unit, monday: date) -> list[LeagueRow]:
-    """Return the league, computed at most every ``LEAGUE_TTL`` seconds."""
-    key = f"learning:league:{root.pk}:{monday.isoformat()}"
+def unit_league_cached(*, root_path: str, monday: date) -> list[LeagueRow]:
+    """Return the league of the tree at ``root_path``, kept ``LEAGUE_TTL`` seconds."""
+    key = f"learning:league:{root_path}:{monday.isoformat()}"
     league = cache.get(key)
     if league is None:
-        league = unit_league(root=root, monday=monday)
+        league = unit_league(root=root_path, monday=monday)
         cache.set(key, league, LEAGUE_TTL)
     return league
 
 
-def root_of(unit: Unit) -> Unit:
-    return Unit.objects.get(path=unit.path[: Unit.steplen])
+def root_path_of(unit: Unit) -> str:
+    """Return the path of the root of the unit's tree (the sector)."""
+    return unit.path[: Unit.steplen]
 
 
 @dataclass(frozen=True)
@@ -269,13 +274,27 @@ def quest_progress(*, quest: Quest) -> QuestProgress:
 
 
 def quests_active_for(*, member: Member, today: date) -> list[QuestProgress]:
-    """Return the quests of the member's unit and those above it, running today."""
+    """Return the quests of the member's unit and those above it, running today.
+
+    One query; each quest's progress is counted at most every ``QUEST_TTL``
+    seconds (a sector's quest counts the whole sector).
+    """
     quests = Quest.objects.filter(
         unit__path__in=Unit.lineage_paths(member.unit.path),
         starts_on__lte=today,
         ends_on__gte=today,
     ).select_related("unit", "course", "badge")
-    return [quest_progress(quest=quest) for quest in quests[:5]]
+    shown = []
+    for quest in quests[:QUESTS_SHOWN]:
+        key = f"learning:quest:{quest.pk}:{quest.reached_at is not None}"
+        counts = cache.get(key)
+        if counts is None:
+            progress = quest_progress(quest=quest)
+            cache.set(key, (progress.done, progress.members), QUEST_TTL)
+        else:
+            progress = QuestProgress(quest=quest, done=counts[0], members=counts[1])
+        shown.append(progress)
+    return shown
 
 
 def quests_in_scope(*, user):
@@ -287,14 +306,14 @@ def league_position(*, member: Member, today: date) -> tuple[LeagueRow | None, i
     unit = grassroots_of(member.unit)
     if unit is None:
         return None, 0
-    league = unit_league_cached(root=root_of(unit), monday=week_of(today)[0])
+    league = unit_league_cached(root_path=root_path_of(unit), monday=week_of(today)[0])
     row = next((row for row in league if row.unit_id == unit.pk), None)
     return row, len(league)
 
 
-def league_home_block(*, user) -> dict | None:
+def league_home_block(*, user, member: Member | None = None) -> dict | None:
     """Return the home's block: the unit's league position and its running quests."""
-    member = member_for_user(user=user)
+    member = member or member_for_user(user=user)
     if member is None:
         return None
     today = timezone.localdate()

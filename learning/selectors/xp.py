@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import IntegerField, OuterRef, Subquery, Value
+from django.core.cache import cache
+from django.db.models import Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -48,11 +49,19 @@ class XpSummary:
         return None if self.level_to is None else max(0, self.level_to - self.total)
 
 
-def _threshold(number) -> Subquery:
-    return Subquery(
-        Level.objects.filter(number=number).values("threshold")[:1],
-        output_field=IntegerField(),
-    )
+LEVELS_KEY = "learning:levels"
+LEVELS_TTL = 300
+
+
+def levels_table() -> list[tuple[int, int]]:
+    """Return the level table as (level, XP needed), read at most every 5 minutes."""
+    table = cache.get(LEVELS_KEY)
+    if table is None:
+        table = list(
+            Level.objects.order_by("number").values_list("number", "threshold")
+        )
+        cache.set(LEVELS_KEY, table, LEVELS_TTL)
+    return table
 
 
 def xp_summary(*, member: Member, today: date | None = None) -> XpSummary:
@@ -66,26 +75,16 @@ def xp_summary(*, member: Member, today: date | None = None) -> XpSummary:
                     XpDay.objects.filter(member=member, day=today).values("points")[:1]
                 ),
                 Value(0),
-            ),
-            level_from=_threshold(OuterRef("level")),
-            level_to=Subquery(
-                Level.objects.filter(number__gt=OuterRef("level"))
-                .order_by("number")
-                .values("threshold")[:1],
-                output_field=IntegerField(),
-            ),
+            )
         )
         .first()
     )
     if row is None:
         row = XpProfile(member=member)
-        row.today_points, row.level_from = 0, 0
-        row.level_to = (
-            Level.objects.filter(number__gt=1)
-            .order_by("number")
-            .values_list("threshold", flat=True)
-            .first()
-        )
+        row.today_points = 0
+    table = levels_table()
+    level_from = next((t for n, t in table if n == row.level), 0)
+    level_to = next((t for n, t in table if n > row.level), None)
     streak = streak_settle(
         Streak(row.streak, row.streak_day, row.freezes, best=row.streak_best),
         today=today,
@@ -93,8 +92,8 @@ def xp_summary(*, member: Member, today: date | None = None) -> XpSummary:
     return XpSummary(
         total=row.total,
         level=row.level,
-        level_from=row.level_from or 0,
-        level_to=row.level_to,
+        level_from=level_from,
+        level_to=level_to,
         today=row.today_points,
         goal=row.daily_goal,
         streak=streak.days,
@@ -105,9 +104,17 @@ def xp_summary(*, member: Member, today: date | None = None) -> XpSummary:
     )
 
 
-def xp_home_block(*, user) -> dict | None:
+def home_member(*, user) -> Member | None:
+    """Return the person's member, as the home's earlier blocks already read it."""
+    field = Member._meta.get_field("user").remote_field
+    if user.is_authenticated and field.is_cached(user):
+        return field.get_cached_value(user)
+    return member_for_user(user=user)
+
+
+def xp_home_block(*, user, member: Member | None = None) -> dict | None:
     """Return the home's block: today's goal, the streak and the level's progress."""
-    member = member_for_user(user=user)
+    member = member or home_member(user=user)
     if member is None:
         return None
     return {

@@ -8,6 +8,7 @@ period) key: an award heard twice adds nothing.
 
 from datetime import date, datetime, timedelta
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery, Sum
@@ -24,6 +25,7 @@ from learning.models import (
     XpReason,
     XpRule,
 )
+from learning.selectors.xp import LEVELS_KEY
 from learning.services.badges import (
     badges_for_course,
     badges_for_level,
@@ -497,6 +499,7 @@ def level_save(*, level: Level) -> Level:
     level.full_clean()
     level.save()
     levels_recompute()
+    transaction.on_commit(lambda: cache.delete(LEVELS_KEY))
     return level
 
 
@@ -507,3 +510,4 @@ def level_delete(*, level: Level) -> None:
         raise ValidationError(_("Level 1 is where everyone starts: keep it."))
     level.delete()
     levels_recompute()
+    transaction.on_commit(lambda: cache.delete(LEVELS_KEY))

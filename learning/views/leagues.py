@@ -12,7 +12,7 @@ from learning import services
 from learning.selectors.leagues import (
     BOARD_MAX,
     grassroots_of,
-    root_of,
+    root_path_of,
     unit_league_cached,
     week_of,
     weekly_board,
@@ -58,7 +58,9 @@ def league(request, *, member):
     """The unit league: grassroots unions ranked by this week's XP per member."""
     unit = grassroots_of(member.unit)
     monday, sunday = week_of(timezone.localdate())
-    rows = unit_league_cached(root=root_of(unit), monday=monday) if unit else []
+    rows = (
+        unit_league_cached(root_path=root_path_of(unit), monday=monday) if unit else []
+    )
     return render(
         request,
         "learning/leagues/league.html",

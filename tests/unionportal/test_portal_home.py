@@ -35,8 +35,10 @@ pytestmark = pytest.mark.django_db
 # The user (the session is in the cache); the menu's unread badge; the
 # blocks: the latest unread notifications and their count, the member's card,
 # the next consultation, the programmes to receive, the open data-rights
-# requests.
-HOME_QUERIES = 8
+# requests; learning's: the XP profile, the level table, the unit league
+# (units, members, the week's points: cached after this first view) and
+# the running quests.
+HOME_QUERIES = 14
 
 
 def text_of(response) -> str:
@@ -125,6 +127,8 @@ def test_home_shows_what_needs_the_member(client, member, neighbour, unit):
     assert blocks == [
         "members/notifications/home_block.html",
         "members/register/home_panel.html",
+        "learning/xp/home_block.html",
+        "learning/leagues/home_block.html",
         "members/consultations/home_block.html",
         "members/programmes/home_block.html",
         "members/privacy/home_block.html",
@@ -193,7 +197,7 @@ def test_home_query_count_is_pinned(client, member, unit, django_assert_num_quer
     with django_assert_num_queries(HOME_QUERIES):
         response = client.get("/")
 
-    assert len(response.context["panels"]) == 5
+    assert len(response.context["panels"]) == 7
 
 
 def test_staff_without_a_member_get_a_home_without_member_blocks(client, unit):
