@@ -14,11 +14,19 @@ from django.utils.translation import gettext_lazy
 from learning import services
 from learning.models import Badge, BadgeAward
 from learning.selectors.badges import assertion_url
-from members.scoped_admin import ScopedModelAdmin
+from members.scoped_admin import ScopedFieldsMixin, ScopedModelAdmin, scope_exempt
+
+scope_exempt(
+    "learning.Badge",
+    why=(
+        "badge classes: the union's published definitions (public as Open "
+        "Badges), no member's data; the course a rule names is chosen in scope"
+    ),
+)
 
 
 @admin.register(Badge)
-class BadgeAdmin(admin.ModelAdmin):
+class BadgeAdmin(ScopedFieldsMixin, admin.ModelAdmin):
     list_display = ("name", "rule", "threshold", "course", "is_active")
     list_filter = ("rule", "is_active")
     search_fields = ("name", "slug")
