@@ -104,9 +104,7 @@ def test_an_officer_awards_a_badge_with_a_reason_and_revokes_it(
     assert award.revoke_reason == "Trao nhầm người"
 
 
-def test_changing_a_threshold_in_the_admin_recomputes_levels(
-    client, union, superuser
-):
+def test_changing_a_threshold_in_the_admin_recomputes_levels(client, union, superuser):
     client.force_login(superuser)
     services.xp_award(
         member_id=union.member_a.pk,
