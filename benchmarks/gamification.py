@@ -29,7 +29,6 @@ markdown report. The database name must contain "bench".
 """
 
 import argparse
-import io
 import os
 import random
 import statistics
@@ -195,9 +194,6 @@ def _seed(args, register, learner, marker: str, steps: dict[str, float]) -> None
     steps["wipe"] = time.perf_counter() - started
     started = time.perf_counter()
     members = list(Member.objects.order_by("pk").values_list("pk", flat=True))
-    buffer = _ledger_rows(args, rng, members)
-    steps["rows made"] = time.perf_counter() - started
-    started = time.perf_counter()
     columns = (
         "member_id, reason, source_type, source_id, period, points, blocked,"
         " created_at, day, title"
@@ -206,10 +202,11 @@ def _seed(args, register, learner, marker: str, steps: dict[str, float]) -> None
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY learning_xpevent ({columns}) FROM STDIN") as copy,
     ):
-        buffer.seek(0)
-        while chunk := buffer.read(1 << 20):
+        # Made and written a slice of members at a time: 5 million rows of
+        # text at once would not fit in memory.
+        for chunk in _ledger_chunks(args, rng, members):
             copy.write(chunk)
-    steps["xpevent COPY"] = time.perf_counter() - started
+    steps["rows made and COPY"] = time.perf_counter() - started
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -253,13 +250,13 @@ def _seed(args, register, learner, marker: str, steps: dict[str, float]) -> None
     steps["vacuum analyze"] = time.perf_counter() - started
 
 
-def _ledger_rows(args, rng, members) -> io.StringIO:
-    """Write the events as COPY text: each member a random share, over the days."""
+def _ledger_chunks(args, rng, members):
+    """Yield the events as COPY text: each member a random share, over the days."""
     now = datetime.now(UTC)
     mean = args.xp_events / len(members)
     reasons = [reason for reason, weight, _ in REASONS for _ in range(weight)]
     points = {reason: value for reason, _, value in REASONS}
-    buffer = io.StringIO()
+    lines: list[str] = []
     written = 0
     for index, member_id in enumerate(members):
         left = args.xp_events - written
@@ -274,11 +271,15 @@ def _ledger_rows(args, rng, members) -> io.StringIO:
             reason = reasons[rng.randrange(len(reasons))]
             blocked = "rate" if rng.random() < 0.01 else ""
             earned = 0 if blocked else points[reason]
-            buffer.write(
+            lines.append(
                 f"{member_id}\t{reason}\tbench\t{source}\t\t{earned}\t{blocked}\t"
                 f"{at.isoformat()}\t{local.date().isoformat()}\t\n"
             )
-    return buffer
+        if len(lines) >= 50_000:
+            yield "".join(lines)
+            lines = []
+    if lines:
+        yield "".join(lines)
 
 
 def _learner_state(register, learner) -> None:
