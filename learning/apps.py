@@ -115,6 +115,8 @@ class LearningConfig(AppConfig):
             ],
         },
     ]
+    # What seed_demo adds for learning (members' seed_demo calls it).
+    demo_seed = "learning.demo.seed"
     celery_schedules = [
         {
             "name": "learning:assignments-sync",

@@ -13,6 +13,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -211,9 +212,46 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         "socket_timeout": 5,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-# HRM imports read whole files: they run in a queue of their own, so that the
-# workers that take it can be sized for them (the Procfile's worker takes both).
-CELERY_TASK_ROUTES = {"members.tasks.import_run_execute": {"queue": "imports"}}
+# Four queues, so that a big HRM import or a long analysis never delays a
+# reminder: "reminders" (notifications, their deliveries, activation e-mails),
+# "imports" (HRM files, read whole), "analysis" (long computations: video
+# renditions, programme lists, retention, text analysis) and "default" (the
+# rest). A worker started without --queues takes all four (the Procfile's);
+# production runs one worker a queue or group of queues (docs/deploy.md).
+# Every task of the project is routed here by name; tests/unionportal checks it.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+QUEUE_TASKS = {
+    "reminders": [
+        "members.tasks.reminder_due",
+        "members.tasks.deliveries_send",
+        "members.tasks.deliveries_release",
+        "members.tasks.account_activation_send",
+    ],
+    "imports": [
+        "members.tasks.import_run_execute",
+        "members.tasks.import_drop_dir_scan",
+    ],
+    "analysis": [
+        "members.tasks.programmes_refresh_members",
+        "members.tasks.programmes_refresh_unit",
+        "members.tasks.programmes_refresh_all",
+        "members.tasks.retention_run",
+        "learning.tasks.video_rendition_make",
+    ],
+    "default": [
+        "members.tasks.import_files_purge",
+        "members.tasks.import_files_erase",
+        "learning.tasks.assignments_sync",
+        "learning.tasks.quests_check",
+        "learning.tasks.quests_check_for_member",
+        "learning.tasks.streaks_settle",
+        "unionportal.tasks.worker_heartbeat",
+    ],
+}
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in QUEUE_TASKS]
+CELERY_TASK_ROUTES = {
+    task: {"queue": queue} for queue, tasks in QUEUE_TASKS.items() for task in tasks
+}
 # A worker that has not reported for this long is shown as down on /healthz.
 WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=120)
 
@@ -349,6 +387,33 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+# Uploaded files (lesson videos, HRM files, evidence…): on this machine's disk
+# ("local", MEDIA_ROOT), or, when several web nodes serve, in an
+# S3-compatible bucket through django-storages ("s3"): private objects, read
+# through short-lived signed links (docs/deploy.md).
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="local")
+if MEDIA_STORAGE == "s3":
+    if not env.str("MEDIA_S3_BUCKET", default=""):
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs MEDIA_S3_BUCKET.")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("MEDIA_S3_BUCKET"),
+            "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("MEDIA_S3_REGION", default="") or None,
+            "access_key": env.str("MEDIA_S3_ACCESS_KEY", default="") or None,
+            "secret_key": env.str("MEDIA_S3_SECRET_KEY", default="") or None,
+            "location": env.str("MEDIA_S3_PREFIX", default=""),
+            # Private objects: never public-read, never overwritten by name.
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": env.int("MEDIA_S3_LINK_SECONDS", default=3600),
+            "signature_version": "s3v4",
+        },
+    }
+elif MEDIA_STORAGE != "local":
+    raise ImproperlyConfigured("MEDIA_STORAGE is local or s3.")
 # Lesson videos go through a view that checks who may watch; behind nginx it
 # hands the file back with X-Accel-Redirect to this internal location (or the
 # header named here, e.g. X-Sendfile), so the web server serves the ranges.

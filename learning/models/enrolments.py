@@ -88,10 +88,17 @@ class Enrolment(models.Model):
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     enrolled_at = models.DateTimeField(_("enrolled"), auto_now_add=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    # Kept by the services as the learner goes, so that the course report is
+    # one GROUP BY over enrolments: the first time the learner read, watched
+    # or submitted something of the course, and their best submitted score at
+    # any of its quizzes.
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    best_score = models.DecimalField(
+        _("best score"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
 
     scope_path = "member__unit__path"
     # The member reaches their own in the portal (members.scope, portal=True).
-    owner_path = "member__user"
     owner_path = "member__user"
 
     class Meta:

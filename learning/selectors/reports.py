@@ -1,13 +1,16 @@
-"""The staff's course report: per course and unit, who learns and how far; one query."""
+"""The staff's course report: per course and unit, who learns and how far."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Avg, Case, CharField, Count, Q, When
+from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from learning.models import Attempt, Enrolment, LessonCompletion, VideoProgress
-from members.scope import scoped
+from learning.models import Enrolment
+from members.models import Unit
+from members.scope import require_unit_in_scope, scoped, staff_unit_paths
 
 # The chart's geometry, in SVG user units.
 CHART_LABEL_WIDTH = 260
@@ -42,62 +45,56 @@ class Bar:
     value_x: int
 
 
-def course_report(*, user, course_id: int | None = None) -> list[ReportRow]:
+def _started() -> Q:
+    return Q(started_at__isnull=False) | Q(completed_at__isnull=False)
+
+
+def _counts(today) -> dict:
+    """The report's figures of a group of enrolments (see ``course_report``)."""
+    return {
+        "assigned": Count("pk", filter=Q(source=Enrolment.Source.ASSIGNED)),
+        "enrolled": Count("pk"),
+        "started": Count("pk", filter=_started()),
+        "completed": Count("pk", filter=Q(completed_at__isnull=False)),
+        "overdue": Count("pk", filter=Q(completed_at__isnull=True, deadline__lt=today)),
+        "average_score": Avg("best_score"),
+    }
+
+
+def _score(value) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(Decimal("0.1"))
+
+
+def course_report(
+    *, user, course_id: int | None = None, unit: Unit | None = None
+) -> list[ReportRow]:
     """Return a row a course and unit (the learner's own unit) in the user's scope.
 
-    assigned: enrolled by an assignment; started: read, watched or attempted
-    something of the course (or completed it); overdue: not completed and past
-    its deadline; average score: of each learner's best submitted attempt at
-    the course's quizzes, over the learners who submitted one. One query.
+    Only the subtree of ``unit`` if given (PermissionDenied outside the scope).
+
+    assigned: enrolled by an assignment; started: read, watched or submitted
+    something of the course (or completed it); overdue: not completed and
+    past its deadline; average score: of each learner's best submitted
+    attempt at the course's quizzes, over the learners who submitted one.
+    The services keep "started" and the best score on the enrolment
+    (``Enrolment.started_at``, ``best_score``), so this is one GROUP BY over
+    the enrolments in scope. One query.
     """
-    today = timezone.localdate()
-    member, course = OuterRef("member_id"), OuterRef("course_id")
-    attempts = Attempt.objects.filter(
-        member_id=member,
-        quiz__lesson__module__course_id=course,
-        submitted_at__isnull=False,
-    )
-    best = attempts.values("member_id").annotate(best=Max("score")).values("best")
-    started = (
-        Q(completed_at__isnull=False)
-        | Q(
-            Exists(
-                LessonCompletion.objects.filter(
-                    member_id=member, lesson__module__course_id=course
-                )
-            )
-        )
-        | Q(
-            Exists(
-                VideoProgress.objects.filter(
-                    member_id=member, lesson__module__course_id=course
-                )
-            )
-        )
-        | Q(Exists(attempts))
-    )
     enrolments = scoped(Enrolment.objects.all(), user)
     if course_id is not None:
         enrolments = enrolments.filter(course_id=course_id)
+    if unit is not None:
+        require_unit_in_scope(user, unit)
+        enrolments = enrolments.filter(member__unit__path__startswith=unit.path)
     rows = (
-        enrolments.annotate(best_score=Subquery(best))
-        .values(
+        enrolments.values(
             "course_id",
             "course__title",
             "member__unit_id",
             "member__unit__name",
             "member__unit__path",
         )
-        .annotate(
-            assigned=Count("pk", filter=Q(source=Enrolment.Source.ASSIGNED)),
-            enrolled=Count("pk"),
-            started=Count("pk", filter=started),
-            completed=Count("pk", filter=Q(completed_at__isnull=False)),
-            overdue=Count(
-                "pk", filter=Q(completed_at__isnull=True, deadline__lt=today)
-            ),
-            average_score=Avg("best_score"),
-        )
+        .annotate(**_counts(timezone.localdate()))
         .order_by("course__title", "course_id", "member__unit__path")
     )
     return [
@@ -111,14 +108,104 @@ def course_report(*, user, course_id: int | None = None) -> list[ReportRow]:
             started=row["started"],
             completed=row["completed"],
             overdue=row["overdue"],
-            average_score=(
-                None
-                if row["average_score"] is None
-                else Decimal(row["average_score"]).quantize(Decimal("0.1"))
-            ),
+            average_score=_score(row["average_score"]),
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class LevelRow(ReportRow):
+    """A row of the report by level: a unit's whole subtree, or its own members."""
+
+    direct: bool = False  # the members of the parent unit itself, not of a child
+    can_open: bool = False  # the unit has units under it: the page can open it
+
+
+def report_parents(*, user, unit: Unit | None = None) -> list[Unit]:
+    """Return the units whose children are the report's rows.
+
+    The unit asked for, if the user may see it; else the top units of the
+    user's scope (the tree's roots for a superuser). PermissionDenied for a
+    unit outside the scope.
+    """
+    if unit is not None:
+        require_unit_in_scope(user, unit)
+        return [unit]
+    paths = staff_unit_paths(user)
+    units = (
+        Unit.objects.filter(depth=1)
+        if paths is None
+        else Unit.objects.filter(path__in=paths)
+    )
+    return list(units.order_by("path"))
+
+
+def course_report_by_level(
+    *, user, parents: list[Unit], course_id: int | None = None
+) -> list[LevelRow]:
+    """Return a row a course and unit one level under each parent, in scope.
+
+    Each child unit's row counts the enrolments of its whole subtree; a
+    parent's own members (in the parent unit itself) make a row of their own.
+    The figures are those of ``course_report``. Two queries: the counts,
+    grouped by the path of the unit one level under the parent, and the
+    names of those units.
+    """
+    if not parents:
+        return []
+    enrolments = scoped(Enrolment.objects.all(), user)
+    if course_id is not None:
+        enrolments = enrolments.filter(course_id=course_id)
+    under = Q()
+    prefixes = []
+    for parent in parents:
+        under |= Q(member__unit__path__startswith=parent.path)
+        prefixes.append(
+            When(
+                member__unit__path__startswith=parent.path,
+                then=Substr("member__unit__path", 1, len(parent.path) + Unit.steplen),
+            )
+        )
+    rows = list(
+        enrolments.filter(under)
+        .annotate(row_path=Case(*prefixes, output_field=CharField()))
+        .values("course_id", "course__title", "row_path")
+        .annotate(**_counts(timezone.localdate()))
+        .order_by("course__title", "course_id", "row_path")
+    )
+    units = {
+        unit.path: unit
+        for unit in Unit.objects.filter(
+            path__in={row["row_path"] for row in rows}
+        ).only("pk", "path", "name", "numchild")
+    }
+    parent_paths = {parent.path for parent in parents}
+    result = []
+    for row in rows:
+        unit = units[row["row_path"]]
+        direct = unit.path in parent_paths
+        result.append(
+            LevelRow(
+                course_id=row["course_id"],
+                course_title=row["course__title"],
+                unit_id=unit.pk,
+                unit_name=(
+                    _("%(unit)s (its own members)") % {"unit": unit.name}
+                    if direct
+                    else unit.name
+                ),
+                assigned=row["assigned"],
+                enrolled=row["enrolled"],
+                started=row["started"],
+                completed=row["completed"],
+                overdue=row["overdue"],
+                average_score=_score(row["average_score"]),
+                direct=direct,
+                can_open=not direct and unit.numchild > 0,
+            )
+        )
+    return result
 
 
 def report_bars(rows: list[ReportRow], *, with_course: bool) -> list[Bar]:

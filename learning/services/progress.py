@@ -109,12 +109,23 @@ def heartbeat_clean(
     return Heartbeat(session, sequence, pairs, active, where)
 
 
-def _progress_locked(*, member: Member, lesson: Lesson) -> VideoProgress | None:
-    return (
-        VideoProgress.objects.select_for_update()
-        .filter(member=member, lesson=lesson)
-        .first()
+def _progress_locked(
+    *, member: Member, lesson: Lesson, learning: bool = False
+) -> VideoProgress | None:
+    """The member's progress row on the lesson, locked; None if there is none.
+
+    ``learning``: only while the member is enrolled in the lesson's course
+    and the course is published (the checks of ``_require_learning``).
+    """
+    rows = VideoProgress.objects.select_for_update(of=("self",)).filter(
+        member=member, lesson=lesson
     )
+    if learning:
+        rows = rows.filter(
+            lesson__module__course__status=Course.Status.PUBLISHED,
+            lesson__module__course__enrolments__member=member,
+        )
+    return rows.first()
 
 
 def _heartbeat_apply(progress: VideoProgress, beat: Heartbeat, now) -> bool | None:
@@ -190,15 +201,22 @@ def video_heartbeat(
     )
     if lesson.kind != Lesson.Kind.VIDEO or not lesson.duration_seconds:
         raise ValidationError(_("This lesson has no video."), code="not_video")
-    _require_learning(member=member, lesson=lesson)
     now = timezone.now()
-    progress = _progress_locked(member=member, lesson=lesson)
+    # The member's row, locked, found only while they learn the course: one
+    # query for the heartbeats that follow the first (most of them).
+    progress = _progress_locked(member=member, lesson=lesson, learning=True)
+    if progress is None:
+        # The first heartbeat, or one the member may no longer send.
+        _require_learning(member=member, lesson=lesson)
+        progress = _progress_locked(member=member, lesson=lesson)
     if progress is None:
         progress = VideoProgress(member=member, lesson=lesson)
         completed = _heartbeat_apply(progress, beat, now)
         try:
             with transaction.atomic():
                 progress.save()
+            # The first heartbeat of a lesson: the learner has started the course.
+            enrolment_started(member=member, course_id=lesson.module.course_id, now=now)
         except IntegrityError:
             # The first heartbeat of another session got in first: count on it.
             progress = _progress_locked(member=member, lesson=lesson)
@@ -226,6 +244,18 @@ def video_heartbeat(
     return progress
 
 
+def enrolment_started(*, member: Member, course_id: int, now) -> None:
+    """Mark the member's enrolment in the course started, the first time only.
+
+    One UPDATE, which changes nothing once the enrolment has started: the
+    course report counts the learners who started from this column, not
+    from their progress rows.
+    """
+    Enrolment.objects.filter(
+        member=member, course_id=course_id, started_at__isnull=True
+    ).update(started_at=now)
+
+
 @transaction.atomic
 def lesson_completion_record(*, member: Member, lesson: Lesson, now=None) -> bool:
     """Record a lesson completed (once) and complete the course if it was the last.
@@ -246,6 +276,8 @@ def lesson_completion_record(*, member: Member, lesson: Lesson, now=None) -> boo
     if created:
         xp_lesson_completed(member_id=member.pk, lesson=lesson, now=now)
     if created and enrolment is not None:
+        if enrolment.started_at is None:
+            enrolment_started(member=member, course_id=enrolment.course_id, now=now)
         course_completion_check(enrolment=enrolment, now=now)
     return created
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -135,6 +136,11 @@ def _finish(attempt: Attempt, *, member: Member, now, late: bool) -> Attempt:
             "submitted_at",
             "late",
         ]
+    )
+    # The enrolment keeps the learner's best score and when they started.
+    Enrolment.objects.filter(member=member, course__modules__lessons__quiz=quiz).update(
+        best_score=Greatest(Coalesce("best_score", attempt.score), attempt.score),
+        started_at=Coalesce("started_at", now),
     )
     xp_quiz_submitted(attempt=attempt, now=now)
     if attempt.passed:

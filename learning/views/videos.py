@@ -6,7 +6,9 @@ past the end, 200 with the whole file otherwise (several ranges included, as
 RFC 9110 allows). In production, with ``MEDIA_ACCEL_REDIRECT`` set, the view
 only checks who may watch and hands the file to the web server
 (``X-Accel-Redirect`` for nginx, or ``X-Sendfile`` with ``MEDIA_ACCEL_HEADER``),
-which serves the ranges itself; see docs/deploy.md.
+which serves the ranges itself; with the files in a bucket
+(``MEDIA_STORAGE=s3``) it redirects to a signed link of the object, which the
+bucket serves with its ranges; see docs/deploy.md.
 """
 
 import mimetypes
@@ -14,7 +16,13 @@ import re
 from pathlib import Path
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.core.files.storage import FileSystemStorage
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
@@ -71,6 +79,14 @@ def file_response(request, field_file, *, content_type: str | None = None):
         Path(name).suffix.lower(),
         mimetypes.guess_type(name)[0] or "application/octet-stream",
     )
+    storage = field_file.storage
+    if not isinstance(storage, FileSystemStorage):
+        # A bucket (MEDIA_STORAGE=s3): the browser reads the object, ranges
+        # and all, through a signed link that expires (CSP_MEDIA_HOSTS
+        # names the bucket's host).
+        response = HttpResponseRedirect(storage.url(name))
+        response["Cache-Control"] = "private, no-store"
+        return response
     accel = getattr(settings, "MEDIA_ACCEL_REDIRECT", "")
     if accel:
         response = HttpResponse(content_type=content_type)
@@ -81,7 +97,6 @@ def file_response(request, field_file, *, content_type: str | None = None):
             response[header] = field_file.path
         response["Cache-Control"] = "private, max-age=3600"
         return response
-    storage = field_file.storage
     try:
         size = storage.size(name)
         modified = storage.get_modified_time(name)

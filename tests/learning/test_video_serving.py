@@ -108,3 +108,36 @@ def test_behind_apache_the_path_goes_in_x_sendfile(watcher, uploaded, settings):
     settings.MEDIA_ACCEL_HEADER = "X-Sendfile"
     response = _get(watcher, uploaded)
     assert response["X-Sendfile"] == uploaded.video_file.path
+
+
+def test_from_a_bucket_the_member_is_sent_to_a_signed_link(watcher, uploaded, settings):
+    """MEDIA_STORAGE=s3: the view checks who may watch, the bucket serves ranges."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": "unionportal-media",
+                "endpoint_url": "https://s3.example.vn",
+                "access_key": "AKIAEXAMPLE",
+                "secret_key": "secret-example",
+                "querystring_auth": True,
+                "querystring_expire": 600,
+                "signature_version": "s3v4",
+                "default_acl": None,
+            },
+        },
+    }
+    lesson = Lesson.objects.get(pk=uploaded.pk)
+    response = _get(watcher, lesson, "bytes=0-9")
+    assert response.status_code == 302
+    link = response["Location"]
+    assert link.startswith(
+        f"https://s3.example.vn/unionportal-media/{lesson.video_file.name}?"
+    )
+    assert "X-Amz-Signature=" in link
+    assert response["Cache-Control"] == "private, no-store"
+    # Nobody else is sent there: the check comes before the link.
+    watcher.logout()
+    assert _get(watcher, lesson).status_code == 302
+    assert "s3.example.vn" not in _get(watcher, lesson)["Location"]

@@ -60,6 +60,9 @@ def app_for_broker(broker_url: str, result_backend: str, **options) -> Celery:
         broker_url=broker_url,
         result_backend=result_backend,
         task_default_queue=f"unionportal-test-{uuid.uuid4().hex}",
+        # Every task to the test's own queue, which its worker alone takes.
+        task_queues=None,
+        task_routes=None,
         worker_enable_remote_control=False,
         **options,
     )

@@ -1,7 +1,5 @@
 """/healthz: database, broker and worker status as JSON, 503 when one is down."""
 
-import time
-
 import pytest
 import time_machine
 from django.conf import settings
@@ -69,13 +67,24 @@ def test_healthz_is_503_once_heartbeat_is_older_than_max_age(client):
     assert stale["broker"]["ok"] is True
 
 
-def test_healthz_reports_closed_broker_port_as_down_within_seconds(client, monkeypatch):
+def test_healthz_reports_closed_broker_port_as_down_at_the_first_try(
+    client, monkeypatch
+):
+    """A closed broker port is reported at once: one try, no retries, bounded."""
+    from kombu import Connection
+
     heartbeat_record(hostname=WORKER)
     monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    tries = []
+    ensure = Connection.ensure_connection
 
-    started = time.monotonic()
+    def counted(self, *args, **kwargs):
+        tries.append(kwargs)
+        return ensure(self, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "ensure_connection", counted)
+
     status, report = health(client)
-    elapsed = time.monotonic() - started
 
     assert status == 503
     assert report["ok"] is False
@@ -83,7 +92,10 @@ def test_healthz_reports_closed_broker_port_as_down_within_seconds(client, monke
     assert report["broker"]["error"] == "OperationalError"
     assert report["database"]["ok"] is True
     assert report["worker"]["ok"] is True
-    assert elapsed < 5
+    # One connection attempt, with no retry and a time limit of its own.
+    assert len(tries) == 1
+    assert tries[0]["max_retries"] == 0
+    assert 0 < tries[0]["timeout"] <= 5
 
 
 def test_healthz_response_is_never_cached(client):

@@ -143,3 +143,65 @@ def test_production_defaults_are_secure(tmp_path):
     assert found["hsts"] >= 31536000
     assert found["ssl_redirect"] is True
     assert found["secure_cookies"] is True
+
+
+MEDIA_PROBE = """
+import json
+import django
+django.setup()
+from django.conf import settings
+from django.core.files.storage import default_storage
+print(json.dumps({
+    "backend": settings.STORAGES["default"]["BACKEND"],
+    "class": type(default_storage._wrapped if hasattr(default_storage, "_wrapped")
+                  else default_storage).__name__,
+    "options": settings.STORAGES["default"].get("OPTIONS", {}),
+    "url": default_storage.url("bai-hoc/video.mp4"),
+}))
+"""
+
+
+def test_media_on_local_disk_by_default_and_in_a_bucket_when_asked(tmp_path):
+    base = {"DJANGO_DEBUG": "true", "VAR_DIR": str(tmp_path)}
+    local = run_django(MEDIA_PROBE, base)
+    assert local.returncode == 0, local.stderr
+    assert json.loads(local.stdout)["backend"].endswith("FileSystemStorage")
+
+    bucket = run_django(
+        MEDIA_PROBE,
+        base
+        | {
+            "MEDIA_STORAGE": "s3",
+            "MEDIA_S3_BUCKET": "unionportal-media",
+            "MEDIA_S3_ENDPOINT_URL": "https://s3.example.vn",
+            "MEDIA_S3_REGION": "hn-1",
+            "MEDIA_S3_ACCESS_KEY": "AKIAEXAMPLE",
+            "MEDIA_S3_SECRET_KEY": "secret-example",
+            "MEDIA_S3_LINK_SECONDS": "600",
+        },
+    )
+    assert bucket.returncode == 0, bucket.stderr
+    found = json.loads(bucket.stdout)
+    assert found["backend"] == "storages.backends.s3.S3Storage"
+    assert found["options"]["default_acl"] is None
+    assert found["options"]["file_overwrite"] is False
+    # Private objects, read through a link signed for ten minutes.
+    assert found["url"].startswith("https://s3.example.vn/unionportal-media/")
+    assert "X-Amz-Signature=" in found["url"]
+    assert "X-Amz-Expires=600" in found["url"]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"MEDIA_STORAGE": "s3"}, "MEDIA_S3_BUCKET"),
+        ({"MEDIA_STORAGE": "ftp"}, "MEDIA_STORAGE is local or s3"),
+    ],
+)
+def test_a_media_storage_half_configured_refuses_to_start(tmp_path, env, message):
+    result = run_django(
+        "import django; django.setup()",
+        {"DJANGO_DEBUG": "true", "VAR_DIR": str(tmp_path)} | env,
+    )
+    assert result.returncode != 0
+    assert message in result.stderr
