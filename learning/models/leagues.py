@@ -29,7 +29,7 @@ class Quest(models.Model):
         related_name="quests",
     )
     target_percent = models.PositiveSmallIntegerField(
-        _("target (% of members)"),
+        _("target (percent of members)"),
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
     starts_on = models.DateField(_("starts on"))
