@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from learning import services
 from learning.models import Quest
-from learning.selectors.leagues import quest_progress
+from learning.selectors.leagues import quest_progress_cached
 from learning.services.leagues import quest_clean
 from members.scoped_admin import ScopedModelAdmin
 
@@ -45,8 +46,16 @@ class QuestAdmin(ScopedModelAdmin):
     def progress(self, obj):
         if obj is None or obj.pk is None:
             return "—"
-        progress = quest_progress(quest=obj)
-        return f"{progress.done}/{progress.members} ({progress.percent}%)"
+        progress = quest_progress_cached(quest=obj)
+        return format_html(
+            '<progress value="{}" max="100" aria-label="{}">{}%</progress> {}/{} ({}%)',
+            progress.percent,
+            obj.title,
+            progress.percent,
+            progress.done,
+            progress.members,
+            progress.percent,
+        )
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or obj.reached_at is None

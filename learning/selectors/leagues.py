@@ -284,17 +284,18 @@ def quests_active_for(*, member: Member, today: date) -> list[QuestProgress]:
         starts_on__lte=today,
         ends_on__gte=today,
     ).select_related("unit", "course", "badge")
-    shown = []
-    for quest in quests[:QUESTS_SHOWN]:
-        key = f"learning:quest:{quest.pk}:{quest.reached_at is not None}"
-        counts = cache.get(key)
-        if counts is None:
-            progress = quest_progress(quest=quest)
-            cache.set(key, (progress.done, progress.members), QUEST_TTL)
-        else:
-            progress = QuestProgress(quest=quest, done=counts[0], members=counts[1])
-        shown.append(progress)
-    return shown
+    return [quest_progress_cached(quest=quest) for quest in quests[:QUESTS_SHOWN]]
+
+
+def quest_progress_cached(*, quest: Quest) -> QuestProgress:
+    """Return the quest's progress, counted at most every ``QUEST_TTL`` seconds."""
+    key = f"learning:quest:{quest.pk}:{quest.reached_at is not None}"
+    counts = cache.get(key)
+    if counts is None:
+        progress = quest_progress(quest=quest)
+        cache.set(key, (progress.done, progress.members), QUEST_TTL)
+        return progress
+    return QuestProgress(quest=quest, done=counts[0], members=counts[1])
 
 
 def quests_in_scope(*, user):

@@ -78,6 +78,9 @@ def test_quests_of_another_union_are_hidden(officer_a, union, course):
             ends_on=today,
         )
     assert [quest.unit for quest in listed(officer_a, Quest)] == [union.unit_a]
+    # Each quest's progress bar: member A of union A's one member, none done.
+    page = officer_a.get(admin_url(Quest, "changelist")).content.decode()
+    assert 'aria-label="Thử thách VNPT-HN">0%</progress> 0/1 (0%)' in page
 
 
 def test_an_officer_awards_a_badge_with_a_reason_and_revokes_it(
