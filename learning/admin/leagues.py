@@ -27,7 +27,7 @@ class QuestAdmin(ScopedModelAdmin):
     list_filter = ("ends_on", "reached_at")
     search_fields = ("title", "unit__name", "course__title")
     autocomplete_fields = ("unit", "course", "badge")
-    readonly_fields = ("reached_at", "rewarded", "progress")
+    readonly_fields = ("reached_at", "rewarded", "rewarded_at", "progress")
     fields = (
         "title",
         "unit",
@@ -40,6 +40,7 @@ class QuestAdmin(ScopedModelAdmin):
         "progress",
         "reached_at",
         "rewarded",
+        "rewarded_at",
     )
 
     @admin.display(description=_("progress"))

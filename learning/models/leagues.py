@@ -55,6 +55,8 @@ class Quest(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     reached_at = models.DateTimeField(_("reached"), null=True, blank=True)
     rewarded = models.PositiveIntegerField(_("members rewarded"), default=0)
+    # Set once every member has their reward; a reward cut short is resumed.
+    rewarded_at = models.DateTimeField(_("all rewarded"), null=True, blank=True)
 
     scope_path = "unit__path"
 

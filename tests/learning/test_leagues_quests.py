@@ -95,6 +95,26 @@ def test_reaching_the_goal_rewards_every_member_once(union, team, course, quest)
         services.quest_save(quest=quest, actor=union.officer_a)
 
 
+def test_a_reward_cut_short_is_finished_by_the_next_check(union, team, course, quest):
+    finish(team[:3], course)
+    # A worker claimed the quest and rewarded one member, then died.
+    Quest.objects.filter(pk=quest.pk).update(reached_at=timezone.now())
+    services.xp_award(
+        member_id=team[0].pk,
+        reason=XpReason.QUEST,
+        source_type="quest",
+        source_id=quest.pk,
+        points=quest.points,
+    )
+
+    assert services.quests_check_all() == 1
+    assert rewards(quest) == (4, 4)  # the first member's badge is given now
+    quest.refresh_from_db()
+    assert (quest.rewarded, quest.rewarded_at is not None) == (4, True)
+    assert team[0].xp_events.filter(reason=XpReason.QUEST).count() == 1
+    assert services.quests_check_all() == 0
+
+
 def test_staff_set_quests_only_for_units_in_their_scope(union, course):
     today = timezone.localdate()
     with pytest.raises(PermissionDenied):
