@@ -3,7 +3,96 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# Initiatives' models staff work in, and the records only services write.
+_INITIATIVES_WORK = ("reviewround", "reviewcriterion", "initiativetarget")
+_INITIATIVES_RECORDS = (
+    "initiative",
+    "initiativecoauthor",
+    "initiativeattachment",
+    "initiativestatuschange",
+    "reviewscore",
+    "benefitfollowup",
+)
+# Surveys staff build, and what they make of the answers.
+_SURVEY_CONTENT = ("survey", "surveyquestion", "surveytheme", "surveyaction")
+
 
 class FeedbackConfig(AppConfig):
     name = "feedback"
     verbose_name = _("Member voice")
+    demo_seed = "feedback.demo.seed"
+    # Permissions of each staff role's group (members.services.staff).
+    staff_role_permissions = {
+        "officer": [
+            *(
+                f"{action}_{model}"
+                for model in (*_INITIATIVES_WORK, *_SURVEY_CONTENT)
+                for action in ("view", "add", "change", "delete")
+            ),
+            *(f"view_{model}" for model in _INITIATIVES_RECORDS),
+            # Decisions, scores and actual benefits, through the services only.
+            "change_initiative",
+            "change_benefitfollowup",
+            "view_surveyanalysisrun",
+        ],
+        "viewer": [
+            *(f"view_{model}" for model in _INITIATIVES_WORK),
+            *(f"view_{model}" for model in _INITIATIVES_RECORDS),
+            *(f"view_{model}" for model in _SURVEY_CONTENT),
+            "view_surveyanalysisrun",
+        ],
+    }
+    portal_nav = [
+        {
+            "url_name": "feedback:surveys",
+            "label": _("Surveys"),
+            "icon": "message-circle",
+            "order": 40,
+        },
+        {
+            "url_name": "feedback:my_initiatives",
+            "label": _("My initiatives"),
+            "icon": "lightbulb",
+            "order": 41,
+        },
+    ]
+    portal_home_panels = [
+        "feedback.selectors.surveys.surveys_home_block",
+        "feedback.selectors.initiatives.initiatives_home_block",
+    ]
+    staff_cards = [
+        {
+            "function": "feedback.staff_cards.initiatives_card",
+            "permission": "feedback.view_initiative",
+        },
+        {
+            "function": "feedback.staff_cards.surveys_closing_card",
+            "permission": "feedback.view_survey",
+        },
+    ]
+    staff_sections = [
+        {
+            "key": "feedback",
+            "title": _("Member voice"),
+            "order": 70,
+            "models": ["survey", "surveyquestion", "surveytheme", "surveyaction"],
+        },
+        {
+            "key": "initiatives",
+            "title": _("Initiatives"),
+            "order": 75,
+            "models": [
+                "initiative",
+                "reviewround",
+                "benefitfollowup",
+                "initiativetarget",
+            ],
+            "links": [
+                {
+                    "url_name": "admin:feedback_initiative_dashboard",
+                    "label": _("Initiatives programme dashboard"),
+                    "permission": "feedback.view_initiative",
+                },
+            ],
+        },
+    ]

@@ -71,7 +71,8 @@ initiative_recognised = Event(
 )
 """Sent by ``feedback`` when staff recognise a member's initiative.
 
-``initiative_id`` (int), ``member_id`` (int: the member who submitted it),
+``initiative_id`` (int), ``member_id`` (int: an author; sent once for the
+member who submitted it and once for each co-author),
 ``benefit_vnd`` (int or None: the yearly money benefit the union recorded, in
 đồng), ``recognised_on`` (date). ``learning`` awards its XP and badge, keyed
 on the initiative's id.

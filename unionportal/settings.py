@@ -226,6 +226,7 @@ QUEUE_TASKS = {
         "members.tasks.deliveries_send",
         "members.tasks.deliveries_release",
         "members.tasks.account_activation_send",
+        "feedback.tasks.survey_action_notify",
     ],
     "imports": [
         "members.tasks.import_run_execute",
@@ -237,6 +238,7 @@ QUEUE_TASKS = {
         "members.tasks.programmes_refresh_all",
         "members.tasks.retention_run",
         "learning.tasks.video_rendition_make",
+        "feedback.tasks.survey_analysis_run",
     ],
     "default": [
         "members.tasks.import_files_purge",

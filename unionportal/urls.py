@@ -28,5 +28,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("members.urls")),
     path("", include("learning.urls")),
+    path("", include("inspections.urls")),
+    path("", include("feedback.urls")),
     path("admin/", admin.site.urls),
 ]

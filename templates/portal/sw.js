@@ -85,3 +85,18 @@ self.addEventListener("notificationclick", (event) => {
     }),
   );
 });
+
+// Answers typed offline on an inspection checklist wait in the page's storage
+// (inspections/static/inspections/js/checklist.js). When the browser's
+// Background Sync says the network is back, the open checklist pages are told
+// to send them: the page holds the session and the CSRF token, the worker none.
+self.addEventListener("sync", (event) => {
+  if (event.tag !== "inspections-answers") {
+    return;
+  }
+  event.waitUntil(
+    self.clients.matchAll({ type: "window" }).then((windows) => {
+      windows.forEach((client) => client.postMessage({ type: "inspections-sync" }));
+    }),
+  );
+});

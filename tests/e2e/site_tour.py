@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
+from feedback.models import Survey
 from members.models import (
     DataRightsRequest,
     HrmDepartment,
@@ -25,6 +26,7 @@ from members.services.notifications import (
     notify,
 )
 from members.services.staff import role_groups_install
+from tests.feedback.factories import make_survey
 from tests.members.factories import (
     UnionTree,
     make_account,
@@ -62,6 +64,7 @@ class Tour:
     held: ImportHeldRow
     transfer: Transfer
     data_request: DataRightsRequest
+    survey: Survey
 
     @property
     def member_pages(self) -> list[str]:
@@ -83,6 +86,9 @@ class Tour:
             reverse("members:my_data"),
             reverse("members:data_request_add"),
             reverse("account_change_password"),
+            reverse("feedback:surveys"),
+            reverse("feedback:survey_answer", args=[self.survey.pk]),
+            reverse("feedback:survey_actions"),
             reverse("learning:my_xp"),
             reverse("learning:my_badges"),
             reverse("learning:leaderboard"),
@@ -106,6 +112,9 @@ class Tour:
             "admin:members_transfer_change": (self.transfer.pk,),
             "admin:members_datarightsrequest_changelist": (),
             "admin:members_datarightsrequest_change": (self.data_request.pk,),
+            "admin:feedback_survey_changelist": (),
+            "admin:feedback_survey_change": (self.survey.pk,),
+            "admin:feedback_survey_results": (self.survey.pk,),
         }
         return {name: reverse(name, args=args) for name, args in names.items()}
 
@@ -191,6 +200,7 @@ def tour_build(*, superuser: User) -> Tour:
         held=held,
         transfer=transfer,
         data_request=data_request,
+        survey=make_survey(owner_unit=reloaded(tree.vnpt), title="Khảo sát bữa ăn ca"),
     )
 
 

@@ -244,7 +244,13 @@ def text_of(response) -> str:
     """Return what a response shows, as text: XLSX cells, JSON unescaped, HTML."""
     content_type = response.get("Content-Type", "")
     if content_type.startswith(XLSX):
-        book = load_workbook(io.BytesIO(response.content), read_only=True)
+        # A streamed workbook (inspections' year export) is read to the end.
+        body = (
+            b"".join(response.streaming_content)
+            if getattr(response, "streaming", False)
+            else response.content
+        )
+        book = load_workbook(io.BytesIO(body), read_only=True)
         return "\n".join(
             str(value)
             for sheet in book.worksheets

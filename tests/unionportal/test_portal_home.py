@@ -35,10 +35,11 @@ pytestmark = pytest.mark.django_db
 # The user (the session is in the cache); the menu's unread badge; the
 # blocks: the latest unread notifications and their count, the member's card,
 # the next consultation, the programmes to receive, the open data-rights
-# requests; learning's: the XP profile, the level table, the unit league
+# requests, the open surveys not answered yet and the member's initiatives
+# (feedback); learning's: the XP profile, the level table, the unit league
 # (units, members, the week's points: cached after this first view) and
 # the running quests.
-HOME_QUERIES = 14
+HOME_QUERIES = 16
 
 
 def text_of(response) -> str:

@@ -22,11 +22,13 @@ TECHNICAL_APPS = {"axes", "account", "django_celery_beat", "auth", "mfa"}
 # permissions, whether they have a second factor, the member behind the
 # account (the greeting), their scope's unit paths, then one query a card
 # function (transfers, held rows, imports, data rights, the two care counts,
-# consultations), one for the month's figures, and the user's recent actions
-# (Django's log).
-HOME_QUERIES = 15
+# consultations, inspections' overdue recommendations and activities this
+# week, feedback's surveys closing), two for feedback's initiatives card
+# (waiting, follow-ups due), one for the month's figures, and the user's
+# recent actions (Django's log).
+HOME_QUERIES = 20
 # Within the minute the cards and figures come from the cache.
-HOME_QUERIES_CACHED = HOME_QUERIES - 8
+HOME_QUERIES_CACHED = HOME_QUERIES - 11
 
 
 @pytest.fixture
@@ -61,6 +63,11 @@ def test_a_grassroots_officer_counts_their_units_work_only(client, tree):
         "birthdays": radar_birthdays(tree.grassroots_officer),
         "consultations-requested": 1,
         "consultations-week": 1,
+        # Inspections' cards count nothing in this tree (tests/inspections).
+        "inspections-overdue": 0,
+        "inspections-week": 0,
+        "initiatives": 0,
+        "surveys-closing": 0,
     }
 
 
@@ -87,6 +94,10 @@ def test_the_employers_officer_counts_every_unit_under_it(client, tree):
         "birthdays": radar_birthdays(tree.upper_officer),
         "consultations-requested": 1,
         "consultations-week": 2,
+        "inspections-overdue": 0,
+        "inspections-week": 0,
+        "initiatives": 0,
+        "surveys-closing": 0,
     }
     assert counts["birthdays"] > radar_birthdays(tree.grassroots_officer)
 
@@ -131,7 +142,16 @@ def test_cards_follow_the_users_permissions(client, tree):
 
     counts = counts_on_the_home(client, officer)
 
-    assert set(counts) == {"transfers", "data-rights", "care-unvisited", "birthdays"}
+    assert set(counts) == {
+        "transfers",
+        "data-rights",
+        "care-unvisited",
+        "birthdays",
+        "inspections-overdue",
+        "inspections-week",
+        "initiatives",  # an officer's role holds feedback's view_initiative
+        "surveys-closing",
+    }
 
 
 # The sections ----------------------------------------------------------------------

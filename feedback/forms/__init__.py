@@ -1,0 +1,1 @@
+"""Forms of member voice, one module a topic."""

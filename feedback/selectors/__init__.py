@@ -1,0 +1,1 @@
+"""Reads of member voice, one module a topic."""

@@ -1,0 +1,1 @@
+"""Reads of inspections: the scoped lists, the split, the calendar."""

@@ -1,0 +1,1 @@
+"""Portal pages of inspections: one module a topic."""

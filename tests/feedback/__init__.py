@@ -1,0 +1,1 @@
+"""Tests of member voice: surveys, initiatives and the assistant."""
