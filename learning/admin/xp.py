@@ -65,6 +65,18 @@ class XpEventAdmin(_ReadOnly, ScopedModelAdmin):
     search_fields = ("member__full_name", "title")
     date_hierarchy = "day"
     show_full_result_count = False
+    # The source's type is a key of the ledger, not words for staff: the
+    # reason and the title say what it was.
+    fields = (
+        "member",
+        "reason",
+        "title",
+        "source_id",
+        "points",
+        "blocked",
+        "created_at",
+        "day",
+    )
 
 
 @admin.register(XpProfile)
