@@ -15,7 +15,16 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from learning import services
-from learning.models import Course, Lesson, Module, Quiz, QuizSlot
+from learning.models import (
+    Badge,
+    BadgeAward,
+    Course,
+    Lesson,
+    Module,
+    Quest,
+    Quiz,
+    QuizSlot,
+)
 from learning.question_formats.gift import parse_gift
 from learning.services.videos import ffmpeg_exe
 from members.models import Unit
@@ -152,6 +161,7 @@ def seed(*, people, today: date) -> str:
     services.lesson_complete(member=member, lesson=reading)
     services.course_enrol(course=law, member=member)
     _finish_law(member=member, course=law)
+    game = _gamification(people=people, today=today, safety=safety)
     courses = Course.objects.filter(
         slug__in=[
             "an-toan-so-tren-dien-thoai",
@@ -162,7 +172,7 @@ def seed(*, people, today: date) -> str:
     ).count()
     return (
         f"Demo learning: {courses} courses, the safety course assigned to "
-        f"{member.unit.name}, the member's certificate of the law course."
+        f"{member.unit.name}, the member's certificate of the law course; {game}."
     )
 
 
@@ -309,3 +319,52 @@ def _make_clip(path: Path) -> None:
         capture_output=True,
         timeout=120,
     )
+
+
+def _gamification(*, people, today: date, safety: Course) -> str:
+    """A badge staff award by hand, a quest for the member's union, a daily goal."""
+    member = people.member
+    services.daily_goal_set(member_id=member.pk, goal=30)
+    badge, _created = Badge.objects.get_or_create(
+        slug="doan-vien-tich-cuc",
+        defaults={
+            "name": "Đoàn viên tích cực",
+            "description": "Nhiệt tình tham gia hoạt động Công đoàn.",
+            "criteria": "Được cán bộ Công đoàn cơ sở ghi nhận.",
+            "rule": Badge.Rule.MANUAL,
+            "colour": Badge.Colour.GREEN,
+        },
+    )
+    if not BadgeAward.objects.filter(badge=badge, member=member).exists():
+        services.badge_award_manual(
+            badge=badge,
+            member=member,
+            reason="Hướng dẫn đồng nghiệp cài đặt xác thực hai bước.",
+            actor=people.admin,
+        )
+    quest_badge, _created = Badge.objects.get_or_create(
+        slug="don-vi-an-toan-so",
+        defaults={
+            "name": "Đơn vị An toàn số",
+            "description": "Cả đơn vị cùng hoàn thành khoá An toàn số.",
+            "criteria": "70% đoàn viên của công đoàn cơ sở hoàn thành khoá học.",
+            "rule": Badge.Rule.QUEST,
+            "colour": Badge.Colour.GOLD,
+        },
+    )
+    if not Quest.objects.filter(unit=member.unit, course=safety).exists():
+        services.quest_save(
+            quest=Quest(
+                unit=member.unit,
+                title="70% đoàn viên hoàn thành An toàn số",
+                course=safety,
+                target_percent=70,
+                starts_on=today,
+                ends_on=today + timedelta(days=30),
+                badge=quest_badge,
+                points=50,
+            ),
+            actor=people.admin,
+        )
+    total = member.xp_profile.total if hasattr(member, "xp_profile") else 0
+    return f"{total} XP for the member, a badge, a quest for {member.unit.name}"

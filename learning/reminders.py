@@ -1,4 +1,5 @@
-"""Reminders of learning: a course due soon; a mandatory message not confirmed."""
+"""Reminders of learning: an assigned course due soon; a mandatory message not
+confirmed; a streak at risk tonight."""
 
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -9,7 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from learning.models import Course, Enrolment, FeedConfirmation, FeedPost
+from learning.models import (
+    Course,
+    Enrolment,
+    FeedConfirmation,
+    FeedPost,
+    XpDay,
+    XpProfile,
+)
 from learning.selectors.courses import LEARNING_STATUSES
 from members.models import Member
 from members.reminders import MEMBER, ReminderTarget, reminder
@@ -127,3 +135,50 @@ def feed_confirm(*, today: date) -> Iterator[ReminderTarget]:
                 % {"date": f"{post.confirm_by:%d/%m/%Y}"},
                 link=link,
             )
+
+
+# No "streak at risk" is sent from this local hour on (nor after quiet hours).
+STREAK_LAST_HOUR = 21
+
+
+@reminder(
+    name="learning.streak_at_risk",
+    label=gettext_lazy("My learning streak ends tonight unless I reach my goal"),
+    recipients=gettext_lazy("Members with a learning streak"),
+    roles=(MEMBER,),
+    crontab={"minute": "0", "hour": "19"},
+)
+def streak_at_risk(*, today: date) -> Iterator[ReminderTarget]:
+    """Remind members whose streak counted yesterday and who are short of today's goal.
+
+    Sent in the evening, never from 21:00 on: a run that starts late sends
+    nothing. One query; the key holds the day, so one reminder a day.
+    """
+    if timezone.localtime().hour >= STREAK_LAST_HOUR:
+        return
+    met_today = XpDay.objects.filter(
+        member_id=OuterRef("member_id"),
+        day=today,
+        points__gte=OuterRef("daily_goal"),
+    )
+    profiles = (
+        XpProfile.objects.filter(
+            streak__gt=0,
+            streak_day=today - timedelta(days=1),
+            member__status__in=LEARNING_STATUSES,
+            member__user__isnull=False,
+            member__user__is_active=True,
+        )
+        .filter(~Q(Exists(met_today)))
+        .values_list("member__user_id", "streak", "daily_goal")
+        .order_by("pk")
+    )
+    for user_id, streak, goal in profiles.iterator(chunk_size=2000):
+        yield ReminderTarget(
+            recipient_id=user_id,
+            dedupe_key=f"streak-risk:{today.isoformat()}:{user_id}",
+            title=_("Your %(days)s-day streak ends tonight") % {"days": streak},
+            body=_("Earn %(goal)s XP today to keep it: one short lesson is enough.")
+            % {"goal": goal},
+            link=reverse("learning:my_xp"),
+        )

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from learning.services import enrolments, videos
+from learning.services import enrolments, leagues, videos, xp
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -15,3 +15,21 @@ def assignments_sync() -> int:
 def video_rendition_make(*, lesson_id: int) -> bool:
     """Make the low-bitrate rendition of a lesson's uploaded video."""
     return videos.video_rendition_make(lesson_id=lesson_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def quests_check_for_member(*, member_id: int) -> int:
+    """Reward the running quests of a member's units that a completion reached."""
+    return leagues.quests_check_for_member(member_id=member_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def quests_check() -> int:
+    """Reward every running quest that its unit reached."""
+    return leagues.quests_check_all()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def streaks_settle() -> int:
+    """After local midnight: spend freezes on missed days, or end streaks."""
+    return xp.streaks_settle()

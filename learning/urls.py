@@ -3,13 +3,16 @@
 from django.urls import path
 
 from learning.views import (
+    badges,
     certificates,
     courses,
     feed,
+    leagues,
     lessons,
     progress,
     quizzes,
     videos,
+    xp,
 )
 
 app_name = "learning"
@@ -93,5 +96,17 @@ urlpatterns = [
         "hoc-tap/luot-lam-bai/<int:attempt_id>/nop-bai/",
         quizzes.attempt_submit,
         name="attempt_submit",
+    ),
+    path("hoc-tap/diem/", xp.my_xp, name="my_xp"),
+    path("hoc-tap/huy-hieu/", badges.my_badges, name="my_badges"),
+    path("hoc-tap/bang-xep-hang/", leagues.leaderboard, name="leaderboard"),
+    path("hoc-tap/giai-dau-don-vi/", leagues.league, name="league"),
+    path("badges/issuer.json", badges.badge_issuer, name="badge_issuer"),
+    path("badges/class/<slug:slug>.json", badges.badge_class, name="badge_class"),
+    path("badges/class/<slug:slug>.svg", badges.badge_image, name="badge_image"),
+    path(
+        "badges/assertion/<uuid:uuid>.json",
+        badges.badge_assertion,
+        name="badge_assertion",
     ),
 ]

@@ -244,6 +244,9 @@ QUEUE_TASKS = {
         "members.tasks.import_files_purge",
         "members.tasks.import_files_erase",
         "learning.tasks.assignments_sync",
+        "learning.tasks.quests_check",
+        "learning.tasks.quests_check_for_member",
+        "learning.tasks.streaks_settle",
         "unionportal.tasks.worker_heartbeat",
     ],
 }

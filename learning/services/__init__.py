@@ -4,6 +4,7 @@ The package re-exports every service, so callers write
 ``from learning import services`` and ``services.course_enrol(...)``.
 """
 
+from learning.services.badges import badge_award, badge_award_manual, badge_revoke
 from learning.services.certificates import certificate_issue, certificate_revoke
 from learning.services.courses import course_copy
 from learning.services.enrolments import (
@@ -22,6 +23,7 @@ from learning.services.feed import (
     feed_sync,
     feed_views_record,
 )
+from learning.services.leagues import quest_check, quest_save, quests_check_all
 from learning.services.progress import (
     course_completion_check,
     lesson_complete,
@@ -31,6 +33,17 @@ from learning.services.progress import (
 from learning.services.question_bank import bank_export, questions_import
 from learning.services.quizzes import attempt_save, attempt_start, attempt_submit
 from learning.services.videos import lesson_video_changed, video_rendition_make
+from learning.services.xp import (
+    daily_goal_set,
+    leaderboard_hidden_set,
+    level_delete,
+    level_save,
+    levels_recompute,
+    streaks_settle,
+    xp_award,
+    xp_defaults_ensure,
+    xp_rebuild,
+)
 
 __all__ = [
     "assignments_enrol_member",
@@ -38,6 +51,9 @@ __all__ = [
     "attempt_save",
     "attempt_start",
     "attempt_submit",
+    "badge_award",
+    "badge_award_manual",
+    "badge_revoke",
     "bank_export",
     "certificate_issue",
     "certificate_revoke",
@@ -46,6 +62,7 @@ __all__ = [
     "course_completion_check",
     "course_copy",
     "course_enrol",
+    "daily_goal_set",
     "feed_confirm",
     "feed_link_check",
     "feed_post_check",
@@ -53,10 +70,21 @@ __all__ = [
     "feed_post_withdraw",
     "feed_sync",
     "feed_views_record",
+    "leaderboard_hidden_set",
     "lesson_complete",
     "lesson_completion_record",
     "lesson_video_changed",
+    "level_delete",
+    "level_save",
+    "levels_recompute",
+    "quest_check",
+    "quest_save",
     "questions_import",
+    "quests_check_all",
+    "streaks_settle",
     "video_heartbeat",
     "video_rendition_make",
+    "xp_award",
+    "xp_defaults_ensure",
+    "xp_rebuild",
 ]

@@ -35,6 +35,7 @@ from learning.intervals import (
 )
 from learning.models import Course, Enrolment, Lesson, LessonCompletion, VideoProgress
 from learning.services.certificates import certificate_issue
+from learning.services.xp import xp_course_completed, xp_lesson_completed
 from members.models import Member
 
 COMPLETE_COVERAGE = 90  # % of the video played at least once
@@ -272,6 +273,8 @@ def lesson_completion_record(*, member: Member, lesson: Lesson, now=None) -> boo
     _completion, created = LessonCompletion.objects.get_or_create(
         member=member, lesson=lesson, defaults={"completed_at": now}
     )
+    if created:
+        xp_lesson_completed(member_id=member.pk, lesson=lesson, now=now)
     if created and enrolment is not None:
         if enrolment.started_at is None:
             enrolment_started(member=member, course_id=enrolment.course_id, now=now)
@@ -294,6 +297,9 @@ def course_completion_check(*, enrolment: Enrolment, now=None) -> bool:
         # The certificate is issued in the same transaction as the completion.
         enrolment.completed_at = completed_at
         certificate_issue(enrolment=enrolment, now=completed_at)
+        xp_course_completed(
+            member_id=enrolment.member_id, course=enrolment.course, now=completed_at
+        )
     return bool(completed)
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from learning.grading import attempt_score, text_fold
 from learning.models import Attempt, Enrolment, Question, Quiz
 from learning.services.progress import lesson_completion_record
+from learning.services.xp import xp_quiz_submitted
 from members.models import Member
 
 # Answers that reach the server this long after the time limit still count:
@@ -141,6 +142,7 @@ def _finish(attempt: Attempt, *, member: Member, now, late: bool) -> Attempt:
         best_score=Greatest(Coalesce("best_score", attempt.score), attempt.score),
         started_at=Coalesce("started_at", now),
     )
+    xp_quiz_submitted(attempt=attempt, now=now)
     if attempt.passed:
         lesson_completion_record(member=member, lesson=quiz.lesson, now=now)
     return attempt

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -293,6 +293,23 @@ def consent_in_force(*, member: Member, purpose: str) -> bool:
         "withdrawn_at", flat=True
     )
     return _in_force(purpose, list(withdrawn))
+
+
+def consent_in_force_q(*, purpose: str, member: str = "member") -> Q:
+    """Return the filter of rows whose member's consent to ``purpose`` is in force.
+
+    Public (docs/architecture.md): ``member`` is the path from the filtered
+    model to the member ("pk" when filtering members). A consent in force
+    is a row not withdrawn; a member with no row at all has the purpose's
+    default (``Consent.DEFAULTS``: leaderboards need a yes). Raises
+    ValueError for a purpose the register does not know.
+    """
+    purpose = Consent.Purpose(purpose)
+    rows = Consent.objects.filter(member=OuterRef(member), purpose=purpose)
+    in_force = Exists(rows.filter(withdrawn_at__isnull=True))
+    if Consent.DEFAULTS[purpose]:
+        return in_force | ~Exists(rows)
+    return Q(in_force)
 
 
 def _in_force(purpose: str, withdrawn: list[datetime | None]) -> bool:

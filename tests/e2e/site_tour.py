@@ -89,6 +89,10 @@ class Tour:
             reverse("feedback:surveys"),
             reverse("feedback:survey_answer", args=[self.survey.pk]),
             reverse("feedback:survey_actions"),
+            reverse("learning:my_xp"),
+            reverse("learning:my_badges"),
+            reverse("learning:leaderboard"),
+            reverse("learning:league"),
         ]
 
     @property
@@ -184,6 +188,7 @@ def tour_build(*, superuser: User) -> Tour:
         reason="Chuyển công tác vào TP. Hồ Chí Minh",
         actor=tree.upper_officer,
     )
+    _learning_points(member, tree)
     member.refresh_from_db()
     return Tour(
         tree=tree,
@@ -196,4 +201,35 @@ def tour_build(*, superuser: User) -> Tour:
         transfer=transfer,
         data_request=data_request,
         survey=make_survey(owner_unit=reloaded(tree.vnpt), title="Khảo sát bữa ăn ca"),
+    )
+
+
+def _learning_points(member: Member, tree: UnionTree) -> None:
+    """Give the member XP, a badge and a place on the board, with consent."""
+    from learning.models import Badge, XpReason
+    from learning.services import badge_award, xp_award
+    from members.models import Consent
+
+    for person in (member, tree.own_member):
+        Consent.objects.create(
+            member=person,
+            purpose=Consent.Purpose.LEADERBOARD,
+            version=Consent.VERSIONS[Consent.Purpose.LEADERBOARD],
+            given_at=timezone.now(),
+        )
+    for number, (person, points) in enumerate(
+        ((member, 35), (tree.own_member, 50)), start=1
+    ):
+        xp_award(
+            member_id=person.pk,
+            reason=XpReason.INITIATIVE,
+            source_type="initiative",
+            source_id=number,
+            points=points,
+            title="Sáng kiến tiết kiệm điện",
+        )
+    badge_award(
+        badge=Badge.objects.get(slug="sang-kien"),
+        member_id=member.pk,
+        source="initiative:1",
     )

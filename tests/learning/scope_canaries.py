@@ -8,11 +8,14 @@ from django.utils import timezone
 from learning import services
 from learning.models import (
     Assignment,
+    Badge,
     Certificate,
     Course,
     Enrolment,
     FeedPost,
     LessonCompletion,
+    Quest,
+    XpReason,
 )
 from tests.learning.factories import (
     make_category,
@@ -66,8 +69,43 @@ def _course_of(unit, member, label: str, today) -> dict[str, str]:
     Certificate.objects.create(
         enrolment=enrolment, member=member, course=course, issued_at=timezone.now()
     )
+    # Gamification: a quest of the unit, an award and XP of the member.
+    badge, _created = Badge.objects.get_or_create(
+        slug="canary-badge",
+        defaults={
+            "name": "Canary Badge",
+            "description": "Canary",
+            "criteria": "Canary",
+            "rule": Badge.Rule.MANUAL,
+        },
+    )
+    Quest.objects.create(
+        unit=unit,
+        title=f"Canary Quest {label}",
+        course=course,
+        target_percent=90,
+        starts_on=today,
+        ends_on=today + timedelta(days=30),
+        badge=badge,
+    )
+    services.badge_award(
+        badge=badge,
+        member_id=member.pk,
+        source=f"manual:{label}",
+        reason=f"Canary Award {label}",
+    )
+    services.xp_award(
+        member_id=member.pk,
+        reason=XpReason.INITIATIVE,
+        source_type="initiative",
+        source_id=hash(label) % 10_000,
+        title=f"Canary Xp {label}",
+    )
     return {
         "course": course.title,
+        "quest": f"Canary Quest {label}",
+        "award": f"Canary Award {label}",
+        "xp": f"Canary Xp {label}",
         "module": module.title,
         "lesson": video.title,
         "quiz": quiz.lesson.title,

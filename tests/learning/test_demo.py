@@ -7,11 +7,14 @@ from django.core.management import call_command
 
 from learning.models import (
     Assignment,
+    BadgeAward,
     Certificate,
     Course,
     Enrolment,
     Lesson,
+    Quest,
     Question,
+    XpEvent,
 )
 from members.management.commands.seed_demo import MEMBER_EMAIL
 
@@ -26,6 +29,9 @@ def _state():
         Assignment.objects.count(),
         Enrolment.objects.count(),
         Certificate.objects.count(),
+        XpEvent.objects.count(),
+        BadgeAward.objects.count(),
+        Quest.objects.count(),
     )
 
 
@@ -56,6 +62,13 @@ def test_the_demo_has_courses_an_assignment_and_the_members_certificate(
     assert law.completed_at is not None
     assert law.best_score == 100
     assert Certificate.objects.get(enrolment=law).revoked_at is None
+    # The law course earned XP and badges; staff gave one by hand; a quest runs.
+    profile = law.member.xp_profile
+    assert profile.total > 0
+    assert profile.daily_goal == 30
+    slugs = set(law.member.badge_awards.values_list("badge__slug", flat=True))
+    assert {"hoan-thanh-khoa-hoc", "diem-tuyet-doi", "doan-vien-tich-cuc"} <= slugs
+    assert Quest.objects.get().unit == law.member.unit
 
     call_command("seed_demo", stdout=StringIO())
     assert _state() == first

@@ -373,3 +373,43 @@ def test_task_get_returns_the_task_under_its_scheduled_name():
     task = task_get("import_run_execute")
 
     assert task.name == "members.tasks.import_run_execute"
+
+
+# Consents ---------------------------------------------------------------------
+
+
+def test_consent_in_force_q_follows_given_withdrawn_and_the_default(tree):
+    from django.utils import timezone
+
+    from members.models import Consent, Member
+    from members.selectors.privacy import consent_in_force_q
+
+    given, withdrawn, never = (
+        make_member(unit=tree.vnpt_hn, full_name=name)
+        for name in ("Đã Đồng Ý", "Đã Rút Lại", "Chưa Trả Lời")
+    )
+    now = timezone.now()
+    for member in (given, withdrawn):
+        Consent.objects.create(
+            member=member,
+            purpose=Consent.Purpose.LEADERBOARD,
+            version="2025-1",
+            given_at=now,
+            withdrawn_at=now if member == withdrawn else None,
+        )
+    Consent.objects.create(
+        member=withdrawn,
+        purpose=Consent.Purpose.RELATIVES,
+        version="2025-1",
+        withdrawn_at=now,
+    )
+    people = Member.objects.filter(pk__in=[given.pk, withdrawn.pk, never.pk])
+
+    board = people.filter(consent_in_force_q(purpose="leaderboard", member="pk"))
+    relatives = people.filter(consent_in_force_q(purpose="relatives", member="pk"))
+
+    # Leaderboards need a yes; relatives' care is in force until withdrawn.
+    assert set(board) == {given}
+    assert set(relatives) == {given, never}
+    with pytest.raises(ValueError, match="nonsense"):
+        consent_in_force_q(purpose="nonsense")

@@ -36,9 +36,11 @@ pytestmark = pytest.mark.django_db
 # blocks: the latest unread notifications and their count, the member's card,
 # the next consultation, the programmes to receive, the open data-rights
 # requests, the open surveys not answered yet and the member's initiatives
-# (feedback); the feed (learning): its cursor, the posts new to it, the
-# cursor made on a first visit, the latest posts.
-HOME_QUERIES = 14
+# (feedback); learning's: the XP profile, the level table, the unit league
+# (units, members, the week's points: cached after this first view), the
+# running quests, and the feed: its cursor, the posts new to it, the cursor
+# made on a first visit, the latest posts.
+HOME_QUERIES = 20
 
 
 def text_of(response) -> str:
@@ -127,6 +129,8 @@ def test_home_shows_what_needs_the_member(client, member, neighbour, unit):
     assert blocks == [
         "members/notifications/home_block.html",
         "members/register/home_panel.html",
+        "learning/xp/home_block.html",
+        "learning/leagues/home_block.html",
         "members/consultations/home_block.html",
         "members/programmes/home_block.html",
         "members/privacy/home_block.html",
@@ -195,7 +199,7 @@ def test_home_query_count_is_pinned(client, member, unit, django_assert_num_quer
     with django_assert_num_queries(HOME_QUERIES):
         response = client.get("/")
 
-    assert len(response.context["panels"]) == 5
+    assert len(response.context["panels"]) == 7
 
 
 def test_staff_without_a_member_get_a_home_without_member_blocks(client, unit):
