@@ -11,11 +11,12 @@ refused row with the reason, and the confirmed import writes through
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 
 from inspections import services
 from inspections.models import Activity, ChecklistTemplate, Kind, Mode
 from members.models import Unit, User
+from members.resources import SafeExportResource
 from members.scope import scoped, unit_in_scope
 from members.text import fold
 
@@ -79,7 +80,7 @@ class ScopedPeopleWidget(widgets.ManyToManyWidget):
         return people
 
 
-class ActivityImportResource(resources.ModelResource):
+class ActivityImportResource(SafeExportResource):
     kind = fields.Field(
         attribute="kind",
         column_name=gettext_lazy("kind"),

@@ -1,5 +1,6 @@
 """Fixtures of the inspection tests: the union tree, a plan of VNPT, a checklist."""
 
+import importlib
 from datetime import date
 
 import pytest
@@ -11,6 +12,22 @@ from tests.members.factories import make_staff, make_union_tree
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def split_targets(db):
+    """The targets the first migration installs, back after a transactional flush.
+
+    Under pytest-xdist a worker may have run a ``transaction=True`` test
+    before, whose flush empties every table, the migration's rows included.
+    """
+    from django.apps import apps
+
+    from inspections.models import SplitTarget
+
+    if not SplitTarget.objects.exists():
+        migration = importlib.import_module("inspections.migrations.0001_inspections")
+        migration.targets_create(apps, None)
 
 
 @pytest.fixture

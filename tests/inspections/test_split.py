@@ -19,7 +19,7 @@ def _kind(split, kind):
 
 
 @pytest.fixture
-def year_of_work(tree, plan, inspector):
+def year_of_work(tree, plan, inspector, split_targets):
     """VNPT's year: inspections and supervisions, one moved, one cancelled.
 
     Q1: 3 inspections done (2 online, 1 in person), 1 supervision done online.
@@ -99,7 +99,7 @@ def test_the_year_warns_when_the_rest_of_the_plan_cannot_reach_a_target(
     assert _kind(split, "supervision").warnings == []
 
 
-def test_targets_are_read_from_the_settings_rows(year_of_work, tree):
+def test_targets_are_read_from_the_settings_rows(year_of_work, tree, split_targets):
     SplitTarget.objects.filter(kind="inspection").update(online_percent=50)
     inspection = _kind(
         split_dashboard(user=tree.upper_officer, year=2026), "inspection"

@@ -17,6 +17,9 @@ from learning.models import (
     XpEvent,
 )
 from members.management.commands.seed_demo import MEMBER_EMAIL
+from tests.members.test_register_seed_demo import (  # noqa: F401 (an autouse fixture)
+    _programme_templates,
+)
 
 pytestmark = pytest.mark.django_db
 
