@@ -89,9 +89,9 @@ _PATH = {
 def seed(*, people, today: date) -> str:
     """Make what is missing of member voice's demo; return the line to print."""
     lines = [
-        _initiatives(people, today),
-        _surveys(people, today),
-        _assistant(people, today),
+        seed_initiatives(people, today),
+        seed_surveys(people, today),
+        seed_assistant(people, today),
     ]
     return "Member voice: " + "; ".join(lines)
 
@@ -142,7 +142,7 @@ def _authors(people) -> list[Member]:
 
 
 @transaction.atomic
-def _initiatives(people, today: date) -> str:
+def seed_initiatives(people, today: date) -> str:
     """The demo member's initiatives in every state, and their colleagues'."""
     review_round = _council(people, today)
     authors = _authors(people)
@@ -222,7 +222,7 @@ _COMMENTS = (
 )
 
 
-def _surveys(people, today: date) -> str:
+def seed_surveys(people, today: date) -> str:
     """An open anonymous survey of the officer's union, answered by 60 members."""
     from feedback import services
     from feedback.models import Survey, SurveyAnalysisRun, SurveyQuestion
@@ -354,7 +354,7 @@ def _surveys_line(survey) -> str:
 KB_DIR = Path(settings.BASE_DIR).parent / "shared" / "kb"
 
 
-def _assistant(people, today: date) -> str:
+def seed_assistant(people, today: date) -> str:
     """The knowledge base, a few curated answers, a question an officer answered."""
     from feedback.models import AssistantQuestion, CuratedAnswer, LegalArticle
     from feedback.services import assistant as services
@@ -362,7 +362,6 @@ def _assistant(people, today: date) -> str:
     services.topics_ensure()
     if KB_DIR.is_dir() and not LegalArticle.objects.exists():
         services.corpus_load(path=KB_DIR)
-    curated = 0
     for question, variants, answer, keys in _CURATED:
         articles = list(LegalArticle.objects.filter(key__in=keys))
         if not articles or CuratedAnswer.objects.filter(question=question).exists():
@@ -375,7 +374,6 @@ def _assistant(people, today: date) -> str:
         )
         entry.articles.set(articles)
         services.curated_approve(curated=entry, actor=people.admin)
-        curated += 1
     # Fixed codes: a second run finds the same questions.
     for token, text in _QUESTIONS:
         services.question_ask(
@@ -398,7 +396,8 @@ def _assistant(people, today: date) -> str:
             ),
         )
     articles = LegalArticle.objects.count()
-    return f"assistant: {articles} articles, {curated} curated answers added"
+    answers = CuratedAnswer.objects.count()
+    return f"assistant: {articles} articles, {answers} curated answers"
 
 
 _CURATED = (

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from members.models import Member, Unit
 
@@ -57,7 +58,7 @@ class LegalDocument(models.Model):
     """A legal text of the knowledge base: a code, a law, a decree, a circular."""
 
     class Kind(models.TextChoices):
-        CODE = "code", _("Code")
+        CODE = "code", pgettext_lazy("legal document", "Code")
         LAW = "law", _("Law")
         DECREE = "decree", _("Decree")
         CIRCULAR = "circular", _("Circular")

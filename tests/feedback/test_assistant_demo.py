@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
-from feedback.demo import seed
+from feedback.demo import seed_assistant
 from feedback.models import AssistantHandover, AssistantQuestion, CuratedAnswer
 
 pytestmark = pytest.mark.django_db
@@ -29,10 +29,11 @@ def test_the_demo_is_made_once_with_an_answered_and_a_waiting_ticket(small, supe
         carer=small.officer,
     )
 
-    line = seed(people=people, today=timezone.localdate())
-    seed(people=people, today=timezone.localdate())
+    line = seed_assistant(people, timezone.localdate())
+    again = seed_assistant(people, timezone.localdate())
 
     assert "766 articles" in line
+    assert again == line
     assert CuratedAnswer.objects.filter(approved_at__isnull=False).count() == 2
     assert AssistantQuestion.objects.filter(member=small.member).count() == 3
     assert AssistantHandover.objects.filter(answered_at__isnull=False).count() == 1

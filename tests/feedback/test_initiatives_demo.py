@@ -26,8 +26,8 @@ def test_the_demo_holds_every_state_and_runs_again_without_adding(
     )
     today = timezone.localdate()
 
-    line = demo.seed(people=people, today=today)
-    again = demo.seed(people=people, today=today)
+    line = demo.seed_initiatives(people, today)
+    again = demo.seed_initiatives(people, today)
 
     assert line == again
     assert "initiatives: 7, 4 recognised" in line
