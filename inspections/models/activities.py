@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from inspections.models.targets import Kind, Mode
 
@@ -134,7 +135,7 @@ class ActivityDocument(models.Model):
     """A file of an activity: the minutes, evidence, or a document the unit sent."""
 
     class Kind(models.TextChoices):
-        MINUTES = "minutes", _("Minutes")
+        MINUTES = "minutes", pgettext_lazy("meeting", "Minutes")
         EVIDENCE = "evidence", _("Evidence")
         UNIT_DOCUMENT = "unit_document", _("Document from the inspected unit")
 
