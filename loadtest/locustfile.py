@@ -22,6 +22,7 @@ added to the journeys as they land.
 
 import itertools
 import os
+import random
 import re
 import uuid
 from pathlib import Path
@@ -124,6 +125,7 @@ class Member(PortalUser):
         super().on_start()
         self.session = uuid.uuid4().hex[:16]
         self.sequence = 0
+        self.rng = random.Random(self.session)
 
     @task(3)
     def home(self):
@@ -139,11 +141,11 @@ class Member(PortalUser):
         courses = COURSE.findall(mine.text)
         if not courses:
             return
-        course = self.page(courses[self.sequence % len(courses)], "course")
+        course = self.page(self.rng.choice(courses), "course")
         lessons = LESSON.findall(course.text)
         if not lessons:
             return
-        url, _lesson_id = lessons[self.sequence % len(lessons)]
+        url, _lesson_id = self.rng.choice(lessons)
         lesson = self.page(url, "lesson")
         beat = HEARTBEAT.search(lesson.text)
         token = self.client.cookies.get("csrftoken", "")
