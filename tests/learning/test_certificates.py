@@ -20,6 +20,7 @@ from learning.certificate_pdf import certificate_pdf, certificate_qr_png
 from learning.models import Certificate, Enrolment
 from learning.services import certificates as certificates_service
 from members.models import AuditEvent
+from tests.conftest import vi_text
 from tests.learning.factories import make_course, make_module, make_text_lesson
 
 pytestmark = pytest.mark.django_db
@@ -237,6 +238,9 @@ def test_the_admin_revokes_through_the_service_and_hides_other_units(
     changelist = client.get(reverse("admin:learning_certificate_changelist"))
     assert list(changelist.context["cl"].result_list) == []
     client.force_login(union.officer_a)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert vi_text("Revoke the certificate") in page.content.decode()
     response = client.post(url, {"reason": "Gian lận khi thi"})
     assert response.status_code == 302
     certificate.refresh_from_db()
