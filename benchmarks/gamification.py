@@ -44,7 +44,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks import databases  # noqa: E402
 from benchmarks.members_admin import Probe, _ms, _ratio, _round_robin  # noqa: E402
-from benchmarks.report import heading, run_facts, table  # noqa: E402
+from benchmarks.report import heading, run_facts, seeded_facts, table  # noqa: E402
 
 EXAMPLE = (
     "DATABASE_URL=postgres://postgres@127.0.0.1:5432/unionportal_bench_gamify "
@@ -624,16 +624,7 @@ class Report:
             load_after=self.load_after,
             total_s=self.total_s,
         )
-        counts = ", ".join(f"{n:,} {name}" for name, n in self.game.counts.items())
-        facts.append(f"Gamification: {counts}")
-        seeded = (
-            "reused from an earlier run of the same sizes"
-            if self.game.seeded_s is None
-            else f"{self.game.seeded_s:.1f} s ("
-            + ", ".join(f"{k} {v:.1f} s" for k, v in self.game.steps.items())
-            + ")"
-        )
-        facts.append(f"Gamification seeded: {seeded}")
+        facts += seeded_facts("Gamification", self.game)
         facts.append(
             "Events of the members whose home is timed: "
             + ", ".join(f"{who} {n:,}" for who, n in self.events_of.items())

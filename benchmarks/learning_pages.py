@@ -45,7 +45,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks import databases  # noqa: E402
 from benchmarks.members_admin import Probe, _ms, _ratio, _round_robin  # noqa: E402
-from benchmarks.report import heading, run_facts, table  # noqa: E402
+from benchmarks.report import heading, run_facts, seeded_facts, table  # noqa: E402
 
 EXAMPLE = (
     "DATABASE_URL=postgres://postgres@127.0.0.1:5432/unionportal_bench_learning "
@@ -820,16 +820,7 @@ class Report:
             load_after=self.load_after,
             total_s=self.total_s,
         )
-        counts = ", ".join(f"{n:,} {name}" for name, n in self.learning.counts.items())
-        facts.append(f"Learning: {counts}")
-        seeded = (
-            "reused from an earlier run of the same sizes"
-            if self.learning.seeded_s is None
-            else f"{self.learning.seeded_s:.1f} s ("
-            + ", ".join(f"{k} {v:.1f} s" for k, v in self.learning.steps.items())
-            + ")"
-        )
-        facts.append(f"Learning seeded: {seeded}")
+        facts += seeded_facts("Learning", self.learning)
         facts.append(
             f"Rounds: {self.args.repeat} (my courses, heartbeat), "
             f"{self.args.report_repeat} (report, XLSX); the baseline's rows equal "

@@ -46,6 +46,23 @@ def table(header: list[str], rows: list[list[str]], *, left: int = 2) -> None:
         print("| " + " | ".join(row) + " |")
 
 
+def seeded_facts(label: str, seeded) -> list[str]:
+    """The lines of what a benchmark seeded: its row counts, and how long it took.
+
+    ``seeded`` has ``counts`` ({name: rows}), ``seeded_s`` (None when an
+    earlier run's rows were reused) and ``steps`` ({step: seconds}).
+    """
+    counts = ", ".join(f"{n:,} {name}" for name, n in seeded.counts.items())
+    took = (
+        "reused from an earlier run of the same sizes"
+        if seeded.seeded_s is None
+        else f"{seeded.seeded_s:.1f} s ("
+        + ", ".join(f"{k} {v:.1f} s" for k, v in seeded.steps.items())
+        + ")"
+    )
+    return [f"{label}: {counts}", f"{label} seeded: {took}"]
+
+
 def run_facts(
     *,
     register,
