@@ -25,6 +25,14 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+def _with_account(**fields):
+    """A member with a portal account, read back as the portal reads them."""
+    member = make_member(**fields)
+    make_account(member)
+    member.refresh_from_db()
+    return member
+
+
 @pytest.fixture
 def tree(db):
     return make_union_tree()
@@ -33,43 +41,34 @@ def tree(db):
 @pytest.fixture
 def author(tree):
     """Nguyễn Thị Thu of VNPT Hà Nội's technical group, with a portal account."""
-    member = make_member(
+    return _with_account(
         unit=tree.vnpt_hn_group,
         full_name="Nguyễn Thị Thu",
         email="thu.nguyen@example.vn",
         employee_code="HN-0101",
     )
-    make_account(member)
-    member.refresh_from_db()
-    return member
 
 
 @pytest.fixture
 def colleague(tree):
     """Trần Văn Hùng of VNPT Hà Nội, with a portal account."""
-    member = make_member(
+    return _with_account(
         unit=tree.vnpt_hn,
         full_name="Trần Văn Hùng",
         email="hung.tran@example.vn",
         employee_code="HN-0102",
     )
-    make_account(member)
-    member.refresh_from_db()
-    return member
 
 
 @pytest.fixture
 def stranger(tree):
     """Lý Thị Mai of VTC Truyền hình số (the other upper union), with an account."""
-    member = make_member(
+    return _with_account(
         unit=tree.vtc_dt,
         full_name="Lý Thị Mai",
         email="mai.ly@example.vn",
         employee_code="DT-0777",
     )
-    make_account(member)
-    member.refresh_from_db()
-    return member
 
 
 @pytest.fixture
