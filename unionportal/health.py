@@ -59,11 +59,31 @@ def _worker() -> dict:
     }
 
 
-def health_report() -> dict:
-    """Return the status of each part and whether all are healthy."""
-    parts = {
-        "database": _timed(_database),
-        "broker": _timed(_broker),
-        "worker": _timed(_worker),
-    }
-    return {"ok": all(part["ok"] for part in parts.values()), **parts}
+def _cache() -> dict:
+    """Write and read back a key: sessions and cached figures need the cache."""
+    key = "unionportal:health-probe"
+    token = timezone.now().isoformat()
+    cache.set(key, token, timeout=60)
+    if cache.get(key) != token:
+        return {"ok": False, "error": "read back differs"}
+    return {"ok": True}
+
+
+CHECKS = {
+    "database": _database,
+    "cache": _cache,
+    "broker": _broker,
+    "worker": _worker,
+}
+# What the whole installation needs (monitoring), and what one web node needs
+# to serve pages (a load balancer's check): a dead worker or broker must not
+# take every web node out of the balancer, since pages still answer without
+# them (members.queue keeps what could not be queued).
+FULL = ("database", "broker", "worker")
+WEB = ("database", "cache")
+
+
+def health_report(parts: tuple[str, ...] = FULL) -> dict:
+    """Return the status of each of ``parts`` and whether all are healthy."""
+    report = {name: _timed(CHECKS[name]) for name in parts}
+    return {"ok": all(part["ok"] for part in report.values()), **report}

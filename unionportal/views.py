@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
-from unionportal.health import health_report
+from unionportal.health import WEB, health_report
 from unionportal.navigation import home_panels
 
 FAVICON = "unionportal/icons/icon-192.png"
@@ -50,6 +50,18 @@ def more(request):
 def healthz(request):
     """Report database, broker and worker status as JSON; 503 if any is down."""
     report = health_report()
+    return JsonResponse(report, status=200 if report["ok"] else 503)
+
+
+@never_cache
+@require_GET
+def healthz_web(request):
+    """Report whether this web node can serve pages: database and cache; 503 if not.
+
+    The load balancer's check (docs/deploy.md): it leaves the broker and the
+    workers to /healthz, which monitoring watches.
+    """
+    report = health_report(WEB)
     return JsonResponse(report, status=200 if report["ok"] else 503)
 
 

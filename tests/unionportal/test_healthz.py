@@ -103,3 +103,64 @@ def test_healthz_response_is_never_cached(client):
 
     directives = {part.strip() for part in response["Cache-Control"].split(",")}
     assert {"no-cache", "no-store", "max-age=0"} <= directives
+
+
+def test_healthz_web_checks_database_and_cache_only(client, monkeypatch):
+    """The load balancer's check stays 200 with the worker and the broker down."""
+    monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
+
+    response = client.get("/healthz/web")
+
+    assert response.status_code == 200
+    report = response.json()
+    assert set(report) == {"ok", "database", "cache"}
+    assert report["ok"] is True
+    assert report["database"]["ok"] is True
+    assert report["cache"]["ok"] is True
+    directives = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert "no-store" in directives
+
+
+def test_healthz_web_is_503_when_the_database_is_down(client, monkeypatch):
+    from unionportal import health
+
+    def down():
+        raise ConnectionError("database unreachable")
+
+    monkeypatch.setitem(health.CHECKS, "database", down)
+
+    response = client.get("/healthz/web")
+
+    assert response.status_code == 503
+    assert response.json()["ok"] is False
+    assert response.json()["database"] == {
+        "ok": False,
+        "error": "ConnectionError",
+        "ms": response.json()["database"]["ms"],
+    }
+
+
+def test_healthz_web_is_503_when_the_cache_loses_what_it_was_given(client, monkeypatch):
+    from unionportal import health
+
+    monkeypatch.setattr(health.cache, "get", lambda key, default=None: None)
+
+    response = client.get("/healthz/web")
+
+    assert response.status_code == 503
+    assert response.json()["cache"] == {
+        "ok": False,
+        "error": "read back differs",
+        "ms": response.json()["cache"]["ms"],
+    }
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/healthz/web"])
+def test_health_checks_answer_over_plain_http_when_https_is_enforced(
+    client, settings, path
+):
+    """The balancer's plain-HTTP probe is not redirected; pages still are."""
+    settings.SECURE_SSL_REDIRECT = True
+
+    assert client.get(path).status_code in {200, 503}
+    assert client.get("/accounts/login/").status_code == 301
