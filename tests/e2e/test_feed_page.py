@@ -142,6 +142,8 @@ def test_the_feed_pages_and_the_staff_report_pass_axe(axe_page, feed_world):
         union.officer_vnpt: [
             reverse("admin:learning_feedpost_report"),
             reverse("admin:learning_feedpost_reads", args=[message.pk]),
+            reverse("admin:learning_feedpost_change", args=[message.pk]),
+            reverse("admin:learning_feedpost_add"),
         ],
     }
     problems = {}

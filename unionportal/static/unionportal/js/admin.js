@@ -43,15 +43,23 @@
     });
   }
 
+  // The visible label of a field, for an input that has none of its own.
+  function fieldLabelText(element) {
+    var row = element.closest(".form-row, .flex-container, td, .fieldBox");
+    var label = row && row.querySelector("label");
+    return label ? label.textContent.replace(/[:\s]+$/, "").trim() : "";
+  }
+
   // Django's autocomplete boxes (select2): the box a person reaches is a
   // <span role="combobox"> named by the chosen value only, so an empty one has
   // no name. Name it by the field's label and the value; in a table row, where
   // no label is shown, by the select's own aria-label
-  // (members.scoped_admin.LabelledFieldsFormSet).
+  // (members.scoped_admin.LabelledFieldsFormSet). A multiple choice's search
+  // box, typed into, is named by the field too.
   function nameAutocompletes() {
     document.querySelectorAll("select.admin-autocomplete").forEach(function (select) {
       var container = select.nextElementSibling;
-      var box = container && container.querySelector(".select2-selection[role=combobox]");
+      var box = container && container.querySelector(".select2-selection");
       if (!box || box.dataset.named) {
         return;
       }
@@ -63,25 +71,67 @@
         rendered.removeAttribute("aria-readonly");
       }
       var label = select.id && document.querySelector('label[for="' + select.id + '"]');
-      if (label) {
+      var name = label ? label.textContent.replace(/[:\s]+$/, "").trim() : select.getAttribute("aria-label");
+      if (label && box.getAttribute("role") === "combobox") {
         label.id = label.id || select.id + "-label";
         var value = box.getAttribute("aria-labelledby");
         box.setAttribute("aria-labelledby", value ? label.id + " " + value : label.id);
-      } else if (select.getAttribute("aria-label")) {
-        box.setAttribute("aria-label", select.getAttribute("aria-label"));
+      } else if (name) {
+        box.setAttribute("aria-label", name);
+      }
+      var search = box.querySelector(".select2-search__field");
+      if (search && name) {
+        search.setAttribute("aria-label", name);
       }
     });
+  }
+
+  // Django's date and time boxes of one field (a SplitDateTimeWidget) carry
+  // "Date:" and "Time:" as bare text, and the field's label points at
+  // neither: name each box by the field and its part.
+  function nameSplitDateTimes() {
+    document.querySelectorAll("p.datetime").forEach(function (group) {
+      var field = fieldLabelText(group);
+      group.querySelectorAll("input").forEach(function (input) {
+        if (input.labels && input.labels.length) {
+          return;
+        }
+        var part = input.previousSibling;
+        while (part && part.nodeType !== Node.TEXT_NODE) {
+          part = part.previousSibling;
+        }
+        var words = part ? part.textContent.replace(/[:\s]+$/, "").trim() : "";
+        input.setAttribute("aria-label", [field, words].filter(Boolean).join(" – "));
+      });
+    });
+  }
+
+  // select2 builds its boxes on jQuery's ready, which may come after the
+  // window's load: name them whenever they appear.
+  function watchAutocompletes() {
+    nameAutocompletes();
+    var pending = false;
+    new MutationObserver(function () {
+      if (pending) {
+        return;
+      }
+      pending = true;
+      window.setTimeout(function () {
+        pending = false;
+        nameAutocompletes();
+      }, 0);
+    }).observe(document.body, { childList: true, subtree: true });
   }
 
   function ready() {
     bindExportToggle();
     bindReadableCrontab();
+    nameSplitDateTimes();
+    watchAutocompletes();
   }
 
-  // After Django's own scripts built the autocomplete boxes (on jQuery's ready).
-  window.addEventListener("load", nameAutocompletes);
   document.addEventListener("formset:added", function () {
-    window.setTimeout(nameAutocompletes, 0);
+    window.setTimeout(nameSplitDateTimes, 0);
   });
 
   if (document.readyState === "loading") {
