@@ -220,7 +220,7 @@ def initiative_submit(
     )
     audit_record(
         actor=member.user,
-        action=AuditEvent.Action.STAFF_ACTION,
+        action=AuditEvent.Action.MEMBER_ACTION,
         obj=initiative,
         detail={"action": "initiative_submit", "coauthors": [m.pk for m in team]},
     )

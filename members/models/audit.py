@@ -53,6 +53,9 @@ class AuditEvent(models.Model):
         # A staff action of another app (learning, inspections, feedback); the
         # detail's "action" names it (e.g. "course_copy").
         STAFF_ACTION = "staff_action", _("Staff action")
+        # A member's own write in another app (an initiative submitted); the
+        # detail's "action" names it.
+        MEMBER_ACTION = "member_action", _("Member's own action")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

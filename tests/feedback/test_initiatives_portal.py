@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from feedback.models import Initiative, InitiativeAttachment
+from members.models import AuditEvent
 from tests.conftest import vi, vi_text
 from tests.feedback.initiatives_factories import make_initiative, make_round, recognise
 from tests.members.factories import make_member
@@ -75,6 +76,14 @@ def test_a_member_sees_similar_initiatives_then_submits_with_files(
     assert initiative.expected_benefit_vnd == 50_000_000
     assert initiative.unit == tree.vnpt_hn  # the group's grassroots union
     assert [c.member for c in initiative.coauthors.all()] == [colleague]
+    # Audited as the member's own action, not a staff one.
+    audited = AuditEvent.objects.get(
+        object_id=str(initiative.pk), detail__action="initiative_submit"
+    )
+    assert (audited.action, audited.actor) == (
+        AuditEvent.Action.MEMBER_ACTION,
+        author.user,
+    )
     assert sorted(initiative.attachments.values_list("name", "size")) == [
         ("anh.png", 8),
         ("ban-ve.pdf", 15),
