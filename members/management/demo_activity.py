@@ -95,6 +95,17 @@ def _unit(code: str) -> Unit:
     return Unit.objects.get(code=code)
 
 
+def _grassroots(upper: str, index: int) -> Unit:
+    """Return the grassroots union of ``upper`` at ``index`` in code order.
+
+    The small demo numbers them VNPT-01 to VNPT-06, VTC-07 onwards and so on;
+    the full-size register VNPT-001 onwards: the demo names them by place.
+    """
+    return Unit.objects.filter(
+        path__startswith=_unit(upper).path, level=Unit.Level.GRASSROOTS
+    ).order_by("code")[index]
+
+
 def _staff_for(people: DemoPeople, unit: Unit) -> User:
     """Return the care officer if the unit is theirs, else the officer above it."""
     return people.carer if unit_in_scope(people.carer, unit) else people.officer
@@ -129,10 +140,12 @@ def _relatives_of_member(people: DemoPeople, today: date) -> None:
         )
 
 
-def _first_member(unit_code: str, *, exclude: set[int] = frozenset()) -> Member:
-    """Return the first active member of a unit with no transfer waiting."""
+def _first_member(unit: Unit, *, exclude: set[int] = frozenset()) -> Member:
+    """Return the first active member of a unit (or its groups), no transfer waiting."""
     return (
-        Member.objects.filter(unit__code=unit_code, status=Member.Status.ACTIVE)
+        Member.objects.filter(
+            unit__path__startswith=unit.path, status=Member.Status.ACTIVE
+        )
         .exclude(pk__in=exclude)
         .exclude(transfers__state=Transfer.State.PENDING)
         .order_by("pk")
@@ -191,15 +204,15 @@ def _transfers(people: DemoPeople, today: date) -> None:
     if Transfer.objects.filter(proposer_side=Transfer.Side.SENDING).exists():
         return
     transfer_request(
-        member=_first_member("VNPOST-12"),
-        to_unit=_unit("VNPT-03"),
+        member=_first_member(_grassroots("VNPOST", 0)),
+        to_unit=_grassroots("VNPT", 2),
         transfer_on=today + timedelta(days=14),
         reason="Điều động về VNPT Đà Nẵng theo quyết định của Tổng công ty",
         actor=people.admin,
     )
     transfer_request(
-        member=_first_member("VNPT-06", exclude={people.member.pk}),
-        to_unit=_unit("VTC-07"),
+        member=_first_member(_grassroots("VNPT", 5), exclude={people.member.pk}),
+        to_unit=_grassroots("VTC", 0),
         transfer_on=today + timedelta(days=30),
         reason="Chuyển công tác sang Tổng công ty Truyền thông đa phương tiện",
         actor=people.officer,
@@ -365,7 +378,7 @@ def _data_rights(people: DemoPeople, today: date) -> None:
     # A request handed in on paper eleven days ago, entered by the officer: its
     # acknowledgement is overdue and its answer due within days.
     data_rights_request_submit(
-        member=_first_member("VNPT-02", exclude={people.member.pk}),
+        member=_first_member(_grassroots("VNPT", 1), exclude={people.member.pk}),
         kind=DataRightsRequest.Kind.ACCESS,
         details="Xin bản sao toàn bộ dữ liệu công đoàn lưu về tôi (đơn giấy).",
         actor=people.officer,
