@@ -9,6 +9,7 @@ paths directly. Every draw comes from the generator a part is given
 (``Scale.rng(part)`` for the command), so the same seed gives the same rows.
 """
 
+import functools
 import random
 import time
 from collections import Counter, defaultdict
@@ -259,9 +260,16 @@ def working_age_birth(rng: random.Random, *, gender: str, today: date) -> date:
     by law (members.retirement) is on or before ``today``, so nobody active in
     the demo is past it; some reach it in the coming months.
     """
+    oldest, days = _working_ages(gender, today)
+    return oldest + timedelta(days=rng.randrange(days))
+
+
+@functools.cache
+def _working_ages(gender: str, today: date) -> tuple[date, int]:
+    """Return the oldest working-age birth date and how many days the span has."""
     oldest = born_by_retirement(gender=gender, on_or_before=today) + timedelta(days=1)
     youngest = years_before(today, YOUNGEST_AGE)
-    return oldest + timedelta(days=rng.randrange((youngest - oldest).days + 1))
+    return oldest, (youngest - oldest).days + 1
 
 
 def demo_national_id(province: str, *, gender: str, born: date, serial: int) -> str:

@@ -115,7 +115,13 @@ def test_the_same_seed_gives_the_same_register(postgresql):
 def test_full_seed_builds_the_register_and_the_accounts_once(postgresql, tmp_path):
     out = seed_full()
     sizes = RegisterSizes.of(Scale(today=timezone.localdate(), factor=FACTOR))
-    for part in ("Register (", "Accounts (", "Demo activity (", "ANALYZE ("):
+    for part in (
+        "Register (",
+        "Accounts (",
+        "Demo activity (",
+        "Apps' demos",
+        "ANALYZE (",
+    ):
         assert part in out
 
     # The register: the small demo's top codes, the units and members asked for.

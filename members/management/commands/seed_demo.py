@@ -290,9 +290,11 @@ class Command(BaseCommand):
         )
         clock = time.perf_counter()
         demo_activity(people=people, today=scale.today)
+        self._part("Demo activity", clock, "the small demo's, in the big tree")
+        clock = time.perf_counter()
         app_lines = apps_demo_seed(people=people, today=scale.today)
         counts = demo_reminders(people=people, today=scale.today)
-        self._part("Demo activity", clock, demo_counts_line(counts))
+        self._part("Apps' demos and reminders", clock, demo_counts_line(counts))
         for line in app_lines:
             self.stdout.write(f"  {line}")
         for config in apps.get_app_configs():
