@@ -47,6 +47,8 @@ from members.services.programmes import (
 from members.services.relatives import relative_save
 from members.services.transfers import transfer_request
 
+SURGERY = "Phẫu thuật ruột thừa, nằm viện"
+
 
 @dataclass(frozen=True)
 class DemoPeople:
@@ -114,9 +116,10 @@ def _staff_for(people: DemoPeople, unit: Unit) -> User:
 def _relatives_of_member(people: DemoPeople, today: date) -> None:
     """Give the demo member a child and a mother, added from the portal."""
     member = people.member
-    if member.relatives.exists():
-        return
     family = member.full_name.split()[0]
+    # The register at full size may have given the member relatives already.
+    if member.relatives.filter(full_name=f"{family} Minh Anh").exists():
+        return
     for name, relationship, born in [
         (
             f"{family} Minh Anh",
@@ -156,18 +159,18 @@ def _first_member(unit: Unit, *, exclude: set[int] = frozenset()) -> Member:
 def _care(people: DemoPeople, today: date) -> None:
     """Open care cases in the care officer's union: one nobody has visited yet."""
     unit = people.member.unit
-    if CareCase.objects.filter(member__unit=unit).exists():
+    in_unit = Member.objects.filter(
+        unit__path__startswith=unit.path, status=Member.Status.ACTIVE
+    )
+    # The register at full size has care cases of its own in the union.
+    if CareCase.objects.filter(member__in=in_unit, summary=SURGERY).exists():
         return
     staff = _staff_for(people, unit)
-    colleagues = list(
-        Member.objects.filter(unit=unit, status=Member.Status.ACTIVE)
-        .exclude(pk=people.member.pk)
-        .order_by("-pk")[:3]
-    )
+    colleagues = list(in_unit.exclude(pk=people.member.pk).order_by("-pk")[:3])
     care_case_open(
         member=colleagues[0],
         kind=CareCase.Kind.ILLNESS,
-        summary="Phẫu thuật ruột thừa, nằm viện",
+        summary=SURGERY,
         opened_on=today - timedelta(days=20),
         actor=staff,
     )

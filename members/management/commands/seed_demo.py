@@ -1,4 +1,9 @@
-"""Seed a demo: the units, 500 members, four accounts, and every feature in use."""
+"""Seed a demo: the units, 500 members, four accounts, and every feature in use.
+
+``--scale full`` seeds the sector at real size instead (PostgreSQL only):
+the register (members.management.scale_register), the demo and load-test
+accounts, the same demo on top, then each app's ``scale_seed``.
+"""
 
 import random
 import time
@@ -72,7 +77,8 @@ class Command(BaseCommand):
         "Create demo data (idempotent): units, 500 members with relatives and care "
         "cases, a superuser, a member, two staff with roles, and their activity: "
         "care programmes, consultations, transfers, an HRM import with held rows, "
-        "notifications and data-rights requests."
+        "notifications and data-rights requests. --scale full: the sector at real "
+        "size, with the load test's accounts (PostgreSQL only)."
     )
 
     def add_arguments(self, parser):
