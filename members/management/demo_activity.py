@@ -47,6 +47,8 @@ from members.services.programmes import (
 from members.services.relatives import relative_save
 from members.services.transfers import transfer_request
 
+SURGERY = "Phẫu thuật ruột thừa, nằm viện"
+
 
 @dataclass(frozen=True)
 class DemoPeople:
@@ -95,6 +97,17 @@ def _unit(code: str) -> Unit:
     return Unit.objects.get(code=code)
 
 
+def _grassroots(upper: str, index: int) -> Unit:
+    """Return the grassroots union of ``upper`` at ``index`` in code order.
+
+    The small demo numbers them VNPT-01 to VNPT-06, VTC-07 onwards and so on;
+    the full-size register VNPT-001 onwards: the demo names them by place.
+    """
+    return Unit.objects.filter(
+        path__startswith=_unit(upper).path, level=Unit.Level.GRASSROOTS
+    ).order_by("code")[index]
+
+
 def _staff_for(people: DemoPeople, unit: Unit) -> User:
     """Return the care officer if the unit is theirs, else the officer above it."""
     return people.carer if unit_in_scope(people.carer, unit) else people.officer
@@ -103,9 +116,10 @@ def _staff_for(people: DemoPeople, unit: Unit) -> User:
 def _relatives_of_member(people: DemoPeople, today: date) -> None:
     """Give the demo member a child and a mother, added from the portal."""
     member = people.member
-    if member.relatives.exists():
-        return
     family = member.full_name.split()[0]
+    # The register at full size may have given the member relatives already.
+    if member.relatives.filter(full_name=f"{family} Minh Anh").exists():
+        return
     for name, relationship, born in [
         (
             f"{family} Minh Anh",
@@ -129,10 +143,12 @@ def _relatives_of_member(people: DemoPeople, today: date) -> None:
         )
 
 
-def _first_member(unit_code: str, *, exclude: set[int] = frozenset()) -> Member:
-    """Return the first active member of a unit with no transfer waiting."""
+def _first_member(unit: Unit, *, exclude: set[int] = frozenset()) -> Member:
+    """Return the first active member of a unit (or its groups), no transfer waiting."""
     return (
-        Member.objects.filter(unit__code=unit_code, status=Member.Status.ACTIVE)
+        Member.objects.filter(
+            unit__path__startswith=unit.path, status=Member.Status.ACTIVE
+        )
         .exclude(pk__in=exclude)
         .exclude(transfers__state=Transfer.State.PENDING)
         .order_by("pk")
@@ -143,18 +159,18 @@ def _first_member(unit_code: str, *, exclude: set[int] = frozenset()) -> Member:
 def _care(people: DemoPeople, today: date) -> None:
     """Open care cases in the care officer's union: one nobody has visited yet."""
     unit = people.member.unit
-    if CareCase.objects.filter(member__unit=unit).exists():
+    in_unit = Member.objects.filter(
+        unit__path__startswith=unit.path, status=Member.Status.ACTIVE
+    )
+    # The register at full size has care cases of its own in the union.
+    if CareCase.objects.filter(member__in=in_unit, summary=SURGERY).exists():
         return
     staff = _staff_for(people, unit)
-    colleagues = list(
-        Member.objects.filter(unit=unit, status=Member.Status.ACTIVE)
-        .exclude(pk=people.member.pk)
-        .order_by("-pk")[:3]
-    )
+    colleagues = list(in_unit.exclude(pk=people.member.pk).order_by("-pk")[:3])
     care_case_open(
         member=colleagues[0],
         kind=CareCase.Kind.ILLNESS,
-        summary="Phẫu thuật ruột thừa, nằm viện",
+        summary=SURGERY,
         opened_on=today - timedelta(days=20),
         actor=staff,
     )
@@ -191,15 +207,15 @@ def _transfers(people: DemoPeople, today: date) -> None:
     if Transfer.objects.filter(proposer_side=Transfer.Side.SENDING).exists():
         return
     transfer_request(
-        member=_first_member("VNPOST-12"),
-        to_unit=_unit("VNPT-03"),
+        member=_first_member(_grassroots("VNPOST", 0)),
+        to_unit=_grassroots("VNPT", 2),
         transfer_on=today + timedelta(days=14),
         reason="Điều động về VNPT Đà Nẵng theo quyết định của Tổng công ty",
         actor=people.admin,
     )
     transfer_request(
-        member=_first_member("VNPT-06", exclude={people.member.pk}),
-        to_unit=_unit("VTC-07"),
+        member=_first_member(_grassroots("VNPT", 5), exclude={people.member.pk}),
+        to_unit=_grassroots("VTC", 0),
         transfer_on=today + timedelta(days=30),
         reason="Chuyển công tác sang Tổng công ty Truyền thông đa phương tiện",
         actor=people.officer,
@@ -365,7 +381,7 @@ def _data_rights(people: DemoPeople, today: date) -> None:
     # A request handed in on paper eleven days ago, entered by the officer: its
     # acknowledgement is overdue and its answer due within days.
     data_rights_request_submit(
-        member=_first_member("VNPT-02", exclude={people.member.pk}),
+        member=_first_member(_grassroots("VNPT", 1), exclude={people.member.pk}),
         kind=DataRightsRequest.Kind.ACCESS,
         details="Xin bản sao toàn bộ dữ liệu công đoàn lưu về tôi (đơn giấy).",
         actor=people.officer,

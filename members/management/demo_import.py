@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.db.models import Q
 
 from members.eligibility import years_before
 from members.models import HrmDepartment, ImportRun, Member, Unit, User
@@ -77,9 +78,29 @@ ARRIVING_CODE = "VNPT00604"
 
 
 def department_of(unit: Unit) -> tuple[str, str]:
-    """Return the HRM department code and name behind a grassroots union of VNPT."""
-    return f"DV{unit.code.rsplit('-', 1)[-1]}", unit.name.removeprefix(
-        "Công đoàn cơ sở "
+    """Return the HRM department code and name behind a unit of VNPT.
+
+    A grassroots union VNPT-03 is department DV03; a group of the full-size
+    register, VNPT-001-T02, is DV001-T02.
+    """
+    name = unit.name.removeprefix("Công đoàn cơ sở ").removeprefix("Tổ công đoàn ")
+    return f"DV{unit.code.split('-', 1)[-1]}", name
+
+
+def department_units(employer: Unit) -> list[Unit]:
+    """Return the employer's units an HRM department maps to, in code order.
+
+    Its grassroots unions, and the groups under them that hold members (the
+    full-size register puts members in groups; the small demo does not).
+    """
+    return list(
+        Unit.objects.filter(path__startswith=employer.path)
+        .filter(
+            Q(level=Unit.Level.GRASSROOTS)
+            | Q(level=Unit.Level.GROUP, members__isnull=False)
+        )
+        .distinct()
+        .order_by("code")
     )
 
 
@@ -137,12 +158,9 @@ def demo_hrm_file(*, employer: Unit, keep: set[int], today: date) -> DemoFile:
     ``keep`` are members whose own rows must stay as the register has them
     (the demo accounts' member).
     """
-    units = list(
-        Unit.objects.filter(
-            path__startswith=employer.path, level=Unit.Level.GRASSROOTS
-        ).order_by("code")
-    )
-    departments = {unit.pk: department_of(unit) for unit in units}
+    mapped = department_units(employer)
+    units = [unit for unit in mapped if unit.level == Unit.Level.GRASSROOTS]
+    departments = {unit.pk: department_of(unit) for unit in mapped}
     members = list(
         Member.objects.filter(employer=employer, status=Member.Status.ACTIVE)
         .select_related("unit")
@@ -150,7 +168,7 @@ def demo_hrm_file(*, employer: Unit, keep: set[int], today: date) -> DemoFile:
     )
     others = [m for m in members if m.pk not in keep]
     missing = others[-2:]
-    moved = next(m for m in others if m.unit_id == units[3].pk)
+    moved = next(m for m in others if m.unit.path.startswith(units[3].path))
     retired = min(
         (m for m in others[:-2] if m.pk != moved.pk),
         key=lambda m: retirement_date(gender=m.gender, birth_date=m.date_of_birth),
@@ -200,9 +218,7 @@ def demo_hrm_import(*, admin: User, keep: set[int], today: date) -> ImportRun | 
         return None
     with transaction.atomic():
         # The admin's HRM departments page does the same: map each department.
-        for unit in Unit.objects.filter(
-            path__startswith=employer.path, level=Unit.Level.GRASSROOTS
-        ):
+        for unit in department_units(employer):
             code, name = department_of(unit)
             if not HrmDepartment.objects.filter(employer=employer, code=code).exists():
                 department = HrmDepartment(

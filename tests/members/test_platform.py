@@ -23,6 +23,7 @@ from members.models import (
     Member,
     Notification,
     NotificationPreference,
+    Relative,
     Unit,
 )
 from members.queue import task_get
@@ -413,3 +414,42 @@ def test_consent_in_force_q_follows_given_withdrawn_and_the_default(tree):
     assert set(relatives) == {given, never}
     with pytest.raises(ValueError, match="nonsense"):
         consent_in_force_q(purpose="nonsense")
+
+
+def test_scale_sizes_and_draws_are_the_same_for_the_same_seed():
+    from members.management.scale import FULL, Scale
+
+    scale = Scale(today=date(2026, 12, 6), factor=0.01, seed=7)
+    assert scale.count("members") == round(FULL["members"] / 100)
+    assert scale.scaled(10) == 1  # never below the minimum
+    assert scale.scaled(10, minimum=0) == 0
+    draws = [scale.rng("part").random() for _ in range(2)]
+    assert draws[0] == draws[1]
+    assert scale.rng("part").random() != scale.rng("other").random()
+    assert Scale(today=date(2026, 12, 6), seed=8).rng("part").random() != draws[0]
+
+
+def test_rows_insert_gives_instances_their_keys_and_mappings_their_defaults(tree):
+    from members.bulk import rows_insert
+
+    first = Relative(
+        member=make_member(unit=tree.vnpt_hn, full_name="Nguyễn Văn An"),
+        full_name="Nguyễn Văn Bình",
+        relationship=Relative.Relationship.FATHER,
+    )
+    rows_insert(Relative, [first])
+    assert first.pk is not None
+    assert Relative.objects.get(pk=first.pk).full_name == "Nguyễn Văn Bình"
+    rows_insert(
+        Relative,
+        [
+            {
+                "member_id": first.member_id,
+                "full_name": "Nguyễn Thị Hoa",
+                "relationship": Relative.Relationship.MOTHER,
+            }
+        ],
+    )
+    mother = Relative.objects.get(full_name="Nguyễn Thị Hoa")
+    assert mother.phone == ""
+    assert mother.date_of_birth is None

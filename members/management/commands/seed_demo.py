@@ -1,66 +1,67 @@
-"""Seed a demo: the units, 500 members, four accounts, and every feature in use."""
+"""Seed a demo: the units, 500 members, four accounts, and every feature in use.
+
+``--scale full`` seeds the sector at real size instead (PostgreSQL only):
+the register (members.management.scale_register), the demo and load-test
+accounts, the same demo on top, then each app's ``scale_seed``.
+"""
 
 import random
-import secrets
-from datetime import date, timedelta
-from pathlib import Path
+import time
+from datetime import timedelta
 
 from django.apps import apps
 from django.conf import settings
-from django.core.management.base import BaseCommand
-from django.db import transaction
-from django.utils import timezone
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from faker import Faker
 
-from members.eligibility import years_before
 from members.identifiers import CCCD_PROVINCES
+from members.management.demo_accounts import (
+    ADMIN_EMAIL,  # noqa: F401 (the tests and the apps' demos name the accounts here)
+    CARE_EMAIL,  # noqa: F401
+    MEMBER_EMAIL,  # noqa: F401
+    OFFICER_EMAIL,  # noqa: F401
+    demo_accounts,
+)
 from members.management.demo_activity import (
-    DemoPeople,
     demo_activity,
     demo_counts_line,
     demo_reminders,
 )
-from members.models import CareCase, Member, Relative, StaffRole, Unit, User
-from members.retirement import born_by_retirement
+from members.management.scale import Scale
+from members.management.scale_accounts import loadtest_accounts
+from members.management.scale_register import (
+    PLACES,
+    SECTOR,
+    UPPER,
+    RegisterSizes,
+    demo_national_id,
+    register_seed,
+    register_state,
+    working_age_birth,
+)
+from members.management.scale_register import POSITIONS as SCALE_POSITIONS
+from members.models import CareCase, CareVisit, Member, Relative, Unit
 from members.services import (
     care_case_open,
     care_visit_log,
     members_bulk_create,
     relative_save,
-    staff_role_grant,
     unit_create,
 )
 
-SECTOR = ("CDTTTT", "Công đoàn Thông tin và Truyền thông Việt Nam")
-UPPER = [
-    ("VNPT", "Công đoàn Tập đoàn Bưu chính Viễn thông Việt Nam"),
-    ("VTC", "Công đoàn Tổng công ty Truyền thông đa phương tiện"),
-    ("VNPOST", "Công đoàn Tổng công ty Bưu điện Việt Nam"),
-    ("MOBIFONE", "Công đoàn Tổng công ty Viễn thông MobiFone"),
-]
-GRASSROOTS_PLACES = [
-    "Hà Nội", "TP. Hồ Chí Minh", "Đà Nẵng", "Hải Phòng", "Cần Thơ",
-    "Nghệ An", "Thanh Hóa", "Quảng Ninh", "Khánh Hòa", "Lâm Đồng",
-    "Thừa Thiên Huế", "Bình Dương", "Đồng Nai", "Bắc Ninh", "Thái Nguyên",
-    "Đắk Lắk", "An Giang", "Nam Định", "Quảng Nam", "Kiên Giang",
-    "Hà Tĩnh", "Bình Định", "Phú Thọ", "Long An",
-]  # fmt: skip
 MIDDLE_NAMES = {
     Member.Gender.MALE: ["Văn", "Đức", "Minh", "Quang", "Hữu", "Thành", "Công"],
     Member.Gender.FEMALE: ["Thị", "Thu", "Ngọc", "Thanh", "Mỹ", "Phương", "Kim"],
 }
-POSITIONS = [
-    "Kỹ sư viễn thông", "Chuyên viên", "Nhân viên kỹ thuật", "Giao dịch viên",
-    "Kế toán viên", "Trưởng phòng", "Nhân viên bưu chính", "Lập trình viên",
-]  # fmt: skip
+# The small demo's positions: the first of the register's.
+POSITIONS = SCALE_POSITIONS[:8]
 PROVINCES = sorted(CCCD_PROVINCES)
 MEMBER_COUNT = 500
-YOUNGEST_AGE = 23
-ADMIN_EMAIL = "admin@congdoan.local"
-MEMBER_EMAIL = "doanvien@congdoan.local"
-OFFICER_EMAIL = "canbo.vnpt@congdoan.local"
-CARE_EMAIL = "chamlo.vnpt01@congdoan.local"
 RELATIVE_GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Khánh", "Linh", "Minh"]
 CARE_SUMMARIES = [
     (CareCase.Kind.ILLNESS, "Nằm viện điều trị"),
@@ -76,10 +77,43 @@ class Command(BaseCommand):
         "Create demo data (idempotent): units, 500 members with relatives and care "
         "cases, a superuser, a member, two staff with roles, and their activity: "
         "care programmes, consultations, transfers, an HRM import with held rows, "
-        "notifications and data-rights requests."
+        "notifications and data-rights requests. --scale full: the sector at real "
+        "size, with the load test's accounts (PostgreSQL only)."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale",
+            choices=["small", "full"],
+            default="small",
+            help="small (default): the demo of 500 members; full: the sector at "
+            "real size (82,000 members, about 1,000 units) and each app's data at "
+            "that size, with the load test's accounts (PostgreSQL only).",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=2024,
+            help="With --scale full: the seed of every random draw (default 2024).",
+        )
+        parser.add_argument(
+            "--factor",
+            type=float,
+            default=1.0,
+            help="With --scale full: a share of the real size, for tests and quick "
+            "tries (default 1.0).",
+        )
+
     def handle(self, *args, **options):
+        if options["scale"] == "full":
+            self._full(
+                Scale(
+                    today=timezone.localdate(),
+                    factor=options["factor"],
+                    seed=options["seed"],
+                )
+            )
+            return
         rng = random.Random(2024)
         today = timezone.localdate()
         fake = Faker("vi_VN")
@@ -89,7 +123,9 @@ class Command(BaseCommand):
             created = self._members(rng, fake, employers, grassroots, today)
             if not Relative.objects.exists():
                 self._relatives_and_care(rng)
-            credentials, people = self._accounts(employers, grassroots)
+            credentials, people = demo_accounts(
+                officer_unit=employers[0], home=grassroots[0][1]
+            )
         demo_activity(people=people, today=today)
         app_lines = apps_demo_seed(people=people, today=today)
         counts = demo_reminders(people=people, today=today)
@@ -122,8 +158,8 @@ class Command(BaseCommand):
 
         sector = get_or_create(*SECTOR, Unit.Level.SECTOR)
         employers, grassroots = [], []
-        places = iter(GRASSROOTS_PLACES)
-        for index, (code, name) in enumerate(UPPER):
+        places = iter(PLACES)
+        for index, (code, name, _short, _share) in enumerate(UPPER):
             employer = get_or_create(
                 code, name, Unit.Level.UPPER, sector, is_employer=True
             )
@@ -231,44 +267,116 @@ class Command(BaseCommand):
                     amount=rng.choice([500_000, 1_000_000, 2_000_000]),
                 )
 
-    def _accounts(self, employers, grassroots):
-        """Create or refresh the demo accounts; return their credentials and people."""
-        stored = _stored_credentials()
-        admin, admin_password = _demo_account(
-            ADMIN_EMAIL, "Quản trị hệ thống", stored, superuser=True
+    def _full(self, scale: Scale) -> None:
+        """Seed the sector at ``scale``: register, accounts, demo, apps, ANALYZE."""
+        with translation.override(settings.LANGUAGE_CODE):
+            refusal = full_scale_refusal(scale)
+        if refusal:
+            raise CommandError(refusal)
+        started = time.perf_counter()
+        self._register(scale)
+        clock = time.perf_counter()
+        employers = [Unit.objects.get(code=code) for code, *_rest in UPPER]
+        home = (
+            Unit.objects.filter(
+                path__startswith=employers[0].path, level=Unit.Level.GRASSROOTS
+            )
+            .order_by("code")
+            .first()
         )
-        home = grassroots[0][1]
-        # The member account's member: kept once linked; else the first member
-        # of the grassroots union whose care officer is a demo account.
-        member = (
-            Member.objects.filter(user__email=MEMBER_EMAIL).first()
-            or Member.objects.filter(unit=home).order_by("pk").first()
+        with transaction.atomic():
+            credentials, people = demo_accounts(officer_unit=employers[0], home=home)
+        loadtest = loadtest_accounts(scale, exclude={people.member.pk})
+        self._part(
+            "Accounts",
+            clock,
+            f"{len(credentials)} demo accounts (var/demo-credentials.txt), "
+            f"{loadtest.members} members and {loadtest.staff} staff of the load "
+            f"test ({loadtest.created} new; {loadtest.path.name})",
         )
-        user, member_password = _demo_account(MEMBER_EMAIL, member.full_name, stored)
-        if member.user_id is None:
-            member.user = user
-            member.save(update_fields=["user"])
-        officer, officer_password = _demo_account(
-            OFFICER_EMAIL, "Cán bộ Công đoàn VNPT", stored
+        clock = time.perf_counter()
+        demo_activity(people=people, today=scale.today)
+        self._part("Demo activity", clock, "the small demo's, in the big tree")
+        clock = time.perf_counter()
+        app_lines = apps_demo_seed(people=people, today=scale.today)
+        counts = demo_reminders(people=people, today=scale.today)
+        self._part("Apps' demos and reminders", clock, demo_counts_line(counts))
+        for line in app_lines:
+            self.stdout.write(f"  {line}")
+        for config in apps.get_app_configs():
+            path = getattr(config, "scale_seed", None)
+            if path:
+                clock = time.perf_counter()
+                line = import_string(path)(scale=scale, people=people)
+                self._part(config.verbose_name, clock, line)
+        clock = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        self._part("ANALYZE", clock, "statistics of every table")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Full-size demo (factor {scale.factor:g}, seed {scale.seed}) "
+                f"in {time.perf_counter() - started:.1f} s."
+            )
         )
-        staff_role_grant(user=officer, unit=employers[0], role=StaffRole.Role.OFFICER)
-        carer, carer_password = _demo_account(CARE_EMAIL, "Cán bộ chăm lo", stored)
-        staff_role_grant(user=carer, unit=home, role=StaffRole.Role.CARE_OFFICER)
-        accounts = [
-            ("Superuser", ADMIN_EMAIL, admin_password),
-            ("Member", MEMBER_EMAIL, member_password),
-            (f"Officer of {employers[0].code}", OFFICER_EMAIL, officer_password),
-            (f"Care officer of {home.code}", CARE_EMAIL, carer_password),
-        ]
-        _store_credentials({email: password for _role, email, password in accounts})
-        people = DemoPeople(
-            admin=admin,
-            member_user=user,
-            member=Member.objects.select_related("unit").get(pk=member.pk),
-            officer=officer,
-            carer=carer,
+        self.stdout.write("Demo accounts (stored in var/demo-credentials.txt):")
+        for role, email, password in credentials:
+            self.stdout.write(f"  {role}: {email} / {password}")
+
+    def _register(self, scale: Scale) -> None:
+        clock = time.perf_counter()
+        sizes = RegisterSizes.of(scale)
+        steps = None if register_state(sizes) == "seeded" else register_seed(scale)
+        counts = (
+            f"{Unit.objects.count():,} units, {Member.objects.count():,} members, "
+            f"{Relative.objects.values('member').distinct().count():,} with "
+            f"relatives ({Relative.objects.count():,} relatives), "
+            f"{CareCase.objects.count():,} care cases "
+            f"({CareVisit.objects.count():,} visits)"
         )
-        return accounts, people
+        if steps is None:
+            counts = f"reused: {counts}"
+        else:
+            counts += (
+                " ["
+                + ", ".join(
+                    f"{name} {seconds:.1f} s" for name, seconds in steps.items()
+                )
+                + "]"
+            )
+        self._part("Register", clock, counts)
+
+    def _part(self, name: str, started: float, line: str) -> None:
+        seconds = time.perf_counter() - started
+        self.stdout.write(f"{name} ({seconds:.1f} s): {line}")
+        self.stdout.flush()
+
+
+SQLITE_REFUSAL = gettext_noop(
+    "seed_demo --scale full needs PostgreSQL (it writes with COPY); this database "
+    "is %(vendor)s. Set DATABASE_URL to a PostgreSQL database."
+)
+OTHER_REGISTER_REFUSAL = gettext_noop(
+    "This database already holds a register that seed_demo --scale full did not "
+    "seed at this scale (the small demo, real data, or another factor). Use an "
+    "empty database."
+)
+
+
+def full_scale_refusal(scale: Scale) -> str | None:
+    """Say why ``--scale full`` cannot seed this database, or None if it can.
+
+    It needs PostgreSQL (COPY), and a database that is empty or holds the
+    register it seeded at this scale: never the small demo's, nor a real one.
+    The message is in the active language (Vietnamese), then in English.
+    """
+    if connection.vendor != "postgresql":
+        message, values = SQLITE_REFUSAL, {"vendor": connection.vendor}
+    elif register_state(RegisterSizes.of(scale)) == "other":
+        message, values = OTHER_REGISTER_REFUSAL, {}
+    else:
+        return None
+    return f"{_(message) % values}\n{message % values}"
 
 
 def apps_demo_seed(*, people, today) -> list[str]:
@@ -285,56 +393,3 @@ def apps_demo_seed(*, people, today) -> list[str]:
         if path:
             lines.append(import_string(path)(people=people, today=today))
     return lines
-
-
-def _demo_account(email, name, stored, *, superuser=False) -> tuple[User, str]:
-    """Return the account and its password, creating or resetting it as needed."""
-    password = stored.get(email)
-    user = User.objects.filter(email=email).first()
-    if user is None:
-        password = password or secrets.token_urlsafe(12)
-        create = (
-            User.objects.create_superuser if superuser else User.objects.create_user
-        )
-        return create(email, password, name=name), password
-    if password is None or not user.check_password(password):
-        password = secrets.token_urlsafe(12)
-        user.set_password(password)
-        user.save(update_fields=["password"])
-    return user, password
-
-
-def _credentials_file() -> Path:
-    return Path(settings.VAR_DIR) / "demo-credentials.txt"
-
-
-def _stored_credentials() -> dict[str, str]:
-    path = _credentials_file()
-    if not path.exists():
-        return {}
-    pairs = (line.split(" ", 1) for line in path.read_text().splitlines() if line)
-    return dict(pairs)
-
-
-def _store_credentials(credentials: dict[str, str]) -> None:
-    path = _credentials_file()
-    path.write_text("".join(f"{email} {pw}\n" for email, pw in credentials.items()))
-    path.chmod(0o600)
-
-
-def working_age_birth(rng: random.Random, *, gender: str, today: date) -> date:
-    """Draw a date of birth of someone aged 23 or more, not yet at retirement age.
-
-    The oldest is born the day after the last birth date whose retirement date
-    by law (members.retirement) is on or before ``today``, so nobody active in
-    the demo is past it; some reach it in the coming months.
-    """
-    oldest = born_by_retirement(gender=gender, on_or_before=today) + timedelta(days=1)
-    youngest = years_before(today, YOUNGEST_AGE)
-    return oldest + timedelta(days=rng.randrange((youngest - oldest).days + 1))
-
-
-def demo_national_id(province: str, *, gender: str, born: date, serial: int) -> str:
-    """Return a CCCD: province (3 digits), gender and century (1), year (2), serial."""
-    century_gender = (gender == Member.Gender.FEMALE) + 2 * (born.year >= 2000)
-    return f"{province}{century_gender}{born.year % 100:02d}{serial:06d}"
