@@ -103,7 +103,10 @@ RETURN_NOTES = (
     "Chứng từ chưa đủ, đề nghị bổ sung.",
     "Biên bản chưa có chữ ký của chủ tịch công đoàn, đề nghị gửi lại.",
 )
-# The follow-up of a recommendation not yet due: open, answered, returned, accepted.
+# The statuses drawn for an overdue recommendation, for one past due and
+# answered in time, and for one not yet due.
+OVERDUE_STATUSES = ("open",) * 3 + ("returned",)
+PAST_DUE_STATUSES = ("accepted",) * 4 + ("responded",)
 FUTURE_STATUSES = (
     ("open",) * 9 + ("responded",) * 6 + ("returned",) * 2 + ("accepted",) * 3
 )
@@ -217,7 +220,9 @@ def _at(day: date, hour: int) -> datetime:
 
 
 def _between(rng, low: date, high: date) -> date:
-    return low + timedelta(days=rng.randint(0, max(0, (high - low).days)))
+    """A day from ``low`` to ``high`` (``low`` when high is before it)."""
+    days = max(0, (high - low).days)
+    return low + timedelta(days=int(rng.random() * (days + 1)))
 
 
 def _quarter(day: date) -> int:
@@ -586,9 +591,9 @@ def _findings(scale, world, activities):
     overdue = set(rng.sample(past, min(len(past), round(0.2 * len(recommendations)))))
     for i, row in enumerate(recommendations):
         if i in overdue:
-            status = rng.choice(("open", "open", "open", "returned"))
+            status = rng.choice(OVERDUE_STATUSES)
         elif row["due_date"] < today:
-            status = rng.choice(("accepted",) * 4 + ("responded",))
+            status = rng.choice(PAST_DUE_STATUSES)
         else:
             status = rng.choice(FUTURE_STATUSES)
         _follow_up(rng, row, status, today)
