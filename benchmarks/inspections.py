@@ -5,15 +5,15 @@ seeded once (later runs of the same sizes reuse the data) and measured::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/up_inspect_bench \\
         .venv/bin/python benchmarks/inspections.py \\
-        --activities 100000 --recommendations 300000 --repeat 30
+        --activities 100000 --repeat 30
 
-The register (units, members) comes from members_seed.py. Every unit with
-units under it has an inspection committee and a plan a year (this year and
-the last); ``--activities`` activities are spread over them, each inspecting a
-unit of the committee's subtree, by kind, mode, quarter and status (some moved,
-some cancelled); half the done ones have a finding, and ``--recommendations``
-recommendations hang off the findings, a fifth of them overdue. All written
-with COPY (members.bulk.rows_insert).
+The register (units, members) comes from members_seed.py; the inspections are
+those of ``seed_demo --scale full`` (inspections/scale.py, which says what it
+writes) at the factor that gives ``--activities`` activities: the sector, each
+upper and each grassroots union an inspecting unit with a plan a year (this
+year and the last), activities by kind, mode, quarter and status (some moved,
+some cancelled), findings on half the done ones, and three recommendations an
+activity, a fifth of them overdue. All written with COPY.
 
 Measured in-process with Django's test Client, DEBUG off, as the sector
 union's officer (the whole register): the split page of this year, and the
@@ -25,10 +25,8 @@ recommendations in due order with a query for each row's unit and owner.
 
 import argparse
 import os
-import random
 import sys
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +40,9 @@ EXAMPLE = (
     "DATABASE_URL=postgres://postgres@127.0.0.1:5432/up_inspect_bench "
     ".venv/bin/python benchmarks/inspections.py"
 )
-LEAD_EMAIL = "bench-inspector-{}@congdoan.local"
+ADMIN_EMAIL = "bench-admin@congdoan.local"
+MEMBER_EMAIL = "bench-member@congdoan.local"
+UPPER_EMAIL = "bench-upper@congdoan.local"
 GOALS = {"split page": 300.0, "overdue list": 150.0}
 
 
@@ -51,7 +51,6 @@ def main() -> None:
     databases.register_arguments(parser)
     databases.seed_arguments(parser)
     parser.add_argument("--activities", type=int, default=100_000)
-    parser.add_argument("--recommendations", type=int, default=300_000)
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
     databases.register_defaults(args)
@@ -108,142 +107,53 @@ def _p(samples: list[float], percent: int) -> float:
 
 
 def seed(args, register) -> str:
-    """Write the activities, findings and recommendations, unless already there."""
-    from django.db import connection, transaction
+    """Write the activities, findings and recommendations, unless already there.
 
-    from inspections.models import Activity, Finding, Plan, Recommendation
-    from members.bulk import rows_insert
-    from members.models import Unit, User
+    The rows are those of ``seed_demo --scale full`` (inspections.scale), at
+    the factor that gives ``--activities`` activities.
+    """
+    from django.utils import timezone
 
-    if (
-        Activity.objects.count() == args.activities
-        and Recommendation.objects.count() == args.recommendations
-        and not args.reseed
-    ):
-        return "Inspections: reused from an earlier run of the same size"
-    started = time.perf_counter()
-    rng = random.Random(args.seed)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE inspections_recommendation, inspections_finding, "
-            "inspections_answersubmission, inspections_checklistanswer, "
-            "inspections_activitydocument, inspections_activity_team, "
-            "inspections_activity_contacts, inspections_activity, inspections_plan "
-            "CASCADE"
-        )
-    units = list(Unit.objects.order_by("path").values_list("pk", "path"))
-    paths = [path for _pk, path in units]
-    committees = [
-        (pk, path)
-        for pk, path in units
-        if any(other != path and other.startswith(path) for other in paths[:])
-    ][:400]
-    subtree = {
-        pk: [u for u, p in units if p.startswith(path)] for pk, path in committees
-    }
-    leads = []
-    for number in range(20):
-        user = User.objects.filter(email=LEAD_EMAIL.format(number)).first()
-        leads.append(
-            user
-            or User.objects.create_user(
-                LEAD_EMAIL.format(number), None, name=f"Kiểm tra viên {number}"
+    from inspections.scale import seed as inspections_seed
+    from members.management.scale import FULL, Scale
+
+    scale = Scale(
+        today=timezone.localdate(),
+        factor=args.activities / FULL["inspection_activities"],
+        seed=args.seed,
+    )
+    return inspections_seed(scale=scale, people=bench_people(register))
+
+
+def bench_people(register):
+    """The demo's accounts over the benchmark's register, made once.
+
+    An administrator (the lead of last resort), the sample member with a
+    portal account, an officer of the sample's upper union, and the
+    register's grassroots officer as the care officer.
+    """
+    from benchmarks.members_seed import _staff_user
+    from members.management.demo_activity import DemoPeople
+    from members.models import Member, Unit, User
+
+    admin = User.objects.filter(email=ADMIN_EMAIL).first()
+    if admin is None:
+        admin = User.objects.create_superuser(ADMIN_EMAIL, None, name="Quản trị")
+    member = Member.objects.select_related("unit", "user").get(pk=register.sample.pk)
+    if member.user is None:
+        member.user = User.objects.filter(email=MEMBER_EMAIL).first()
+        if member.user is None:
+            member.user = User.objects.create_user(
+                MEMBER_EMAIL, None, name=member.full_name
             )
-        )
-    today = date.today()  # noqa: DTZ011 the benchmark's data, not the portal's
-    years = (today.year - 1, today.year)
-    with transaction.atomic():
-        plans = [
-            {"inspecting_unit_id": pk, "year": year, "title": f"Kế hoạch {year}"}
-            for pk, _path in committees
-            for year in years
-        ]
-        plan_objects = [Plan(**row) for row in plans]
-        rows_insert(Plan, plan_objects)
-        plan_of = {(p.inspecting_unit_id, p.year): p.pk for p in plan_objects}
-        weights = [len(subtree[pk]) for pk, _path in committees]
-        activities = []
-        for _number in range(args.activities):
-            committee = rng.choices(committees, weights=weights)[0][0]
-            year = rng.choice(years)
-            start = date(year, 1, 1) + timedelta(days=rng.randrange(360))
-            kind = rng.choice(("inspection", "supervision"))
-            online = rng.random() < (0.72 if kind == "inspection" else 0.95)
-            first = start
-            if rng.random() < 0.05:
-                first = start - timedelta(days=rng.randrange(30, 90))
-                first = max(first, date(year, 1, 1))
-            if rng.random() < 0.04:
-                status = "cancelled"
-            elif start < today - timedelta(days=3):
-                status = rng.choice(("concluded", "concluded", "closed"))
-            else:
-                status = "planned"
-            done = status in ("concluded", "closed")
-            activities.append(
-                Activity(
-                    plan_id=plan_of[(committee, year)],
-                    inspecting_unit_id=committee,
-                    year=year,
-                    inspected_unit_id=rng.choice(subtree[committee]),
-                    kind=kind,
-                    mode="online" if online else "in_person",
-                    topic="Kiểm tra chấp hành Điều lệ",
-                    planned_start=start,
-                    planned_end=start + timedelta(days=1),
-                    original_start=first,
-                    actual_start=start if done else None,
-                    actual_end=start + timedelta(days=1) if done else None,
-                    status=status,
-                    lead_id=rng.choice(leads).pk,
-                    cancelled_reason="Sáp nhập" if status == "cancelled" else "",
-                )
-            )
-        rows_insert(Activity, activities)
-        done = [a for a in activities if a.status in ("concluded", "closed")]
-        findings = [
-            Finding(
-                activity_id=a.pk,
-                inspected_unit_id=a.inspected_unit_id,
-                topic="Thu, nộp đoàn phí",
-                topic_key="thu, nop doan phi",
-                description="Nộp chậm",
-                created_by_id=a.lead_id,
-            )
-            for a in done[: max(1, len(done) // 2)]
-        ]
-        rows_insert(Finding, findings)
-        activity_of = {a.pk: a for a in activities}
-        recommendations = []
-        for number in range(args.recommendations):
-            finding = findings[number % len(findings)]
-            activity = activity_of[finding.activity_id]
-            due = activity.planned_start + timedelta(days=rng.randrange(30, 120))
-            overdue = rng.random() < 0.2
-            status = (
-                rng.choice(("open", "returned"))
-                if overdue or due >= today
-                else rng.choice(("accepted", "accepted", "responded"))
-            )
-            recommendations.append(
-                {
-                    "finding_id": finding.pk,
-                    "inspected_unit_id": activity.inspected_unit_id,
-                    "inspecting_unit_id": activity.inspecting_unit_id,
-                    "text": "Khắc phục việc nộp chậm đoàn phí",
-                    "owner_id": rng.choice(leads).pk,
-                    "due_date": due,
-                    "status": status,
-                }
-            )
-        rows_insert(Recommendation, recommendations)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    return (
-        f"Inspections: {len(committees)} committees, {len(plan_objects):,} plans, "
-        f"{len(activities):,} activities, {len(findings):,} findings, "
-        f"{len(recommendations):,} recommendations, seeded in "
-        f"{time.perf_counter() - started:.1f} s"
+        member.save(update_fields=["user"])
+    upper = Unit.objects.get(path=member.unit.path[: 2 * Unit.steplen])
+    return DemoPeople(
+        admin=admin,
+        member_user=member.user,
+        member=member,
+        officer=_staff_user(UPPER_EMAIL, "Cán bộ Công đoàn cấp trên", upper),
+        carer=register.grassroots_user,
     )
 
 

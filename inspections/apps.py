@@ -73,6 +73,7 @@ class InspectionsConfig(AppConfig):
         },
     ]
     demo_seed = "inspections.demo.seed"
+    scale_seed = "inspections.scale.seed"
 
     def ready(self):
         from members.scoped_admin import public_page

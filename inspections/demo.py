@@ -42,7 +42,8 @@ TOPICS = {
 }
 
 
-def _checklist() -> ChecklistTemplate:
+def charter_checklist() -> ChecklistTemplate:
+    """The charter checklist, version 1, made once (the scale seed uses it too)."""
     template, created = ChecklistTemplate.objects.get_or_create(
         code="dieu-le",
         version=1,
@@ -97,7 +98,7 @@ def seed(*, people, today: date) -> str:
             year=today.year,
             title=f"Kế hoạch kiểm tra, giám sát năm {today.year} của {upper.name}",
         )
-        checklist = _checklist()
+        checklist = charter_checklist()
         carers = [people.carer] if people.carer else []
         for index, (kind, mode, start) in enumerate(_schedule(today.year)):
             unit = targets[index % len(targets)]
