@@ -16,6 +16,7 @@ from django.db import transaction
 
 from learning import services
 from learning.models import (
+    Assignment,
     Badge,
     BadgeAward,
     Course,
@@ -149,13 +150,15 @@ def seed(*, people, today: date) -> str:
         build=_build_draft,
         status=Course.Status.DRAFT,
     )
-    # The member's grassroots union is assigned the safety course.
-    services.course_assign(
-        course=safety,
-        units=[member.unit],
-        deadline=today + timedelta(days=10),
-        actor=people.admin,
-    )
+    # The member's grassroots union is assigned the safety course (once: a
+    # second run would record the assignment again in the audit trail).
+    if not Assignment.objects.filter(course=safety, unit=member.unit).exists():
+        services.course_assign(
+            course=safety,
+            units=[member.unit],
+            deadline=today + timedelta(days=10),
+            actor=people.admin,
+        )
     # The member read the first lesson of it, and finished the law course.
     reading = Lesson.objects.get(module__course=safety, kind=Lesson.Kind.TEXT)
     services.lesson_complete(member=member, lesson=reading)
