@@ -76,7 +76,7 @@ HANDED = (
     "Con tôi sốt cao mấy ngày nay, uống thuốc gì?",
     "Quỹ trợ cấp khó khăn của công đoàn xét như thế nào?",
 )
-PREFIXES = ("", "Cho em hỏi, ", "Xin hỏi công đoàn: ")
+PREFIXES = ("", "Cho em hỏi, ")
 OFFICER_ANSWERS = (
     "Công đoàn cơ sở đã ghi nhận câu hỏi. Bạn liên hệ tổ công đoàn để được "
     "hướng dẫn chi tiết và mang theo giấy tờ liên quan.",
@@ -94,8 +94,7 @@ def seed_assistant(*, scale, register: Register, people) -> str:
     count = scale.count("assistant_questions")
     tokens = [uuid.uuid5(TOKENS, f"{scale.seed}:{count}:{n}") for n in range(count)]
     if AssistantQuestion.objects.filter(submit_token=tokens[-1]).exists():
-        found = AssistantQuestion.objects.filter(submit_token__in=tokens).count()
-        return f"assistant reused ({found:,} questions)"
+        return f"assistant reused ({AssistantQuestion.objects.count():,} questions)"
     topics_ensure()
     corpus = "in the database"
     if not LegalArticle.objects.exists():

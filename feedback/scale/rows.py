@@ -2,7 +2,7 @@
 
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as clock
 
@@ -27,6 +27,7 @@ class Register:
     # officers' (user id, unit path), by user id and path
     officers: list[tuple[int, str]]
     admin_id: int
+    _officers_over: dict[int, list[int]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, *, admin_id: int) -> "Register":
@@ -69,9 +70,11 @@ class Register:
 
     def officers_over(self, unit_id: int) -> list[int]:
         """Officers whose scope takes the unit in; the admin if none."""
-        path = self.units[unit_id][0]
-        found = sorted({user for user, own in self.officers if path.startswith(own)})
-        return found or [self.admin_id]
+        if unit_id not in self._officers_over:
+            path = self.units[unit_id][0]
+            found = {user for user, own in self.officers if path.startswith(own)}
+            self._officers_over[unit_id] = sorted(found) or [self.admin_id]
+        return self._officers_over[unit_id]
 
     def level(self, level: str) -> list[int]:
         return sorted(

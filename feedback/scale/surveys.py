@@ -163,7 +163,8 @@ def seed_surveys(*, scale, register: Register, people) -> str:
                 created_by_id=people.admin.pk,
             )
         )
-    return "surveys: " + ", ".join(f"{s.response_count:,}" for s in made) + " answers"
+    counts = ", ".join(f"{s.response_count:,}" for s in made)
+    return f"surveys: {len(made)} with {counts} responses"
 
 
 def needs_survey_seed(

@@ -1,12 +1,16 @@
 """Member voice's full-size seed, at a small factor over the benchmark's register."""
 
 import hashlib
-from datetime import date
+import uuid
+from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext
 
 from benchmarks.members_seed import register_get
 from feedback import scale as feedback_scale
@@ -14,26 +18,38 @@ from feedback.models import (
     AssistantHandover,
     AssistantQuestion,
     BenefitFollowUp,
+    CuratedAnswer,
     Initiative,
     InitiativeStatusChange,
     LegalArticle,
+    LegalDocument,
+    ReviewRound,
     ReviewScore,
     Survey,
     SurveyAnswer,
     SurveyParticipation,
     SurveyResponse,
 )
+from feedback.scale import assistant as scale_assistant
+from feedback.scale.rows import Register
 from feedback.scale.surveys import NEEDS_TITLE, OPEN_TITLE
+from feedback.selectors.assistant import assistant_settings
 from feedback.selectors.surveys import ANSWERING_STATUSES
+from feedback.services import assistant as assistant_services
+from feedback.services import initiatives as initiative_services
+from feedback.services import surveys as survey_services
+from feedback.services.assistant import grassroots_unit
 from feedback.services.initiatives import STEPS
+from feedback.services.surveys import GivenAnswer
 from members.management.demo_activity import DemoPeople
 from members.management.scale import Scale
 from members.models import Member, Unit, User
+from members.services import member_save
 from tests.conftest import require_service
 from tests.feedback.conftest import KB_DIR
-from tests.members.factories import make_account
 
-TODAY = date(2026, 11, 20)
+# Today: the open survey is open now, as the services check it.
+TODAY = timezone.localdate()
 FACTOR = 0.01
 ACCOUNTS = 20
 Status = Initiative.Status
@@ -71,8 +87,12 @@ def seeded(django_db_setup, django_db_blocker):
                 .exclude(email="")
                 .order_by("pk")[::10][:ACCOUNTS]
             )
+            # Accounts without a password: hashing 20 would take seconds.
             for member in members:
-                make_account(member)
+                member.user = User.objects.create_user(
+                    member.email, None, name=member.full_name
+                )
+                member_save(member=member)
             admin = User.objects.create_superuser("admin@example.vn", "x", name="Ad")
             member = Member.objects.get(pk=members[0].pk)
             people = DemoPeople(
@@ -278,3 +298,97 @@ def test_a_second_run_writes_nothing(seeded, db):
         model.objects.count()
         for model in (Survey, Initiative, InitiativeStatusChange, AssistantQuestion)
     ]
+
+
+def test_seeded_rows_are_what_the_services_store(seeded, db):
+    """A service call on the seeded data stores the same and takes the next step."""
+    people, _line = seeded
+    member = people.member
+    # The assistant: the same wording gets the same plan, unit and ticket.
+    for outcome in AssistantQuestion.Outcome.values:
+        seeded_question = AssistantQuestion.objects.filter(outcome=outcome).first()
+        asked = assistant_services.question_ask(
+            member=member, text=seeded_question.text, submit_token=uuid.uuid4()
+        )
+        fields = ("topic_id", "outcome", "reason", "confidence", "curated_id")
+        for name in (*fields, "passages", "retrieved"):
+            assert getattr(asked, name) == getattr(seeded_question, name), name
+        assert asked.unit_id == grassroots_unit(member).pk
+        if outcome == AssistantQuestion.Outcome.HANDED_OVER:
+            days = assistant_settings().answer_days
+            ticket = seeded_question.handover
+            asked_on = timezone.localtime(seeded_question.created_at).date()
+            assert ticket.due_on == asked_on + timedelta(days=days)
+            assert ticket.unit_id == seeded_question.unit_id
+    # Surveys: an account member answers the open survey once, not twice.
+    survey = Survey.objects.get(title=OPEN_TITLE.format(year=TODAY.year))
+    given = {}
+    for question in survey.questions.all():
+        if question.kind in ("scale", "yes_no"):
+            given[question.pk] = GivenAnswer(question.pk, number=1)
+        elif question.kind in ("single", "multiple"):
+            given[question.pk] = GivenAnswer(question.pk, choices=(0,))
+    before = survey.response_count
+    survey_services.survey_answer(survey=survey, member=member, given=given)
+    survey.refresh_from_db()
+    assert survey.response_count == before + 1 == survey.responses.count()
+    with pytest.raises(ValidationError) as refused:
+        survey_services.survey_answer(survey=survey, member=member, given=given)
+    assert refused.value.messages == [gettext("You have already answered this survey.")]
+    # Initiatives: the workflow takes the next step from the seeded states.
+    officer = people.officer
+    waiting = Initiative.objects.filter(status=Status.SUBMITTED).first()
+    review_round = ReviewRound.objects.filter(
+        unit__path=waiting.unit.path[: 2 * Unit.steplen]
+    ).first()
+    initiative_services.initiative_decide(
+        initiative=waiting,
+        to_status=Status.UNDER_REVIEW,
+        actor=officer,
+        review_round=review_round,
+    )
+    reviewed = Initiative.objects.filter(status=Status.UNDER_REVIEW).first()
+    initiative_services.initiative_decide(
+        initiative=reviewed,
+        to_status=Status.RECOGNISED,
+        actor=officer,
+        evaluated_benefit_vnd=50_000_000,
+    )
+    assert reviewed.follow_ups.count() == 2
+    recognised = Initiative.objects.filter(status=Status.RECOGNISED).first()
+    initiative_services.initiative_decide(
+        initiative=recognised, to_status=Status.APPLIED, actor=officer
+    )
+    with pytest.raises(ValidationError):
+        initiative_services.initiative_decide(
+            initiative=Initiative.objects.filter(status=Status.APPLIED).first(),
+            to_status=Status.RECOGNISED,
+            actor=officer,
+            evaluated_benefit_vnd=1,
+        )
+
+
+def test_without_the_corpus_every_question_goes_to_an_officer(
+    seeded, db, monkeypatch, tmp_path
+):
+    people, _line = seeded
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "TRUNCATE feedback_assistanthandover, feedback_assistantquestion CASCADE"
+        )
+    CuratedAnswer.objects.all().delete()
+    LegalDocument.objects.all().delete()
+    monkeypatch.setattr(scale_assistant, "KB_DIR", tmp_path / "kb")
+    line = scale_assistant.seed_assistant(
+        scale=_scale(),
+        register=Register.read(admin_id=people.admin.pk),
+        people=people,
+    )
+    assert "absent" in line
+    assert not LegalArticle.objects.exists()
+    questions = AssistantQuestion.objects.all()
+    assert questions.count() == _scale().count("assistant_questions")
+    assert not questions.filter(outcome=AssistantQuestion.Outcome.ANSWERED).exists()
+    assert AssistantHandover.objects.count() == questions.count()
+    assert not questions.exclude(passages=[]).exists()
