@@ -116,7 +116,8 @@ def seed_assistant(*, scale, register: Register, people) -> str:
         pool = handed if (not answered or rng.random() < HANDED_SHARE) else answered
         text = rng.choice(pool or answered)
         plan = plans[text]
-        asked = today - timedelta(days=rng.randrange(DAYS))
+        # Asked before today: no time of day later than now.
+        asked = today - timedelta(days=1 + rng.randrange(DAYS))
         created = at(asked, rng, first=6, last=22)
         grassroots = register.grassroots(unit)
         helpful = None
@@ -211,8 +212,12 @@ def _ticket(rng, register, question, unit, created, answer_days, today) -> tuple
     due = asked + timedelta(days=answer_days)
     answer, by, when = "", None, None
     if (today - asked).days > 1 and rng.random() < OFFICER_ANSWERED:
-        answered_on = min(today, asked + timedelta(days=rng.randint(0, answer_days)))
-        when = max(created, at(answered_on, rng))
+        answered_on = min(
+            today - timedelta(days=1),
+            asked + timedelta(days=rng.randint(0, answer_days)),
+        )
+        soonest = created + timedelta(minutes=rng.randint(10, 120))
+        when = max(soonest, at(answered_on, rng))
         by = rng.choice(register.officers_over(unit))
         answer = rng.choice(OFFICER_ANSWERS)
     return (question, unit, due, answer, by, when, created)

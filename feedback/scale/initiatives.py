@@ -8,7 +8,8 @@ benefit follow-ups once recognised.
 """
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock
 
 from feedback.models import (
     BenefitFollowUp,
@@ -56,13 +57,6 @@ HEADED = (
         },
     ),
 )
-_PATHS = {
-    Status.SUBMITTED: (),
-    Status.UNDER_REVIEW: (Status.UNDER_REVIEW,),
-    Status.REJECTED: (Status.UNDER_REVIEW, Status.REJECTED),
-    Status.RECOGNISED: (Status.UNDER_REVIEW, Status.RECOGNISED),
-    Status.APPLIED: (Status.UNDER_REVIEW, Status.RECOGNISED, Status.APPLIED),
-}
 # Days each step takes after the one before it: (fewest, most).
 _DAYS = {
     Status.UNDER_REVIEW: (3, 30),
@@ -259,6 +253,15 @@ class _Rounds:
         return self.made[key]
 
 
+def _path(status: str) -> list[str]:
+    """The steps from submitted to ``status``, one state at a time (``STEPS``)."""
+    steps = []
+    while status != Status.SUBMITTED:
+        steps.insert(0, status)
+        status = STEPS[status]
+    return steps
+
+
 def _headed(rng, age: int) -> str:
     for under, weights in HEADED:
         if age < under:
@@ -268,16 +271,17 @@ def _headed(rng, age: int) -> str:
 
 def _initiative(rng, register, rounds, authors, today: date) -> dict:
     member, grassroots, user = rng.choice(authors)
-    age = int(YEARS * 365 * rng.random() ** 1.2)
+    # Everything happened before today: no time of day later than now.
+    age = 1 + int(YEARS * 365 * rng.random() ** 1.2)
     submitted = today - timedelta(days=age)
     headed = _headed(rng, age)
     officers = register.officers_over(rounds.council(grassroots))
     steps = [("", Status.SUBMITTED, at(submitted, rng), user)]
     day = submitted
-    for step in _PATHS[headed]:
+    for step in _path(headed):
         fewest, most = _DAYS[step]
         next_day = day + timedelta(days=rng.randint(fewest, most))
-        if next_day > today:
+        if next_day >= today:
             break
         day = next_day
         steps.append((STEPS[step], step, at(day, rng), rng.choice(officers)))
@@ -378,12 +382,14 @@ def _scores(rng, pk, item, rounds, reviewed_at, today) -> list[tuple]:
     reviewers = rng.sample(officers, min(len(officers), rng.choice((1, 2))))
     good = item["status"] in (Status.RECOGNISED, Status.APPLIED)
     rejected = item["status"] == Status.REJECTED
+    # Scored before the decision, or before today while still under review.
     decided = item["steps"][2][2] if len(item["steps"]) > 2 else None
+    end = decided or datetime.combine(today, clock(0), tzinfo=reviewed_at.tzinfo)
     rows = []
     for reviewer in sorted(reviewers):
         when = reviewed_at + timedelta(hours=rng.randint(1, 24 * 10))
-        if decided is not None and when >= decided:
-            when = decided - timedelta(minutes=rng.randint(5, 600))
+        if when >= end:
+            when = end - timedelta(minutes=rng.randint(5, 600))
         when = max(when, reviewed_at)
         for criterion, most in rounds.criteria[item["round"]]:
             low = most * (6 if good else 2 if rejected else 4) // 10
@@ -398,10 +404,12 @@ def _follow_ups(rng, pk, item, today) -> list[tuple]:
         due = _months_after(item["recognised_on"], months)
         amount = recorded_at = recorded_by = None
         note = ""
-        if due <= today and rng.random() < 0.9:
+        if due < today and rng.random() < 0.9:
             share = months / 12 * rng.uniform(0.6, 1.3)
             amount = int(round(item["evaluated"] * share, -5))
-            recorded = min(today, due + timedelta(days=rng.randint(0, 20)))
+            recorded = min(
+                today - timedelta(days=1), due + timedelta(days=rng.randint(0, 20))
+            )
             recorded_at = at(recorded, rng)
             recorded_by = rng.choice(item["officers"])
             note = "Theo báo cáo của phòng Kế toán"

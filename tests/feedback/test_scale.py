@@ -2,7 +2,7 @@
 
 import hashlib
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -128,6 +128,18 @@ def test_counts_follow_the_factor(seeded, db):
     assert kinds == {"single", "multiple", "scale", "yes_no", "short_text", "long_text"}
     assert needs.closes_at.date() < TODAY
     assert "Member voice at scale" in line
+    # Nothing happened later than the day before today.
+    midnight = timezone.make_aware(datetime.combine(TODAY, time(0)))
+    for model, field in (
+        (Initiative, "submitted_at"),
+        (InitiativeStatusChange, "at"),
+        (ReviewScore, "scored_at"),
+        (BenefitFollowUp, "recorded_at"),
+        (AssistantQuestion, "created_at"),
+        (AssistantHandover, "answered_at"),
+    ):
+        assert not model.objects.filter(**{f"{field}__gte": midnight}).exists()
+    assert not SurveyResponse.objects.filter(submitted_on__gt=TODAY).exists()
 
 
 def test_responses_cannot_be_tied_to_members(seeded, db):
