@@ -247,6 +247,8 @@ def _digest() -> str:
         "SELECT i.submission_key, c.to_status, c.at, c.actor_id"
         " FROM feedback_initiativestatuschange c JOIN feedback_initiative i"
         " ON i.id = c.initiative_id ORDER BY 1, 2",
+        "SELECT i.submission_key, c.member_id FROM feedback_initiativecoauthor c"
+        " JOIN feedback_initiative i ON i.id = c.initiative_id ORDER BY 1, 2",
         "SELECT i.submission_key, f.months, f.actual_benefit_vnd, f.recorded_at"
         " FROM feedback_benefitfollowup f JOIN feedback_initiative i"
         " ON i.id = f.initiative_id ORDER BY 1, 2",
