@@ -89,27 +89,74 @@ OFFICER_ANSWERS = (
 )
 
 
+QUESTION_COLUMNS = (
+    "id",
+    "member_id",
+    "unit_id",
+    "submit_token",
+    "text",
+    "topic_id",
+    "outcome",
+    "reason",
+    "confidence",
+    "curated_id",
+    "passages",
+    "retrieved",
+    "helpful",
+    "latency_ms",
+    "created_at",
+)
+TICKET_COLUMNS = (
+    "question_id",
+    "unit_id",
+    "due_on",
+    "answer",
+    "answered_by_id",
+    "answered_at",
+    "created_at",
+)
+
+
 def seed_assistant(*, scale, register: Register, people) -> str:
     """A year of questions: most answered with citations, some handed over."""
     count = scale.count("assistant_questions")
     tokens = [uuid.uuid5(TOKENS, f"{scale.seed}:{count}:{n}") for n in range(count)]
     if AssistantQuestion.objects.filter(submit_token=tokens[-1]).exists():
         return f"assistant reused ({AssistantQuestion.objects.count():,} questions)"
+    corpus = _corpus_ready()
+    questions, tickets = _rows(
+        scale.rng("feedback.assistant"),
+        register,
+        plans=_plans(),
+        ids=ids_reserve(AssistantQuestion, count),
+        tokens=tokens,
+        today=scale.today,
+    )
+    copy_rows(AssistantQuestion._meta.db_table, QUESTION_COLUMNS, questions)
+    copy_rows(AssistantHandover._meta.db_table, TICKET_COLUMNS, tickets)
+    waiting = sum(1 for ticket in tickets if ticket[5] is None)
+    return (
+        f"assistant: {count:,} questions, {len(tickets):,} handed over "
+        f"({waiting:,} waiting); corpus {corpus}"
+    )
+
+
+def _corpus_ready() -> str:
+    """The topics, and the legal corpus as feedback's demo loads it; say where from."""
     topics_ensure()
-    corpus = "in the database"
-    if not LegalArticle.objects.exists():
-        if KB_DIR.is_dir():
-            corpus_load(path=KB_DIR)
-            corpus = f"loaded from {KB_DIR}"
-        else:
-            corpus = "absent: every question handed over"
-    plans = _plans()
+    if LegalArticle.objects.exists():
+        return "in the database"
+    if KB_DIR.is_dir():
+        corpus_load(path=KB_DIR)
+        return f"loaded from {KB_DIR}"
+    return "absent: every question handed over"
+
+
+def _rows(rng, register, *, plans, ids, tokens, today) -> tuple[list, list]:
+    """The questions' rows (``QUESTION_COLUMNS``) and their tickets' rows."""
     answered = [text for text, plan in plans.items() if plan["outcome"] == "answered"]
     handed = [text for text, plan in plans.items() if plan["outcome"] != "answered"]
-    rng = scale.rng("feedback.assistant")
-    today = scale.today
     answer_days = assistant_settings().answer_days
-    ids = ids_reserve(AssistantQuestion, count)
     questions, tickets = [], []
     for pk, token in zip(ids, tokens, strict=True):
         member, unit, _user = rng.choice(register.members)
@@ -123,68 +170,14 @@ def seed_assistant(*, scale, register: Register, people) -> str:
         helpful = None
         if plan["outcome"] == "answered" and rng.random() < RATED:
             helpful = rng.random() < 0.8
-        questions.append(
-            (
-                pk,
-                member,
-                grassroots,
-                token,
-                text,
-                plan["topic_id"],
-                plan["outcome"],
-                plan["reason"],
-                plan["confidence"],
-                plan["curated_id"],
-                plan["passages"],
-                plan["retrieved"],
-                helpful,
-                rng.randint(20, 400),
-                created,
-            )
-        )
+        latency = rng.randint(20, 400)
+        row = (pk, member, grassroots, token, text, *plan["stored"])
+        questions.append((*row, helpful, latency, created))
         if plan["outcome"] != "answered":
             tickets.append(
                 _ticket(rng, register, pk, grassroots, created, answer_days, today)
             )
-    copy_rows(
-        AssistantQuestion._meta.db_table,
-        (
-            "id",
-            "member_id",
-            "unit_id",
-            "submit_token",
-            "text",
-            "topic_id",
-            "outcome",
-            "reason",
-            "confidence",
-            "curated_id",
-            "passages",
-            "retrieved",
-            "helpful",
-            "latency_ms",
-            "created_at",
-        ),
-        questions,
-    )
-    copy_rows(
-        AssistantHandover._meta.db_table,
-        (
-            "question_id",
-            "unit_id",
-            "due_on",
-            "answer",
-            "answered_by_id",
-            "answered_at",
-            "created_at",
-        ),
-        tickets,
-    )
-    waiting = sum(1 for ticket in tickets if ticket[5] is None)
-    return (
-        f"assistant: {count:,} questions, {len(tickets):,} handed over "
-        f"({waiting:,} waiting); corpus {corpus}"
-    )
+    return questions, tickets
 
 
 def _plans() -> dict[str, dict]:
@@ -195,14 +188,18 @@ def _plans() -> dict[str, dict]:
             text = nfc(prefix + base)
             plan = assistant_answer(text=text)
             plans[text] = {
+                "topic_id": plan.topic_id,
                 "outcome": plan.outcome,
                 "reason": plan.reason,
-                "topic_id": plan.topic_id,
                 "confidence": plan.confidence,
                 "curated_id": plan.curated_id,
                 "passages": json.dumps(plan.passages, ensure_ascii=False),
                 "retrieved": json.dumps(plan.retrieved, ensure_ascii=False),
             }
+            # The plan's columns, in QUESTION_COLUMNS' order.
+            plans[text]["stored"] = tuple(
+                plans[text][name] for name in QUESTION_COLUMNS[5:12]
+            )
     return plans
 
 

@@ -31,6 +31,29 @@ from members.text import nfc
 Status = Initiative.Status
 # The form keys of the seed's initiatives: uuid5 of the seed and the number.
 KEYS = uuid.UUID("3b8e4a52-7d0c-4f3e-9a61-5c2f1e0d9b47")
+# The initiative's columns, in the order ``_initiative_rows`` gives them.
+COLUMNS = (
+    "id",
+    "member_id",
+    "unit_id",
+    "title",
+    "problem",
+    "solution",
+    "applied_where",
+    "expected_benefit_vnd",
+    "other_benefits",
+    "title_folded",
+    "text_folded",
+    "submission_key",
+    "status",
+    "review_round_id",
+    "decision_reason",
+    "evaluated_benefit_vnd",
+    "recognised_on",
+    "applied_on",
+    "submitted_at",
+    "updated_at",
+)
 YEARS = 4
 CRITERIA = (("Tính mới", 30), ("Khả năng áp dụng", 30), ("Hiệu quả kinh tế", 40))
 # Where an initiative is headed, by its age in days: (age under, weights).
@@ -140,6 +163,21 @@ def seed_initiatives(*, scale, register: Register, people) -> str:
     rounds = _Rounds(register)
     plan = [_initiative(rng, register, rounds, authors, today) for _ in keys]
     ids = ids_reserve(Initiative, count)
+    copy_rows(
+        Initiative._meta.db_table,
+        COLUMNS,
+        _initiative_rows(ids, keys, plan),
+    )
+    _related_write(rng, register, rounds, by_grassroots, ids, plan, today)
+    _targets_write(rounds, plan)
+    recognised = sum(
+        item["status"] in (Status.RECOGNISED, Status.APPLIED) for item in plan
+    )
+    return f"initiatives: {count:,} ({recognised:,} recognised)"
+
+
+def _initiative_rows(ids, keys, plan) -> list[tuple]:
+    """The initiatives' rows, folded as ``initiative_submit`` folds them."""
     fold_cache: dict[tuple, tuple[str, str]] = {}
     rows = []
     for pk, key, item in zip(ids, keys, plan, strict=True):
@@ -174,38 +212,7 @@ def seed_initiatives(*, scale, register: Register, people) -> str:
                 steps[-1][2],
             )
         )
-    copy_rows(
-        Initiative._meta.db_table,
-        (
-            "id",
-            "member_id",
-            "unit_id",
-            "title",
-            "problem",
-            "solution",
-            "applied_where",
-            "expected_benefit_vnd",
-            "other_benefits",
-            "title_folded",
-            "text_folded",
-            "submission_key",
-            "status",
-            "review_round_id",
-            "decision_reason",
-            "evaluated_benefit_vnd",
-            "recognised_on",
-            "applied_on",
-            "submitted_at",
-            "updated_at",
-        ),
-        rows,
-    )
-    _related_write(rng, register, rounds, by_grassroots, ids, plan, today)
-    _targets_write(rounds, plan)
-    recognised = sum(
-        item["status"] in (Status.RECOGNISED, Status.APPLIED) for item in plan
-    )
-    return f"initiatives: {count:,} ({recognised:,} recognised)"
+    return rows
 
 
 class _Rounds:

@@ -242,10 +242,18 @@ def survey_seed(
     first_day = timezone.localtime(opens_at).date()
     last_day = min(last_day or date.max, timezone.localtime(closes_at).date())
     days = (last_day - first_day).days + 1
+    _answers_write(survey.pk, plan, members, rng, first_day, days)
+    Survey.objects.filter(pk=survey.pk).update(response_count=len(members))
+    survey.refresh_from_db()
+    return survey
+
+
+def _answers_write(survey_id, plan, members, rng, first_day: date, days: int) -> None:
+    """COPY the participations, then the responses and answers in another order."""
     copy_rows(
         SurveyParticipation._meta.db_table,
         ("survey_id", "member_id", "response_id"),
-        ((survey.pk, member, None) for member, _unit in members),
+        ((survey_id, member, None) for member, _unit in members),
     )
     shuffled = members[:]
     rng.shuffle(shuffled)
@@ -253,7 +261,7 @@ def survey_seed(
     for _member, unit_id in shuffled:
         response = uuid4_hex(rng)
         submitted = first_day + timedelta(days=rng.randrange(days))
-        responses.write(f"{response}\t{survey.pk}\t{unit_id}\t{submitted}\n")
+        responses.write(f"{response}\t{survey_id}\t{unit_id}\t{submitted}\n")
         for question, kind, choices, always in plan:
             for choice, number, text in _answers_of(kind, choices, always, rng):
                 answers.write(
@@ -270,9 +278,6 @@ def survey_seed(
         ("id", "response_id", "question_id", "choice", "number", "text", "theme_id"),
         answers,
     )
-    Survey.objects.filter(pk=survey.pk).update(response_count=len(members))
-    survey.refresh_from_db()
-    return survey
 
 
 def _answers_of(kind: str, choices: int, always: bool, rng) -> list[tuple]:
