@@ -11,7 +11,9 @@ reuses the data) and measured::
 The register comes from members_seed.py. One anonymous survey of the sector
 is answered by every member (participation, response and about eleven
 answers each, written with COPY): ten questions, two of them free text in
-Vietnamese made of phrases members write, combined at random.
+Vietnamese made of phrases members write, combined at random. The survey is
+seeded by ``feedback.scale.surveys.needs_survey_seed``, the needs survey of
+``seed_demo --scale full``.
 
 Measured in the same run:
 
@@ -29,13 +31,11 @@ The database name must contain "bench": a register of another size is wiped.
 """
 
 import argparse
-import io
 import os
 import random
 import sys
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,34 +53,6 @@ EXAMPLE = (
 )
 TITLE_PREFIX = "Bench survey"
 GOALS = {"results": 500.0, "themes": 120.0}
-# What members write, in pieces: an answer is one to three of them.
-PHRASES = (
-    "đề nghị tăng lương cơ bản",
-    "lương chưa đủ sống",
-    "tăng phụ cấp độc hại",
-    "bữa ăn ca cần cải thiện",
-    "suất ăn ca ít thức ăn",
-    "nhà ăn nóng và chật",
-    "mong có nhà trẻ cho con công nhân",
-    "cần chỗ gửi con gần công ty",
-    "tăng ca quá nhiều",
-    "làm thêm giờ liên tục mệt mỏi",
-    "nhà xưởng nóng cần thêm quạt",
-    "thiếu điều hòa ở xưởng may",
-    "xe đưa đón hay bị trễ",
-    "cần thêm tuyến xe đưa đón",
-    "nhà trọ công nhân xuống cấp",
-    "giá thuê phòng trọ tăng cao",
-    "khám sức khỏe định kỳ sơ sài",
-    "cần khám chuyên khoa cho lao động nữ",
-    "bảo hộ lao động không đủ",
-    "găng tay khẩu trang phát chậm",
-    "quản lý hay quát mắng công nhân",
-    "tổ trưởng ép làm thêm",
-    "thưởng tết chưa rõ ràng",
-    "muốn được đào tạo nâng cao tay nghề",
-)
-ENDINGS = ("", "", " ạ", " nhé", ", mong công đoàn quan tâm", ", cảm ơn công đoàn")
 
 
 def main() -> None:
@@ -138,7 +110,7 @@ def survey_ready(args, register) -> Seeded:
     """Seed the survey and its answers, or reuse a run's of the same sizes."""
     from feedback.models import Survey, SurveyAnswer
 
-    title = f"{TITLE_PREFIX} v2 members={args.members} seed={args.seed}"
+    title = f"{TITLE_PREFIX} v3 members={args.members} seed={args.seed}"
     survey = Survey.objects.filter(title=title).first()
     seeded_s, steps = None, {}
     if args.reseed or register.seeded_s is not None or survey is None:
@@ -164,7 +136,7 @@ def _seed(args, register, title: str, steps: dict) -> object:
     from django.db import connection
     from django.utils import timezone
 
-    from feedback.models import Survey, SurveyQuestion
+    from feedback.scale.surveys import needs_survey_seed
     from members.models import Member
 
     started = time.perf_counter()
@@ -177,134 +149,25 @@ def _seed(args, register, title: str, steps: dict) -> object:
             " feedback_survey_audience_units, feedback_survey CASCADE"
         )
     steps["wipe"] = time.perf_counter() - started
+    started = time.perf_counter()
     now = timezone.now()
-    survey = Survey.objects.create(
+    # Every member of the register answers, whatever their status.
+    survey = needs_survey_seed(
         title=title,
-        owner_unit=register.sector,
+        owner_unit_id=register.sector.pk,
         opens_at=now - timedelta(days=10),
         closes_at=now + timedelta(days=20),
-        status=Survey.Status.PUBLISHED,
-        anonymous=True,
+        members=list(Member.objects.order_by("pk").values_list("pk", "unit_id")),
+        rng=random.Random(args.seed),
+        last_day=timezone.localdate(),
     )
-    survey.audience_units.add(register.sector)
-    kind = SurveyQuestion.Kind
-    specs = [
-        (kind.SINGLE, "Anh/chị làm ca nào?", "Ca ngày\nCa đêm\nCa xoay"),
-        (kind.SCALE, "Mức hài lòng với tiền lương?", ""),
-        (
-            kind.MULTIPLE,
-            "Công đoàn nên ưu tiên gì?",
-            "Lương\nBữa ăn\nNhà ở\nNhà trẻ\nAn toàn",
-        ),
-        (kind.YES_NO, "Có tăng ca quá giờ trong tháng?", ""),
-        (kind.SCALE, "Mức hài lòng với bữa ăn ca?", ""),
-        (kind.LONG_TEXT, "Anh/chị mong công đoàn làm gì?", ""),
-        (kind.SINGLE, "Anh/chị ở đâu?", "Nhà riêng\nNhà trọ\nKý túc xá"),
-        (kind.YES_NO, "Có con dưới 6 tuổi?", ""),
-        (
-            kind.MULTIPLE,
-            "Phúc lợi cần thêm?",
-            "Khám sức khỏe\nDu lịch\nQuà tết\nHọc bổng",
-        ),
-        (kind.SHORT_TEXT, "Một điều cần sửa ngay?", ""),
-    ]
-    questions = [
-        SurveyQuestion.objects.create(
-            survey=survey, order=order, kind=k, text=text, choices=choices
-        )
-        for order, (k, text, choices) in enumerate(specs, start=1)
-    ]
-    rng = random.Random(args.seed)
-    members = list(Member.objects.order_by("pk").values_list("pk", "unit_id"))
-    started = time.perf_counter()
-    participation, responses, answers = io.StringIO(), io.StringIO(), io.StringIO()
-    day = timezone.localdate()
-    answer_count = 0
-    # Participation in the members' order, responses in another (the keys are
-    # random): as in production, nothing ties a response to its participant.
-    for member_id, _unit in members:
-        participation.write(f"{survey.pk}\t{member_id}\t\\N\n")
-    shuffled = members[:]
-    rng.shuffle(shuffled)
-    for _member, unit_id in shuffled:
-        response = uuid.uuid4()
-        submitted = day - timedelta(days=rng.randrange(10))
-        responses.write(f"{response}\t{survey.pk}\t{unit_id}\t{submitted}\n")
-        for question in questions:
-            rows = _answers_of(question, rng)
-            for choice, number, text in rows:
-                answers.write(
-                    f"{uuid.uuid4()}\t{response}\t{question.pk}\t{choice}\t{number}\t{text}\t\\N\n"
-                )
-                answer_count += 1
-    steps["rows made"] = time.perf_counter() - started
-    for table_name, columns, buffer in (
-        (
-            "feedback_surveyparticipation",
-            ("survey_id", "member_id", "response_id"),
-            participation,
-        ),
-        (
-            "feedback_surveyresponse",
-            ("id", "survey_id", "unit_id", "submitted_on"),
-            responses,
-        ),
-        (
-            "feedback_surveyanswer",
-            (
-                "id",
-                "response_id",
-                "question_id",
-                "choice",
-                "number",
-                "text",
-                "theme_id",
-            ),
-            answers,
-        ),
-    ):
-        started = time.perf_counter()
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(
-                f"COPY {table_name} ({', '.join(columns)}) FROM STDIN"
-            ) as copy,
-        ):
-            buffer.seek(0)
-            while chunk := buffer.read(1 << 20):
-                copy.write(chunk)
-        steps[table_name.removeprefix("feedback_survey")] = (
-            time.perf_counter() - started
-        )
-    Survey.objects.filter(pk=survey.pk).update(response_count=len(members))
+    steps["survey (feedback.scale.surveys)"] = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute(
             "ANALYZE feedback_surveyparticipation, feedback_surveyresponse,"
             " feedback_surveyanswer"
         )
-    survey.refresh_from_db()
     return survey
-
-
-def _answers_of(question, rng) -> list[tuple[str, str, str]]:
-    """One member's answer rows to a question: (choice, number, text), \\N for null."""
-    kind = question.kind
-    if kind == "single":
-        return [(str(rng.randrange(len(question.choice_list))), "\\N", "")]
-    if kind == "multiple":
-        count = len(question.choice_list)
-        chosen = rng.sample(range(count), rng.randint(1, min(3, count)))
-        return [(str(c), "\\N", "") for c in sorted(chosen)]
-    if kind == "scale":
-        return [("\\N", str(rng.choices(range(1, 6), weights=(1, 2, 4, 5, 3))[0]), "")]
-    if kind == "yes_no":
-        return [("\\N", str(rng.randint(0, 1)), "")]
-    # Every member answers the analysed question (6); some leave 10 empty.
-    if question.order != 6 and rng.random() < 0.1:
-        return []
-    parts = rng.sample(PHRASES, rng.choice((1, 1, 2, 2, 3)))
-    text = (", ".join(parts) + rng.choice(ENDINGS)).capitalize()
-    return [("\\N", "\\N", text)]
 
 
 # Measuring ---------------------------------------------------------------------

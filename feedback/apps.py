@@ -29,6 +29,7 @@ class FeedbackConfig(AppConfig):
     name = "feedback"
     verbose_name = _("Member voice")
     demo_seed = "feedback.demo.seed"
+    scale_seed = "feedback.scale.seed"
     # Permissions of each staff role's group (members.services.staff).
     staff_role_permissions = {
         "officer": [
