@@ -75,6 +75,8 @@ class InspectionsConfig(AppConfig):
     demo_seed = "inspections.demo.seed"
 
     def ready(self):
+        # Writes of activities, plans and targets bump the split's cache.
+        import inspections.receivers  # noqa: F401
         from members.scoped_admin import public_page
 
         public_page(
