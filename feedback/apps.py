@@ -150,6 +150,8 @@ class FeedbackConfig(AppConfig):
     ]
 
     def ready(self):
+        # Writes of surveys and questions bump their cached results.
+        from feedback import receivers  # noqa: F401
         from members.scoped_admin import scope_exempt
 
         why = (

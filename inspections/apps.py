@@ -76,6 +76,8 @@ class InspectionsConfig(AppConfig):
     scale_seed = "inspections.scale.seed"
 
     def ready(self):
+        # Writes of activities, plans and targets bump the split's cache.
+        import inspections.receivers  # noqa: F401
         from members.scoped_admin import public_page
 
         public_page(

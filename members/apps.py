@@ -133,6 +133,7 @@ class MembersConfig(AppConfig):
         {
             "function": "members.staff_cards.transfers_card",
             "permission": "members.view_transfer",
+            "depends": ["members.register"],  # members.cache.REGISTER
         },
         {
             "function": "members.staff_cards.held_rows_card",
@@ -149,6 +150,7 @@ class MembersConfig(AppConfig):
         {
             "function": "members.staff_cards.care_cards",
             "permission": "members.view_carecase",
+            "depends": ["members.register"],  # members.cache.REGISTER
         },
         {
             "function": "members.staff_cards.consultations_cards",
@@ -159,6 +161,7 @@ class MembersConfig(AppConfig):
         {
             "function": "members.staff_cards.register_figures",
             "permission": "members.view_member",
+            "depends": ["members.register"],  # members.cache.REGISTER
         },
     ]
     staff_sections = [
@@ -275,6 +278,9 @@ class MembersConfig(AppConfig):
 
         # Register changes refresh the care programmes' eligible lists.
         import members.receivers.programmes
+
+        # Register changes bump the cached figures built on it (members.cache).
+        import members.receivers.register
 
         # The members app's reminder kinds: the topic modules of its reminders
         # package (members.reminders itself is the registry and imports none).

@@ -115,14 +115,33 @@ def _test_flush_empties_the_audit_trail():
     patch.undo()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Start every test with empty rate-limit counters and heartbeats."""
+# Parallel workers (pytest-xdist) share the one Redis database of a run: each
+# keeps its keys under its own prefix and empties only those, so that one
+# worker's test never finds its cached figures cleared by another's.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _WORKER:
+    settings.CACHES["default"]["KEY_PREFIX"] = _WORKER
+
+
+def cache_empty() -> None:
+    """Empty this worker's cache (the whole cache when not run in parallel)."""
     from django.core.cache import cache
 
-    cache.clear()
+    if _WORKER and settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        client = cache._cache.get_client(None, write=True)
+        keys = list(client.scan_iter(match=f"{_WORKER}:*", count=1000))
+        if keys:
+            client.unlink(*keys)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Start every test with empty rate-limit counters, heartbeats and figures."""
+    cache_empty()
     yield
-    cache.clear()
+    cache_empty()
 
 
 @pytest.fixture(autouse=True)

@@ -24,11 +24,13 @@ does (``unionportal.navigation``).
 
 A function runs only for a user who holds its permission (checked on every
 request); what it returns depends on nothing but the scope, the day and the
-language, and is cached under those for ``STAFF_HOME_TTL`` seconds, so that
-officers of the same units share it and a busy morning counts once a minute.
+language, and is cached under those (``members.cache.scoped_key``) for
+``STAFF_HOME_TTL`` seconds, so that officers of the same units share it and a
+busy morning counts once a minute. An entry may name the cache families
+whose writes change it (``"depends": ["members.register"]``): a write of one
+of them, once committed, has it counted again on the next request.
 """
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -42,10 +44,9 @@ from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from members.scope import staff_unit_paths
+from members.cache import scoped_key
 
 STAFF_HOME_TTL = 60
-_CACHE_VERSION = 1
 # Third-party models that name themselves in English only (no verbose_name).
 TECHNICAL_NAMES = {"mfa.authenticator": _("Authenticator apps and security keys")}
 # The chart's drawing box (SVG units; the page scales it to its width).
@@ -141,12 +142,13 @@ def _plain(value):
     return value
 
 
-def _cache_key(path: str, user, today: date) -> str:
-    paths = staff_unit_paths(user)
-    scope = "*" if paths is None else ",".join(paths)
-    raw = f"{path}|{scope}|{get_language()}|{today.isoformat()}"
-    digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
-    return f"unionportal:staff-home:{_CACHE_VERSION}:{digest}"
+def _cache_key(entry: dict, user, today: date) -> str:
+    return scoped_key(
+        f"unionportal.staff-home:{entry['function']}",
+        user=user,
+        args=(get_language(), today),
+        depends=entry.get("depends", ()),
+    )
 
 
 def _results(attribute: str, *, user, today: date) -> list:
@@ -157,8 +159,9 @@ def _results(attribute: str, *, user, today: date) -> list:
     """
     now = timezone.now()
     oldest = now - timedelta(seconds=STAFF_HOME_TTL)
-    paths = [e["function"] for e in _declared(attribute) if _allowed(user, e)]
-    keys = {path: _cache_key(path, user, today) for path in paths}
+    entries = [e for e in _declared(attribute) if _allowed(user, e)]
+    paths = [e["function"] for e in entries]
+    keys = {e["function"]: _cache_key(e, user, today) for e in entries}
     cached = {
         key: entry
         for key, entry in cache.get_many(list(keys.values())).items()

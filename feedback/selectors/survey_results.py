@@ -1,15 +1,19 @@
 """Survey results under k-suppression: the cube of counts, results, themes.
 
 Results are computed from a cube of counts by unit (one aggregate query a
-kind, cached under the survey's response count, so a new response makes a
-new key) and cut to the staff's scope and the chosen unit in Python.
+kind) and cut to the staff's scope and the chosen unit in Python. Both are
+cached through members.cache under the survey's own family
+(``survey_family``): a response (in its unit's subtree), a change of the
+survey (k, k for free text, anonymity, title) or of a question bumps it after
+commit (feedback.services.surveys, feedback.receivers), so results are never
+shown under an old k; a renamed unit bumps ``members.cache.UNITS``. The cube
+is the same for every viewer (raw counts, never shown as they are); results
+are kept per scope signature, unit and language.
 """
 
-import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db.models import Count
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -22,10 +26,16 @@ from feedback.models.surveys import (
     SurveyTheme,
 )
 from feedback.suppression import suppressed_groups
+from members.cache import PUBLIC, UNITS, scoped_cached
 from members.models import Unit
 from members.scope import scoped, staff_unit_paths
 
-CACHE_SECONDS = 24 * 3600
+CACHE_SECONDS = 24 * 3600  # the safety net: writes bump the cache
+
+
+def survey_family(survey_id: int) -> str:
+    """Return the cache family of one survey's cube and results."""
+    return f"feedback.survey:{survey_id}"
 
 
 # The cube ----------------------------------------------------------------------
@@ -44,13 +54,18 @@ class Cube:
 
 
 def survey_cube(*, survey: Survey) -> Cube:
-    """Return the survey's counts by unit, cached until its next response."""
-    key = f"feedback:survey-cube:{survey.pk}:{survey.response_count}"
-    cube = cache.get(key)
-    if cube is None:
-        cube = _cube_compute(survey=survey)
-        cache.set(key, cube, CACHE_SECONDS)
-    return cube
+    """Return the survey's counts by unit, cached until its next response.
+
+    The same for every viewer: only ``survey_results`` reads it, and cuts it
+    to the viewer's scope.
+    """
+    return scoped_cached(
+        survey_family(survey.pk),
+        lambda: _cube_compute(survey=survey),
+        user=PUBLIC,
+        args=("cube", survey.pk),
+        ttl=CACHE_SECONDS,
+    )
 
 
 def _cube_compute(*, survey: Survey) -> Cube:
@@ -170,23 +185,24 @@ def _view_groups(*, roots: list[str], unit: Unit | None, paths) -> dict[str, str
 def survey_results(*, survey: Survey, user, unit: Unit | None = None) -> Results:
     """Return the survey's results for the user's scope, under ``unit`` if given.
 
-    ``unit`` must be in the user's scope (the caller checks). Cached per survey
-    version, scope, unit and language.
+    ``unit`` must be in the user's scope (the caller checks). Cached per scope
+    signature, unit and language until the survey's next write (a response,
+    a change of k or of a question): members.cache.
     """
     scope = staff_unit_paths(user)
     if unit is None and scope is not None and len(scope) == 1:
         # One unit in scope: its results, broken down by the units under it.
         unit = Unit.objects.filter(path=scope[0]).first()
-    scope_key = "all" if scope is None else ",".join(scope)
-    digest = hashlib.sha256(
-        f"{scope_key}|{unit.path if unit else ''}|{get_language()}".encode()
-    ).hexdigest()[:24]
-    key = f"feedback:survey-results:{survey.pk}:{survey.response_count}:{digest}"
-    results = cache.get(key)
-    if results is None:
-        results = _results_compute(survey=survey, scope=scope, unit=unit)
-        cache.set(key, results, CACHE_SECONDS)
-    return results
+    path = unit.path if unit is not None else None
+    return scoped_cached(
+        survey_family(survey.pk),
+        lambda: _results_compute(survey=survey, scope=scope, unit=unit),
+        user=user,
+        args=("results", survey.pk, path, get_language()),
+        depends=(UNITS,),
+        subtree=path,
+        ttl=CACHE_SECONDS,
+    )
 
 
 def _results_compute(*, survey: Survey, scope, unit: Unit | None) -> Results:

@@ -22,10 +22,12 @@ from feedback.models.surveys import (
     SurveyQuestion,
     SurveyResponse,
 )
+from feedback.selectors.survey_results import survey_family
 from feedback.selectors.surveys import (
     question_applies,
     survey_open_to,
 )
+from members.cache import cache_bump_on_commit
 from members.models import AuditEvent, Member, Unit
 from members.queue import enqueue_on_commit
 from members.scope import require_unit_in_scope
@@ -230,6 +232,11 @@ def _answer_write(*, survey: Survey, member: Member, rows: list[SurveyAnswer]) -
         participation.response = response
         participation.save(update_fields=["response"])
     Survey.objects.filter(pk=survey.pk).update(response_count=F("response_count") + 1)
+    # The results of the scopes above the respondent's unit count it anew.
+    unit = member.unit if Member.unit.is_cached(member) else None
+    cache_bump_on_commit(
+        survey_family(survey.pk), paths=[unit.path] if unit is not None else None
+    )
     survey_id, member_id, anonymous = survey.pk, member.pk, survey.anonymous
     transaction.on_commit(
         lambda: survey_answered.send_robust(

@@ -11,6 +11,10 @@ Python into quarters and kinds. What counts where:
 - cancelled: counted apart, in the quarter it was planned, and in nothing else;
 - the share online is of the activities done; the year's projection adds what
   is still planned, mode as planned, and warns when it falls short of a target.
+
+``split_dashboard`` is cached per scope, year and unit (members.cache, family
+``inspections.split``): a committed write of an activity, a plan or a target
+(inspections.receivers) or of the units' tree has it counted again.
 """
 
 from dataclasses import dataclass, field
@@ -19,9 +23,12 @@ from django.db.models import Count, IntegerField, Q
 from django.db.models.functions import Cast, Coalesce, ExtractQuarter
 
 from inspections.models import Activity, Kind, Mode, Plan, SplitTarget
+from members.cache import UNITS, scoped_cached
 from members.models import Unit
 from members.scope import staff_unit_paths, visible_q
 
+SPLIT = "inspections.split"  # the family of inspections.receivers
+SPLIT_TTL = 3600  # the safety net: writes bump the cache
 QUARTERS = (1, 2, 3, 4)
 DONE = tuple(Activity.DONE)
 CANCELLED = Activity.Status.CANCELLED
@@ -263,8 +270,26 @@ def split_dashboard(
     """The split for the user's scope (or one inspecting unit's subtree) in a year.
 
     ``units``: the same, for the chosen unit's own committee and for each unit
-    just below it (its subtree summed), to drill down.
+    just below it (its subtree summed), to drill down. Served from the cache
+    until an activity, plan or target of the scope is written.
     """
+    path = inspecting_unit.path if inspecting_unit is not None else None
+    return scoped_cached(
+        SPLIT,
+        lambda: _split_compute(
+            user=user, year=year, inspecting_unit=inspecting_unit, per_unit=per_unit
+        ),
+        user=user,
+        args=(year, path, per_unit),
+        depends=(UNITS,),
+        subtree=path,
+        ttl=SPLIT_TTL,
+    )
+
+
+def _split_compute(
+    *, user, year: int, inspecting_unit: Unit | None, per_unit: bool
+) -> Split:
     targets = split_targets()
     rows = split_counts(
         split_activities(user=user, year=year, inspecting_unit=inspecting_unit)

@@ -3,12 +3,21 @@
 Boards honour the member's choices: only members whose leaderboard consent
 is in force (members' privacy record) and who have not hidden themselves
 appear, and never staff. Nobody with no points this week is listed.
+
+Cached through members.cache (docs/decisions.md, "Caching"): a grassroots
+union's board for ``BOARD_TTL`` seconds, counted again at once when a
+member's consent or hide-me choice changes (families ``members.consent`` and
+``BOARD``), not when points are credited (a lesson a minute across the union
+would leave nothing cached); the league for ``LEAGUE_TTL`` seconds, again
+when the tree changes; a quest's progress for ``QUEST_TTL``, again when the
+quest is changed. Boards and the league are the same for every member who
+may see them (a union's own members, the whole sector): their key is the
+grassroots union's or the root's path, never a member.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.expressions import Window
 from django.db.models.functions import Rank
@@ -16,6 +25,7 @@ from django.utils import timezone
 
 from learning.models import Enrolment, Quest, XpDay, XpProfile
 from learning.selectors.courses import LEARNING_STATUSES
+from members.cache import CONSENT, PUBLIC, UNITS, scoped_cached
 from members.models import Member, StaffRole, Unit
 from members.scope import scoped
 from members.selectors.privacy import consent_in_force_q
@@ -23,6 +33,10 @@ from members.selectors.register import member_for_user
 
 BOARD_MAX = 50
 NEIGHBOURS = 2  # ranks shown above and below the member's own
+BOARD = "learning.board"  # bumped when a member hides or shows themselves
+LEAGUE = "learning.league"
+QUEST = "learning.quest"  # bumped when a quest is saved
+BOARD_TTL = 60  # seconds a board is kept: points credited show this late
 LEAGUE_TTL = 600  # seconds the sector's league is kept computed
 QUEST_TTL = 300  # seconds a quest's progress is kept counted
 QUESTS_SHOWN = 5
@@ -85,20 +99,13 @@ class Board:
     listed: bool = False  # whether the member may appear at all
 
 
-def weekly_board(*, member: Member, today: date, everyone: bool = False) -> Board:
-    """Return the member's weekly board: neighbours by default, else the top 50.
-
-    One query for the board (ranked in the database), one for the unit.
-    """
-    unit = grassroots_of(member.unit)
-    monday, sunday = week_of(today)
-    board = Board(unit=unit, week=(monday, sunday))
-    if unit is None:
-        return board
+def _board_ranked(*, unit: Unit, monday: date) -> list[tuple[int, int, str, int]]:
+    """Rank the union's eligible members by the week's points, in the database."""
     eligible = board_members(unit=unit)
     ranked = (
         XpDay.objects.filter(
-            day__range=(monday, sunday), member__in=eligible.values("pk")
+            day__range=(monday, monday + timedelta(days=6)),
+            member__in=eligible.values("pk"),
         )
         .values("member_id", "member__full_name")
         .annotate(week_points=Sum("points"))
@@ -106,19 +113,46 @@ def weekly_board(*, member: Member, today: date, everyone: bool = False) -> Boar
         .annotate(rank=Window(Rank(), order_by=Sum("points").desc()))
         .order_by("rank", "member__full_name", "member_id")
     )
+    return [
+        (row["rank"], row["member_id"], row["member__full_name"], row["week_points"])
+        for row in ranked
+    ]
+
+
+def weekly_board(*, member: Member, today: date, everyone: bool = False) -> Board:
+    """Return the member's weekly board: neighbours by default, else the top 50.
+
+    The union's ranking (one query) is cached for ``BOARD_TTL`` seconds and
+    shared by its members; whether the member may appear is asked every time
+    (one query), and one for the unit.
+    """
+    unit = grassroots_of(member.unit)
+    monday, sunday = week_of(today)
+    board = Board(unit=unit, week=(monday, sunday))
+    if unit is None:
+        return board
+    ranked = scoped_cached(
+        BOARD,
+        lambda: _board_ranked(unit=unit, monday=monday),
+        user=PUBLIC,
+        args=(unit.path, monday),
+        depends=(CONSENT,),
+        subtree=unit.path,
+        ttl=BOARD_TTL,
+    )
     rows = [
         BoardRow(
-            rank=row["rank"],
-            member_id=row["member_id"],
-            name=row["member__full_name"],
-            points=row["week_points"],
-            is_me=row["member_id"] == member.pk,
+            rank=rank,
+            member_id=member_id,
+            name=name,
+            points=points,
+            is_me=member_id == member.pk,
         )
-        for row in ranked
+        for rank, member_id, name, points in ranked
     ]
     board.ranked = len(rows)
     mine = [index for index, row in enumerate(rows) if row.is_me]
-    board.listed = eligible.filter(pk=member.pk).exists()
+    board.listed = board_members(unit=unit).filter(pk=member.pk).exists()
     if mine:
         board.me = rows[mine[0]]
     if everyone or not mine:
@@ -213,13 +247,19 @@ def unit_league(*, root: Unit | str, monday: date) -> list[LeagueRow]:
 
 
 def unit_league_cached(*, root_path: str, monday: date) -> list[LeagueRow]:
-    """Return the league of the tree at ``root_path``, kept ``LEAGUE_TTL`` seconds."""
-    key = f"learning:league:{root_path}:{monday.isoformat()}"
-    league = cache.get(key)
-    if league is None:
-        league = unit_league(root=root_path, monday=monday)
-        cache.set(key, league, LEAGUE_TTL)
-    return league
+    """Return the league of the tree at ``root_path``, kept ``LEAGUE_TTL`` seconds.
+
+    Counted again at once when the units' tree changes (a new grassroots
+    union must appear); points and headcounts move it within the TTL.
+    """
+    return scoped_cached(
+        LEAGUE,
+        lambda: unit_league(root=root_path, monday=monday),
+        user=PUBLIC,
+        args=(root_path, monday),
+        depends=(UNITS,),
+        ttl=LEAGUE_TTL,
+    )
 
 
 def root_path_of(unit: Unit) -> str:
@@ -288,14 +328,25 @@ def quests_active_for(*, member: Member, today: date) -> list[QuestProgress]:
 
 
 def quest_progress_cached(*, quest: Quest) -> QuestProgress:
-    """Return the quest's progress, counted at most every ``QUEST_TTL`` seconds."""
-    key = f"learning:quest:{quest.pk}:{quest.reached_at is not None}"
-    counts = cache.get(key)
-    if counts is None:
+    """Return the quest's progress, counted at most every ``QUEST_TTL`` seconds.
+
+    Counted again at once when a quest is saved (its unit, course or dates).
+    """
+    progress = None
+
+    def count() -> tuple[int, int]:
+        nonlocal progress
         progress = quest_progress(quest=quest)
-        cache.set(key, (progress.done, progress.members), QUEST_TTL)
-        return progress
-    return QuestProgress(quest=quest, done=counts[0], members=counts[1])
+        return progress.done, progress.members
+
+    done, members = scoped_cached(
+        QUEST,
+        count,
+        user=PUBLIC,
+        args=(quest.pk, quest.reached_at is not None),
+        ttl=QUEST_TTL,
+    )
+    return progress or QuestProgress(quest=quest, done=done, members=members)
 
 
 def quests_in_scope(*, user):

@@ -3,13 +3,13 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.cache import cache
 from django.db.models import Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from learning.models import BadgeAward, Level, XpDay, XpEvent, XpProfile
 from learning.streaks import Streak, streak_settle
+from members.cache import PUBLIC, scoped_cached
 from members.models import Member
 from members.scope import scoped
 from members.selectors.register import member_for_user
@@ -49,19 +49,20 @@ class XpSummary:
         return None if self.level_to is None else max(0, self.level_to - self.total)
 
 
-LEVELS_KEY = "learning:levels"
-LEVELS_TTL = 300
+LEVELS = "learning.levels"  # bumped by level_save and level_delete
+LEVELS_TTL = 3600  # the safety net: a change of the table bumps the cache
 
 
 def levels_table() -> list[tuple[int, int]]:
-    """Return the level table as (level, XP needed), read at most every 5 minutes."""
-    table = cache.get(LEVELS_KEY)
-    if table is None:
-        table = list(
+    """Return the level table as (level, XP needed), read again after a change."""
+    return scoped_cached(
+        LEVELS,
+        lambda: list(
             Level.objects.order_by("number").values_list("number", "threshold")
-        )
-        cache.set(LEVELS_KEY, table, LEVELS_TTL)
-    return table
+        ),
+        user=PUBLIC,
+        ttl=LEVELS_TTL,
+    )
 
 
 def xp_summary(*, member: Member, today: date | None = None) -> XpSummary:

@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from learning.models import Quest, XpEvent, XpReason
-from learning.selectors.leagues import quest_members, quest_progress
+from learning.selectors.leagues import QUEST, quest_members, quest_progress
 from learning.services.badges import badge_award
 from learning.services.xp import xp_award
+from members.cache import cache_bump_on_commit
 from members.models import AuditEvent, Member, Unit, User
 from members.scope import require_unit_in_scope
 from members.services.audit import audit_record
@@ -47,6 +48,7 @@ def quest_save(*, quest: Quest, actor: User | None) -> Quest:
         quest.created_by = actor
     quest.full_clean()
     quest.save()
+    cache_bump_on_commit(QUEST)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.STAFF_ACTION,

@@ -8,7 +8,6 @@ period) key: an award heard twice adds nothing.
 
 from datetime import date, datetime, timedelta
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery, Sum
@@ -25,7 +24,8 @@ from learning.models import (
     XpReason,
     XpRule,
 )
-from learning.selectors.xp import LEVELS_KEY
+from learning.selectors.leagues import BOARD
+from learning.selectors.xp import LEVELS
 from learning.services.badges import (
     badges_for_course,
     badges_for_level,
@@ -33,6 +33,7 @@ from learning.services.badges import (
     badges_for_streak,
 )
 from learning.streaks import Streak, streak_goal_met, streak_settle
+from members.cache import cache_bump_on_commit
 from members.queue import enqueue_on_commit
 
 # Points of each reason until staff change them in the admin (XpRule).
@@ -356,6 +357,8 @@ def leaderboard_hidden_set(*, member_id: int, hidden: bool) -> XpProfile:
     profile = _profile_locked(member_id)
     profile.leaderboard_hidden = bool(hidden)
     profile.save(update_fields=["leaderboard_hidden", "updated_at"])
+    # Every board holding the member is counted again (rare: the whole family).
+    cache_bump_on_commit(BOARD)
     return profile
 
 
@@ -499,7 +502,7 @@ def level_save(*, level: Level) -> Level:
     level.full_clean()
     level.save()
     levels_recompute()
-    transaction.on_commit(lambda: cache.delete(LEVELS_KEY))
+    cache_bump_on_commit(LEVELS)
     return level
 
 
@@ -510,4 +513,4 @@ def level_delete(*, level: Level) -> None:
         raise ValidationError(_("Level 1 is where everyone starts: keep it."))
     level.delete()
     levels_recompute()
-    transaction.on_commit(lambda: cache.delete(LEVELS_KEY))
+    cache_bump_on_commit(LEVELS)

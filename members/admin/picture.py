@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from members.models import Unit
 from members.resources import XLSX_CONTENT_TYPE, cell_escape, sheet_title
 from members.scope import require_unit_in_scope
-from members.selectors.picture import PICTURE_TTL, Block, register_picture
+from members.selectors.picture import Block, register_picture
 
 # Characters a worksheet's name may not hold.
 
@@ -103,7 +103,6 @@ class RegisterPictureAdminMixin:
             "picture": picture,
             "scope_label": _scope_label(picture),
             "unit_query": f"&unit={unit.pk}" if unit is not None else "",
-            "ttl_minutes": PICTURE_TTL // 60,
         }
         return TemplateResponse(request, "admin/members/member/picture.html", context)
 

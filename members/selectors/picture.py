@@ -2,15 +2,15 @@
 
 The figures are counted by members.picture_counts with a fixed number of
 queries, whatever the size of the register, then cached per (scope, unit,
-day) for ``PICTURE_TTL`` seconds: a change to the register shows on the
-picture at most that much later, and the page says when its figures were
-counted. Ages, years of service and retirement are reckoned on the day of the
-key, so they move on at midnight (Vietnam time) with a new key. The blocks
-(one table and its chart each) are built from the counts on every request,
-in the language of the request.
+day) through members.cache: a write to the register (members, relatives,
+care cases, transfers, units; members.receivers.register) makes the next
+picture count anew, and ``PICTURE_TTL`` is only the safety net; the page
+says when its figures were counted. Ages, years of service and retirement
+are reckoned on the day of the key, so they move on at midnight (Vietnam
+time) with a new key. The blocks (one table and its chart each) are built
+from the counts on every request, in the language of the request.
 """
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from members.cache import REGISTER, UNITS, scoped_key
 from members.models import CareCase, Member, Unit
 from members.picture_counts import (
     AGE_BANDS,
@@ -30,10 +31,9 @@ from members.picture_counts import (
     retirement_months,
 )
 from members.retirement import FEMALE, MALE
-from members.scope import require_unit_in_scope, staff_unit_paths
+from members.scope import require_unit_in_scope
 
-PICTURE_TTL = 300
-_CACHE_VERSION = 1
+PICTURE_TTL = 3600
 # The units chart shows this many of the largest units; the table lists all.
 CHART_ROWS = 30
 CHART_WIDTH = 360
@@ -42,11 +42,14 @@ CHART_ROW_HEIGHT = 22
 
 
 def _cache_key(user, unit: Unit | None, today: date) -> str:
-    paths = staff_unit_paths(user)
-    scope = "*" if paths is None else ",".join(paths)
-    raw = f"{scope}|{unit.path if unit is not None else ''}|{today.isoformat()}"
-    digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
-    return f"members:register-picture:{_CACHE_VERSION}:{digest}"
+    path = unit.path if unit is not None else None
+    return scoped_key(
+        "members.picture",
+        user=user,
+        args=(path, today),
+        depends=(REGISTER, UNITS),
+        subtree=path,
+    )
 
 
 # The picture: translated blocks of rows, built from the counts ---------------
@@ -327,8 +330,8 @@ def register_picture(
 
     A unit outside the user's scope is refused (PermissionDenied). The counts
     come from the cache when a picture of the same scope, unit and day was
-    counted less than ``PICTURE_TTL`` seconds ago; ``fresh`` counts anew (and
-    caches the result).
+    counted since the register's last write (members.cache) and less than
+    ``PICTURE_TTL`` seconds ago; ``fresh`` counts anew (and caches the result).
     """
     if unit is not None:
         require_unit_in_scope(user, unit)

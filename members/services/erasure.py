@@ -37,6 +37,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from members.cache import REGISTER, cache_bump_on_commit
 from members.models import (
     AuditEvent,
     CareCase,
@@ -318,6 +319,9 @@ def retention_left_on_stamp(*, today: date) -> int:
         count += Member.objects.filter(pk=member.pk, left_on__isnull=True).update(
             left_on=left_on_guess(member=member, today=today)
         )
+    if count:
+        # An update sends no signal (members.receivers.register).
+        cache_bump_on_commit(REGISTER)
     return count
 
 

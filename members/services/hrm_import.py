@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from members.bulk import rows_insert, rows_update
+from members.cache import REGISTER, cache_bump_on_commit
 from members.hrm import FileRefused, HrmFile, HrmRecord, read_hrm_file
 from members.logging import mask_text
 from members.models import (
@@ -561,6 +562,9 @@ def _apply_batch(run: ImportRun, batch: list, today: date) -> None:
             names.add("left_on")  # set by member_normalise
         rows_update(Member, list(members.values()), sorted(names))
     rows_insert(ImportChange, changes)
+    if new_members or updated:
+        # Bulk writes send no signal (members.receivers.register).
+        cache_bump_on_commit(REGISTER, paths=[employer.path])
 
 
 def hrm_file_read(
@@ -1014,6 +1018,9 @@ def _apply_transfers(run: ImportRun, plan: Plan) -> None:
             )
         )
     Transfer.objects.bulk_create(transfers, batch_size=1000)
+    if transfers:
+        # Transfers from anywhere wait for their senders: the whole register.
+        cache_bump_on_commit(REGISTER)
     ImportChange.objects.bulk_create(
         [
             ImportChange(
@@ -1040,6 +1047,8 @@ def _apply_absent(run: ImportRun, plan: Plan, today: date) -> None:
     flagged = Member.objects.filter(pk__in=plan.absent, hrm_absent_since__isnull=True)
     rows = list(flagged.values_list("pk", "employee_code", "full_name"))
     flagged.update(hrm_absent_since=today)
+    if rows:
+        cache_bump_on_commit(REGISTER, paths=[run.employer.path])
     ImportChange.objects.bulk_create(
         [
             ImportChange(

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from members.cache import REGISTER, cache_bump_on_commit
 from members.identifiers import national_id_clean, phone_clean
 from members.models import Member, Unit, User, birthday_key
 from members.scope import require_unit_in_scope
@@ -152,4 +153,7 @@ def members_bulk_create(*, rows: list[dict], batch_size: int = 1000) -> list[Mem
         member = member_normalise(Member(**row))
         member.full_clean(validate_unique=False, validate_constraints=False)
         members.append(member)
-    return Member.objects.bulk_create(members, batch_size=batch_size)
+    created = Member.objects.bulk_create(members, batch_size=batch_size)
+    # Bulk writes send no signal (members.receivers.register).
+    cache_bump_on_commit(REGISTER)
+    return created

@@ -10,7 +10,7 @@ from feedback.selectors.survey_results import survey_results
 from feedback.suppression import suppressed_groups
 from members.resources import XLSX_CONTENT_TYPE
 from tests.conftest import vi_text
-from tests.feedback.factories import answer, make_survey, members_of
+from tests.feedback.factories import answer, make_survey, members_of, question
 from tests.members.factories import make_unit, reloaded
 
 pytestmark = pytest.mark.django_db
@@ -171,7 +171,11 @@ def test_staff_see_results_of_their_scope_only(client, union, answered):
 
 
 def test_results_are_computed_once_then_read_from_the_cache_until_a_new_response(
-    client, union, answered, django_assert_max_num_queries
+    client,
+    union,
+    answered,
+    django_assert_max_num_queries,
+    django_capture_on_commit_callbacks,
 ):
     survey, unit_c = answered
     client.force_login(union.officer_vnpt)
@@ -183,5 +187,62 @@ def test_results_are_computed_once_then_read_from_the_cache_until_a_new_response
         page = client.get(url)
     assert page.context["results"].responses == 17
 
-    answer(survey, members_of(unit_c, 1)[0], q1=0)
+    # The response's commit bumps the survey's generation: counted again.
+    newcomer = members_of(unit_c, 1)[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        answer(survey, newcomer, q1=0)
     assert client.get(url).context["results"].responses == 18
+
+
+def test_a_raised_k_hides_on_the_next_read_what_the_cache_held(
+    union, answered, django_capture_on_commit_callbacks
+):
+    survey, _unit_c = answered
+    before = survey_results(survey=survey, user=union.officer_vnpt)
+    assert not _rows(before.questions[0])["CĐCS VNPT Hà Nội"].hidden
+
+    # k raised to 9 (tightening is allowed with responses): A's 8 now too few.
+    survey.k_min = 9
+    with django_capture_on_commit_callbacks(execute=True):
+        survey.save(update_fields=["k_min"])
+    after = survey_results(survey=survey, user=union.officer_vnpt)
+    assert after.k == 9
+    assert _rows(after.questions[0])["CĐCS VNPT Hà Nội"].hidden
+    assert _rows(after.questions[0])["CĐCS VNPT Hà Nội"].percents == []
+
+
+def test_an_edited_question_shows_on_the_next_read(
+    union, answered, django_capture_on_commit_callbacks
+):
+    survey, _unit_c = answered
+    first = survey_results(survey=survey, user=union.officer_vnpt)
+    shift = question(survey, 1)
+    assert first.questions[0].question.text == shift.text
+    shift.text = "Ca làm việc chính của bạn?"
+    with django_capture_on_commit_callbacks(execute=True):
+        shift.save(update_fields=["text"])
+    again = survey_results(survey=survey, user=union.officer_vnpt)
+    assert again.questions[0].question.text == "Ca làm việc chính của bạn?"
+
+
+def test_two_scopes_never_share_cached_results(union, answered):
+    survey, _unit_c = answered
+    # The same survey, no unit chosen, the same language: three viewers.
+    for _round in range(2):
+        vnpt = survey_results(survey=survey, user=union.officer_vnpt)
+        union_a = survey_results(survey=survey, user=union.officer_a)
+        union_b = survey_results(survey=survey, user=union.officer_b)
+        assert (vnpt.responses, union_a.responses, union_b.responses) == (17, 8, 3)
+        assert union_b.hidden
+        assert union_a.unit == union.unit_a
+
+
+def test_results_after_the_first_read_ask_no_query(
+    union, answered, django_assert_num_queries
+):
+    survey, _unit_c = answered
+    officer = union.officer_vnpt
+    survey_results(survey=survey, user=officer)
+    # The scope's unit, looked up before the key: the only query left.
+    with django_assert_num_queries(1):
+        survey_results(survey=survey, user=officer)

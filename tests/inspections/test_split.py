@@ -163,3 +163,77 @@ def test_the_units_rows_sum_each_subtree_and_drill_down(year_of_work, tree, insp
 
 def _year_done(kinds) -> int:
     return sum(kind.year.done for kind in kinds)
+
+
+# The cache (members.cache): per scope, counted again after a write ---------
+
+
+def test_a_new_activity_shows_on_the_next_split(
+    year_of_work, tree, plan, inspector, django_capture_on_commit_callbacks
+):
+    before = _kind(split_dashboard(user=tree.upper_officer, year=2026), "inspection")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_activity(
+            plan=plan,
+            lead=inspector,
+            inspected=tree.vnpt_hn,
+            mode="online",
+            start=date(2026, 2, 1),
+            status=DONE,
+        )
+    after = _kind(split_dashboard(user=tree.upper_officer, year=2026), "inspection")
+    assert (before.year.done, after.year.done) == (4, 5)
+    assert after.year.done_online == before.year.done_online + 1
+
+
+def test_a_changed_activity_or_target_shows_on_the_next_split(
+    year_of_work, tree, django_capture_on_commit_callbacks
+):
+    assert _kind(
+        split_dashboard(user=tree.upper_officer, year=2026), "inspection"
+    ).warnings == ["online"]
+    planned = Activity.objects.filter(
+        inspecting_unit=tree.vnpt, status=Activity.Status.PLANNED
+    ).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.activity_status_set(
+            actor=None,
+            activity=planned,
+            status="cancelled",
+            on=date(2026, 8, 1),
+            reason="Đơn vị sáp nhập",
+        )
+    inspection = _kind(
+        split_dashboard(user=tree.upper_officer, year=2026), "inspection"
+    )
+    assert inspection.year.cancelled == 2
+    target = SplitTarget.objects.get(kind="inspection")
+    target.online_percent = 40
+    with django_capture_on_commit_callbacks(execute=True):
+        target.save()
+    inspection = _kind(
+        split_dashboard(user=tree.upper_officer, year=2026), "inspection"
+    )
+    assert inspection.target_online == 40
+
+
+def test_two_scopes_never_share_a_cached_split(year_of_work, tree):
+    # The same year and arguments; each officer sees only their own plan.
+    for _round in range(2):
+        vnpt = split_dashboard(user=tree.upper_officer, year=2026)
+        vtc = split_dashboard(user=tree.vtc_officer, year=2026)
+        sector = split_dashboard(user=tree.sector_officer, year=2026)
+        assert _kind(vnpt, "inspection").year.done == 4
+        assert _kind(vtc, "inspection").year.done == 1
+        assert _kind(sector, "inspection").year.done == 5
+        assert [unit.code for unit, _kinds in vtc.units] == ["VTC"]
+
+
+def test_the_cached_split_asks_no_query(
+    year_of_work, tree, django_assert_max_num_queries, django_assert_num_queries
+):
+    with django_assert_max_num_queries(8) as cold:
+        split_dashboard(user=tree.upper_officer, year=2026)
+    assert len(cold) >= 3  # the roles, the targets, the counts, the units
+    with django_assert_num_queries(0):
+        split_dashboard(user=tree.upper_officer, year=2026)

@@ -1,13 +1,23 @@
 """Leaderboards without shaming: consent, opt-out, staff left out, neighbours only."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
 from learning import services
 from learning.models import XpReason
-from learning.selectors.leagues import unit_league, week_of
+from learning.selectors.leagues import (
+    BOARD_TTL,
+    root_path_of,
+    unit_league,
+    unit_league_cached,
+    week_of,
+    weekly_board,
+)
 from members.models import Consent, StaffRole
 from tests.learning.factories import make_learner
+from tests.members.factories import make_unit, reloaded
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +78,9 @@ def test_the_board_shows_the_member_and_their_neighbours_by_default(
     assert all(member.full_name in everyone for member in people.values())
 
 
-def test_opted_out_members_are_on_no_board_anyone_sees(union, client, unit_a_board):
+def test_opted_out_members_are_on_no_board_anyone_sees(
+    union, client, unit_a_board, django_capture_on_commit_callbacks
+):
     viewer, people = unit_a_board
     withdrawn, hidden, officer = people[60], people[40], people[70]
     Consent.objects.filter(member=withdrawn).update(withdrawn_at=timezone.now())
@@ -99,7 +111,9 @@ def test_opted_out_members_are_on_no_board_anyone_sees(union, client, unit_a_boa
     assert "Bạn không có tên trên bảng xếp hạng" in names(
         client.get("/hoc-tap/bang-xep-hang/")
     )
-    client.post("/hoc-tap/bang-xep-hang/", {"hidden": "no"})
+    # Once committed, the choice bumps the cached boards (members.cache).
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/hoc-tap/bang-xep-hang/", {"hidden": "no"})
     client.force_login(viewer.user)
     assert hidden.full_name in names(client.get("/hoc-tap/bang-xep-hang/?all=1"))
 
@@ -123,3 +137,83 @@ def test_the_league_ranks_unions_by_xp_per_member(union, time_machine):
     time_machine.move_to("2026-05-13 10:00 +0700", tick=False)
     later = unit_league(root=union.sector, monday=week_of(timezone.localdate())[0])
     assert [row.points for row in later] == [0, 0]
+
+
+# The cache (members.cache): boards shared within a union, never beyond ------
+
+
+def test_a_withdrawn_consent_leaves_the_cached_board_at_once(
+    union, client, unit_a_board, django_capture_on_commit_callbacks
+):
+    viewer, people = unit_a_board
+    leaving = people[60]
+    client.force_login(viewer.user)
+    assert leaving.full_name in names(client.get("/hoc-tap/bang-xep-hang/?all=1"))
+
+    given = Consent.objects.get(member=leaving, purpose=Consent.Purpose.LEADERBOARD)
+    given.withdrawn_at = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        given.save(update_fields=["withdrawn_at"])
+    assert leaving.full_name not in names(client.get("/hoc-tap/bang-xep-hang/?all=1"))
+
+
+def test_points_credited_show_on_the_board_within_its_ttl(
+    union, client, unit_a_board, time_machine, django_capture_on_commit_callbacks
+):
+    viewer, _people = unit_a_board
+    client.force_login(viewer.user)
+    assert "Bạn xếp thứ 5 trên 8" in names(client.get("/hoc-tap/bang-xep-hang/"))
+    with django_capture_on_commit_callbacks(execute=True):
+        earn(viewer, 100)  # 150: first
+    # XP does not bump the boards (docs/decisions.md): the cached ranks stand...
+    assert "Bạn xếp thứ 5 trên 8" in names(client.get("/hoc-tap/bang-xep-hang/"))
+    # ...for BOARD_TTL seconds at most.
+    time_machine.move_to(timezone.now() + timedelta(seconds=BOARD_TTL + 1), tick=False)
+    assert "Bạn xếp thứ 1 trên 8" in names(client.get("/hoc-tap/bang-xep-hang/"))
+
+
+def test_two_unions_never_share_a_cached_board(union, client, unit_a_board):
+    viewer, people = unit_a_board
+    other = make_learner(unit=union.unit_b, full_name="Người Công Đoàn B")
+    consent(other)
+    earn(other, 10)
+    for _round in range(2):
+        client.force_login(viewer.user)
+        board_a = names(client.get("/hoc-tap/bang-xep-hang/?all=1"))
+        client.force_login(other.user)
+        board_b = names(client.get("/hoc-tap/bang-xep-hang/?all=1"))
+        assert "Bạn xếp thứ 5 trên 8" in board_a
+        assert other.full_name not in board_a
+        assert "Bạn xếp thứ 1 trên 1" in board_b
+        assert not [m for m in people.values() if m.full_name in board_b]
+
+
+def test_the_cached_board_asks_one_query_fewer(
+    union, unit_a_board, django_assert_num_queries
+):
+    viewer, _people = unit_a_board
+    today = timezone.localdate()
+    with django_assert_num_queries(2):  # the ranking, whether the member is listed
+        cold = weekly_board(member=viewer, today=today, everyone=True)
+    with django_assert_num_queries(1):  # whether the member is listed
+        warm = weekly_board(member=viewer, today=today, everyone=True)
+    assert warm == cold
+
+
+def test_a_new_union_joins_the_cached_league_at_once(
+    union, unit_a_board, django_capture_on_commit_callbacks
+):
+    monday = week_of(timezone.localdate())[0]
+    root = root_path_of(union.unit_a)
+    before = unit_league_cached(root_path=root, monday=monday)
+    with django_capture_on_commit_callbacks(execute=True):
+        newcomer = make_unit(
+            code="VNPT-CT",
+            name="CĐCS VNPT Cần Thơ",
+            level="grassroots",
+            parent=reloaded(union.vnpt),
+        )
+        make_learner(unit=newcomer, full_name="Người Cần Thơ")
+    after = unit_league_cached(root_path=root, monday=monday)
+    assert newcomer.pk not in [row.unit_id for row in before]
+    assert newcomer.pk in [row.unit_id for row in after]

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from learning import services
 from learning.models import Badge, BadgeAward, Enrolment, Quest, XpEvent, XpReason
-from learning.selectors.leagues import quest_progress
+from learning.selectors.leagues import quest_progress, quest_progress_cached
 from learning.services import leagues as quest_service
 from tests.learning.factories import make_learner
 
@@ -181,3 +181,25 @@ def test_two_checks_at_once_reward_each_member_exactly_once(
     assert errors == []
     assert sorted(results) == [0, 4]
     assert rewards(quest) == (4, 4)
+
+
+def test_a_changed_quest_is_counted_again_on_the_next_read(
+    union, team, course, quest, django_capture_on_commit_callbacks
+):
+    finish(team[:2], course)
+    assert quest_progress_cached(quest=quest).members == 4
+    # Widened to VNPT: union B's member counts now, at once.
+    quest.unit = union.vnpt
+    with django_capture_on_commit_callbacks(execute=True):
+        services.quest_save(quest=quest, actor=union.officer_vnpt)
+    assert quest_progress_cached(quest=quest).members == 5
+
+
+def test_a_quests_cached_progress_asks_no_query(
+    union, team, course, quest, django_assert_num_queries
+):
+    finish(team[:3], course)
+    first = quest_progress_cached(quest=quest)
+    with django_assert_num_queries(0):
+        again = quest_progress_cached(quest=quest)
+    assert (again.done, again.members) == (first.done, first.members) == (3, 4)

@@ -17,7 +17,6 @@ from django.contrib.admin.sites import AdminSite
 from django.contrib.admin.utils import quote
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import ForeignKey, Model, Q
 from django.forms import ModelChoiceField, ModelMultipleChoiceField
@@ -27,6 +26,7 @@ from django.utils.http import int_to_base36
 from members.models import User
 from members.scope import staff_unit_paths, visible_q
 from members.scoped_admin import PUBLIC_PAGES, SCOPE_EXEMPT
+from tests.conftest import cache_empty
 from tests.members.scope_crawler import (
     Browser,
     RegisteredAdmin,
@@ -740,7 +740,7 @@ def probe_id_pages(
             with rolled_back():
                 for key in canaries:
                     # Rate limits count every probe; a page's own answer is wanted.
-                    cache.clear()
+                    cache_empty()
                     url = _fill(surface, key)
                     response = getattr(browser.client, method)(url)
                     body = text_of(response)

@@ -635,3 +635,23 @@ def test_the_page_after_the_first_is_served_from_the_cache(client, tree):
 
     assert page.status_code == 200
     assert len(first) - len(second) == PICTURE_QUERIES - 1
+
+
+def test_a_committed_write_has_the_picture_counted_again(
+    tree, django_capture_on_commit_callbacks
+):
+    first = picture_of(user=tree.sector_officer, today=TODAY)
+    assert table(first, "gender")["total"] == (10,)
+    with django_capture_on_commit_callbacks(execute=True):
+        _person(tree.beta_three, "Người Mới", MALE, date(1990, 1, 1))
+    again = picture_of(user=tree.sector_officer, today=TODAY)
+    assert table(again, "gender")["total"] == (11,)
+
+
+def test_two_scopes_never_share_a_cached_picture(tree):
+    # Same day, no unit chosen: the sector's officer and a grassroots officer.
+    for _round in range(2):
+        sector = picture_of(user=tree.sector_officer, today=TODAY)
+        grassroots = picture_of(user=tree.grassroots_officer, today=TODAY)
+        assert table(sector, "gender")["total"] == (10,)
+        assert table(grassroots, "gender")["total"] != table(sector, "gender")["total"]

@@ -16,6 +16,14 @@ from django.urls import reverse
 
 from members import services
 from members.admin.privacy import AuditedChangeViewMixin
+from members.cache import (
+    PUBLIC,
+    REGISTER,
+    cache_bump,
+    scope_signature,
+    scoped_cached,
+    scoped_key,
+)
 from members.models import (
     AuditEvent,
     AuditEventImmutableError,
@@ -453,3 +461,126 @@ def test_rows_insert_gives_instances_their_keys_and_mappings_their_defaults(tree
     mother = Relative.objects.get(full_name="Nguyễn Thị Hoa")
     assert mother.phone == ""
     assert mother.date_of_birth is None
+
+
+# The scoped cache (members.cache) ------------------------------------------
+
+
+def _count_members(user):
+    """A cached read as an app writes one: the members the user sees."""
+    return scoped_cached(
+        "tests.members-count",
+        lambda: scoped(Member.objects.exclude(status="left"), user).count(),
+        user=user,
+        args=("count",),
+        depends=(REGISTER,),
+    )
+
+
+def test_scope_signature_tells_superuser_staff_and_nobody_apart(tree, superuser):
+    assert scope_signature(superuser) == "*"
+    assert scope_signature(tree.grassroots_officer) == tree.vnpt_hn.path
+    assert scope_signature(tree.upper_officer) == tree.vnpt.path
+    assert scope_signature(AnonymousUser()) == "-"
+    assert scope_signature(PUBLIC) == "public"
+
+
+def test_two_scopes_never_share_an_entry(tree, superuser):
+    # The same family and arguments, asked by four viewers: four counts.
+    assert _count_members(tree.grassroots_officer) == 2
+    assert _count_members(tree.sibling_officer) == 1
+    assert _count_members(tree.vtc_officer) == 2
+    assert _count_members(superuser) == len(tree.members)
+    # Asked again, from the cache: each still gets only their own figures.
+    assert _count_members(tree.sibling_officer) == 1
+    assert _count_members(tree.grassroots_officer) == 2
+    keys = {
+        scoped_key("tests.members-count", user=user, args=("count",))
+        for user in (tree.grassroots_officer, tree.sibling_officer, superuser)
+    }
+    assert len(keys) == 3
+
+
+def test_a_user_whose_roles_changed_gets_a_new_signature(tree):
+    officer = tree.sibling_officer
+    assert _count_members(officer) == 1
+    services.staff_role_grant(user=officer, unit=tree.vnpt_hn, role="officer")
+    # The next request loads the user anew (scope paths are kept per request).
+    officer = type(officer).objects.get(pk=officer.pk)
+    assert scope_signature(officer) == f"{tree.vnpt_hcm.path},{tree.vnpt_hn.path}"
+    assert _count_members(officer) == 3
+
+
+def test_a_committed_write_changes_the_next_read(
+    tree, django_capture_on_commit_callbacks
+):
+    officer = tree.grassroots_officer
+    assert _count_members(officer) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        make_member(unit=tree.vnpt_hn_group, full_name="Đoàn Viên Mới")
+    assert _count_members(officer) == 3
+
+
+def test_a_write_bumps_only_after_commit(tree, django_capture_on_commit_callbacks):
+    officer = tree.grassroots_officer
+    assert _count_members(officer) == 2
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        make_member(unit=tree.vnpt_hn, full_name="Chưa Ghi Xong")
+        # Not committed yet: the cached figure stands.
+        assert _count_members(officer) == 2
+    assert _count_members(officer) == 2
+    for callback in callbacks:  # the commit
+        callback()
+    assert _count_members(officer) == 3
+
+
+def test_a_write_in_one_subtree_keeps_the_entries_of_another(
+    tree, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    vtc, hn = tree.vtc_officer, tree.grassroots_officer
+    # The first commit also bumps what building the tree asked for.
+    with django_capture_on_commit_callbacks(execute=True):
+        make_member(unit=tree.vnpt_hn, full_name="Người Thứ Nhất")
+    _count_members(vtc)
+    _count_members(hn)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_member(unit=tree.vnpt_hn, full_name="Người Hà Nội")
+    with django_assert_num_queries(0):  # VTC's entry stands
+        assert _count_members(vtc) == 2
+    with django_assert_num_queries(1):  # counted anew in VNPT Hà Nội
+        assert _count_members(hn) == 4
+
+
+def test_a_bump_of_the_whole_family_reaches_every_scope(tree, superuser):
+    _count_members(tree.vtc_officer)
+    _count_members(superuser)
+    # A bulk write: no signal, the cached figure stands.
+    Member.objects.filter(unit=tree.vtc_st).update(unit=tree.vtc_dt)
+    Member.objects.filter(unit=tree.vtc_dt).update(status=Member.Status.LEFT)
+    assert _count_members(tree.vtc_officer) == 2
+    cache_bump(REGISTER)
+    assert _count_members(tree.vtc_officer) == 0
+    assert _count_members(superuser) == len(tree.members) - 2
+
+
+def test_the_cached_read_asks_no_query(tree, django_assert_num_queries):
+    officer = tree.grassroots_officer
+    with django_assert_num_queries(2):  # the officer's roles, the count
+        _count_members(officer)
+    with django_assert_num_queries(0):
+        _count_members(officer)
+
+
+def test_a_lost_generation_never_brings_an_old_entry_back(tree):
+    from django.core.cache import cache
+
+    officer = tree.grassroots_officer
+    first = scoped_key("tests.family", user=officer)
+    assert scoped_key("tests.family", user=officer) == first
+    cache.delete("scoped-gen:tests.family:epoch")  # evicted
+    assert scoped_key("tests.family", user=officer) != first
+
+
+def test_a_cached_read_refuses_model_instances_as_arguments(tree):
+    with pytest.raises(TypeError):
+        scoped_key("tests.family", user=PUBLIC, args=(tree.vnpt_hn,))

@@ -10,7 +10,7 @@ from django.utils import timezone
 from members import services
 from members.selectors.care import care_radar
 from tests.conftest import vi, vi_text
-from tests.members.factories import UnionTree, make_staff
+from tests.members.factories import UnionTree, make_member, make_staff
 from tests.unionportal.staff_work import union_tree_with_work
 from unionportal.staff_home import STAFF_HOME_TTL, staff_cards
 
@@ -296,6 +296,30 @@ def test_officers_of_one_scope_share_the_counts_for_a_minute(
     assert counts_on_the_home(client, tree.upper_officer)["transfers"] == 2
     time_machine.move_to(start + timedelta(seconds=STAFF_HOME_TTL + 1), tick=False)
     assert counts_on_the_home(client, tree.upper_officer)["transfers"] == 3
+
+
+def test_a_committed_write_of_the_register_shows_on_the_next_home_at_once(
+    client, tree, django_capture_on_commit_callbacks
+):
+    before = counts_on_the_home(client, tree.upper_officer)
+    figures = client.get(HOME).context["staff_figures"]
+    members = next(f for f in figures if f.key == "register").figures[0]["value"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.transfer_request(
+            member=tree.own_member,
+            to_unit=tree.vnpt_hcm,
+            transfer_on=tree.today,
+            actor=tree.grassroots_officer,
+        )
+        make_member(unit=tree.vnpt_hn, full_name="Đoàn Viên Mới Vào")
+
+    # Within the minute, yet counted again: the register's cards and figures.
+    after = counts_on_the_home(client, tree.upper_officer)
+    assert (before["transfers"], after["transfers"]) == (2, 3)
+    figures = client.get(HOME).context["staff_figures"]
+    assert next(f for f in figures if f.key == "register").figures[0]["value"] == (
+        members + 1
+    )
 
 
 # The registry ----------------------------------------------------------------------
