@@ -41,6 +41,9 @@ _PREFIX = "scoped"
 REGISTER = "members.register"  # members, relatives, care, transfers
 UNITS = "members.units"  # the tree: names and paths
 CONSENT = "members.consent"  # consents given and withdrawn
+# Every family at once: for bulk writes that bypass the services and their
+# signals (seed_demo --scale full's COPY), which could change any figure.
+EVERYTHING = "scoped.everything"
 _ALL = "*"
 
 
@@ -122,7 +125,7 @@ def scoped_key(
     else:
         parts = signature.split(",")
     families = [family, *(name for name in depends if name != family)]
-    gen_keys = []
+    gen_keys = [_gen_key(EVERYTHING, "epoch")]
     for name in families:
         gen_keys.append(_gen_key(name, "epoch"))
         gen_keys.extend(_gen_key(name, part) for part in parts)
@@ -183,6 +186,11 @@ def cache_bump(families: str | Iterable[str], *, paths: Iterable[str] = ()) -> N
                 cache.incr(key)
             except ValueError:
                 cache.add(key, time.time_ns(), None)
+
+
+def cache_bump_everything() -> None:
+    """Make every scoped entry of every family unreadable (after bulk writes)."""
+    cache_bump(EVERYTHING)
 
 
 class _Pending:

@@ -20,6 +20,7 @@ from members.cache import (
     PUBLIC,
     REGISTER,
     cache_bump,
+    cache_bump_everything,
     scope_signature,
     scoped_cached,
     scoped_key,
@@ -561,6 +562,17 @@ def test_a_bump_of_the_whole_family_reaches_every_scope(tree, superuser):
     cache_bump(REGISTER)
     assert _count_members(tree.vtc_officer) == 0
     assert _count_members(superuser) == len(tree.members) - 2
+
+
+def test_bumping_everything_reaches_every_family_and_scope(tree, superuser):
+    """After a bulk write no service saw (a seed's COPY), no entry survives."""
+    _count_members(tree.vtc_officer)
+    _count_members(superuser)
+    Member.objects.filter(unit=tree.vtc_dt).update(status=Member.Status.LEFT)
+    assert _count_members(tree.vtc_officer) == 2
+    cache_bump_everything()
+    assert _count_members(tree.vtc_officer) < 2
+    assert _count_members(superuser) < len(tree.members)
 
 
 def test_the_cached_read_asks_no_query(tree, django_assert_num_queries):
