@@ -531,7 +531,7 @@ class Staff(PortalUser):
 
     @task(2)
     def staff_home(self):
-        return self.page("/admin/", "staff: home", any_of=('class="dashboard',))
+        return self.page("/admin/", "staff: home", any_of=("dashboard staff-home",))
 
     @task(3)
     @needs(MEMBERS)
