@@ -285,7 +285,7 @@ def _web_workers(args) -> int:
 
 
 def _warm(args, accounts: Path) -> None:
-    """Warm every web worker: its templates, and the assistant's index.
+    """Warm every web worker: its templates, the assistant's index, the staff home.
 
     Each request goes on a fresh connection, so that the workers share them;
     rounds of a few requests a worker go on until every question of a round
@@ -305,28 +305,37 @@ def _warm(args, accounts: Path) -> None:
 
     def ask(_number: int) -> float:
         page = member.get(f"{base}/hoi-cong-doan/", timeout=60)
-        token = _value(page.text, "csrfmiddlewaretoken")
-        submit = _value(page.text, "submit_token")
         asked = time.monotonic()
         member.post(
             f"{base}/hoi-cong-doan/",
             {
-                "csrfmiddlewaretoken": token,
-                "submit_token": submit,
+                "csrfmiddlewaretoken": _value(page.text, "csrfmiddlewaretoken"),
+                "submit_token": _value(page.text, "submit_token"),
                 "text": WARM_QUESTION,
             },
             headers={"Referer": f"{base}/hoi-cong-doan/"},
             timeout=60,
         )
+        return (time.monotonic() - asked) * 1000
+
+    def pages(_number: int) -> None:
         for path in WARM_PAGES:
             member.get(base + path, timeout=60)
-        return (time.monotonic() - asked) * 1000
+
+    staff = requests.Session()
+    staff.headers["Connection"] = "close"
+    _log_in(staff, base, *kinds["staff"])
+
+    def staff_home(_number: int) -> None:
+        staff.get(f"{base}/admin/", timeout=60)
 
     rounds = 0
     with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(pages, range(2 * workers)))
+        list(pool.map(staff_home, range(2 * workers)))
         while rounds < WARM_ROUNDS:
             rounds += 1
-            slowest = max(pool.map(ask, range(3 * workers)))
+            slowest = max(pool.map(ask, range(2 * workers)))
             if slowest < WARM_FAST_MS:
                 break
     print(
