@@ -97,12 +97,15 @@ def main() -> int:
         queued = None
         if imports:
             queued = _imports_queue(args, env, imports, locust)
+            if queued is not None:
+                queued["into_run"] = time.monotonic() - started
         code = locust.wait()
         elapsed = time.monotonic() - started
         cpu = {k: v - cpu_before[k] for k, v in _cpu(servers).items()}
         load_after = os.getloadavg()
         if queued is not None:
             hrm_runs = _imports_wait(args, env, queued, len(imports))
+            queued["imports_cpu"] = _cpu(servers)["imports"] - cpu_before["imports"]
     finally:
         _stop(servers)
     _print(out, cpu, elapsed, args, (load_before, load_after))
@@ -410,7 +413,6 @@ def _imports_queue(args, env, files: list[Path], locust) -> dict | None:
     except subprocess.TimeoutExpired:
         pass
     queued = json.loads(_helper(env, "queue", *map(str, files)))
-    queued["at"] = time.monotonic()
     print(f"HRM import: {len(files)} files queued", flush=True)
     return queued
 
@@ -448,7 +450,7 @@ def _imports_print(runs: list[dict], queued: dict | None, count: int) -> int:
     )
     print("| --- | --- |" + " ---: |" * 11)
     for run in runs:
-        took = f"{run['duration_ms'] / 1000:.0f}" if run["duration_ms"] else "—"
+        took = f"{run['duration_ms'] / 1000:.1f}" if run["duration_ms"] else "—"
         print(
             f"| {run['employer']} | {run['status']} | {run['total_rows']} | "
             f"{run['rows_done']} | {run['new']} | {run['updated']} | "
@@ -459,10 +461,11 @@ def _imports_print(runs: list[dict], queued: dict | None, count: int) -> int:
     total = sum(run["total_rows"] for run in runs)
     ends = [run["finished_at"] for run in runs if run["finished_at"]]
     print(
-        f"\nHRM import: {len(runs)} of {count} files, {total} rows; queued "
-        f"{queued['since'][11:19]} UTC, the last finished "
-        f"{seconds(max(ends)) if ends else '—'} s later (times in seconds after "
-        "the files were queued)."
+        f"\nHRM import: {len(runs)} of {count} files, {total} rows, queued "
+        f"{queued['into_run']:.0f} s into the run ({queued['since'][11:19]} UTC); "
+        f"the last finished {seconds(max(ends)) if ends else '—'} s after that "
+        "(the table's times are in seconds after the files were queued); the "
+        f"imports worker used {queued['imports_cpu']:.1f} CPU seconds until then."
     )
     failed = len(runs) < count or any(run["status"] != "done" for run in runs)
     if failed:
@@ -541,7 +544,7 @@ def _print(out: Path, cpu: dict[str, float], elapsed: float, args, loads) -> Non
                 f"{row['99%']} | {float(row['Max Response Time']):.0f} |"
             )
         total = groups.get(group)
-        if total:
+        if total and total["requests"]:
             print(
                 f"| **{group}: all** | {total['requests']} | {total['failures']} | "
                 f"{total['rps']:.1f} | {total['p50']:.0f} | {total['p95']:.0f} | "
