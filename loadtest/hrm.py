@@ -146,10 +146,19 @@ def uploader(email: str) -> None:
 
 
 def _employer_of(path: Path):
-    """The employer whose members the file's first rows are."""
+    """The employer whose members the file's first rows are.
+
+    A workbook ``files`` made is found in its index; any other file is read.
+    """
     from members.hrm import read_hrm_file
     from members.models import Member, Unit
 
+    index = path.parent / "index.json"
+    if index.exists():
+        made = json.loads(index.read_text(encoding="utf-8"))["employers"]
+        for pk, entry in made.items():
+            if entry["file"] == path.name:
+                return Unit.objects.get(pk=pk)
     codes = []
     for record in read_hrm_file(path, max_bytes=10**9).records():
         if record.values.get("employee_code"):
