@@ -328,6 +328,10 @@ class Member(PortalUser):
             ) as response:
                 if response.status_code != 200:
                     response.failure(f"{response.status_code}: {response.text[:200]}")
+                elif "covered_seconds" not in response.text:
+                    response.failure(
+                        f"not the player's progress: {response.text[:200]}"
+                    )
 
     @task(2)
     def quiz(self):
