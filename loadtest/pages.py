@@ -105,7 +105,10 @@ class _FormParser(HTMLParser):
             self.group = {}
         elif tag == "select":
             self.select = None
-        elif tag == "textarea":
+        elif tag == "textarea" and self.textarea is not None:
+            # A browser drops the newline right after <textarea>.
+            value = self.textarea.value
+            self.textarea.value = value[1:] if value.startswith("\n") else value
             self.textarea = None
 
     def handle_data(self, data):
