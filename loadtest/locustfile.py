@@ -12,7 +12,8 @@ next of its kind, round robin. With ``LOADTEST_MAX_MS`` set, the run fails
 (exit code 1) when any response took longer; any failed request (a 5xx, a
 4xx, a page that is not what it should be) fails it too. ``LOADTEST_HRM_DIR``
 names the HRM workbooks staff upload (``loadtest/hrm.py files``);
-``LOADTEST_GROUPS`` a file the member and staff totals are written to.
+``LOADTEST_SUMMARY`` a file the figures are written to (JSON: each endpoint's,
+the member and staff totals, the total).
 
 Every endpoint is named ``member: …`` or ``staff: …``, so that the goals
 (member pages p95 under 300 ms, staff pages under 500 ms) read off the table.
@@ -157,29 +158,44 @@ def _slow_fails(environment, **kwargs):
         environment.process_exit_code = 1
 
 
+def _figures(entry) -> dict:
+    return {
+        "requests": entry.num_requests,
+        "failures": entry.num_failures,
+        "rps": entry.total_rps,
+        **{
+            f"p{round(q * 100)}": entry.get_response_time_percentile(q)
+            for q in (0.5, 0.95, 0.99)
+        },
+        "max": entry.max_response_time or 0,
+    }
+
+
 @events.quitting.add_listener
-def _groups(environment, **kwargs):
-    """Write the member and the staff totals (percentiles over all their pages)."""
-    path = os.environ.get("LOADTEST_GROUPS")
+def _summary(environment, **kwargs):
+    """Write every endpoint's figures, the member and staff totals, the total.
+
+    All taken at the same moment, so that the table run.py prints adds up;
+    a group's percentiles are over all its requests.
+    """
+    path = os.environ.get("LOADTEST_SUMMARY")
     if not path:
         return
-    totals = {}
+    stats = environment.stats
+    entries = {name: entry for (name, _method), entry in stats.entries.items()}
+    groups = {}
     for group in ("member", "staff"):
-        entry = StatsEntry(environment.stats, f"{group}: all", "")
-        for (name, _method), stats in environment.stats.entries.items():
+        total = StatsEntry(stats, f"{group}: all", "")
+        for name, entry in entries.items():
             if name.startswith(f"{group}: "):
-                entry.extend(stats)
-        totals[group] = {
-            "requests": entry.num_requests,
-            "failures": entry.num_failures,
-            "rps": entry.total_rps,
-            **{
-                f"p{round(q * 100)}": entry.get_response_time_percentile(q)
-                for q in (0.5, 0.95, 0.99)
-            },
-            "max": entry.max_response_time or 0,
-        }
-    Path(path).write_text(json.dumps(totals), encoding="utf-8")
+                total.extend(entry)
+        groups[group] = _figures(total)
+    summary = {
+        "entries": {name: _figures(entry) for name, entry in sorted(entries.items())},
+        "groups": groups,
+        "total": _figures(stats.total),
+    }
+    Path(path).write_text(json.dumps(summary), encoding="utf-8")
 
 
 class PortalUser(HttpUser):

@@ -31,7 +31,6 @@ import did not finish done.
 """
 
 import argparse
-import csv
 import json
 import os
 import re
@@ -374,7 +373,7 @@ def _locust(args, env, accounts: Path, out: Path, hrm_dir: Path) -> subprocess.P
         **env,
         "LOADTEST_ACCOUNTS": str(accounts),
         "LOADTEST_HRM_DIR": str(hrm_dir),
-        "LOADTEST_GROUPS": str(out / f"{args.name}_groups.json"),
+        "LOADTEST_SUMMARY": str(out / f"{args.name}_summary.json"),
     }
     if args.max_ms:
         run_env["LOADTEST_MAX_MS"] = str(args.max_ms)
@@ -527,36 +526,24 @@ def _print(out: Path, cpu: dict[str, float], elapsed: float, args, loads) -> Non
         "| Endpoint | Requests | Failures | Req/s | p50 ms | p95 ms | p99 ms | Max ms |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    with (out / f"{args.name}_stats.csv").open(newline="") as handle:
-        rows = {row["Name"]: row for row in csv.DictReader(handle)}
-    groups_file = out / f"{args.name}_groups.json"
-    groups = (
-        json.loads(groups_file.read_text(encoding="utf-8"))
-        if groups_file.exists()
-        else {}
+    summary = json.loads(
+        (out / f"{args.name}_summary.json").read_text(encoding="utf-8")
     )
-    for group in ("member", "staff"):
-        for name in sorted(n for n in rows if n.startswith(f"{group}: ")):
-            row = rows[name]
-            print(
-                f"| {name} | {row['Request Count']} | {row['Failure Count']} | "
-                f"{float(row['Requests/s']):.1f} | {row['50%']} | {row['95%']} | "
-                f"{row['99%']} | {float(row['Max Response Time']):.0f} |"
-            )
-        total = groups.get(group)
-        if total and total["requests"]:
-            print(
-                f"| **{group}: all** | {total['requests']} | {total['failures']} | "
-                f"{total['rps']:.1f} | {total['p50']:.0f} | {total['p95']:.0f} | "
-                f"{total['p99']:.0f} | {total['max']:.0f} |"
-            )
-    row = rows.get("Aggregated")
-    if row:
+
+    def line(name: str, figures: dict) -> None:
         print(
-            f"| **all** | {row['Request Count']} | {row['Failure Count']} | "
-            f"{float(row['Requests/s']):.1f} | {row['50%']} | {row['95%']} | "
-            f"{row['99%']} | {float(row['Max Response Time']):.0f} |"
+            f"| {name} | {figures['requests']} | {figures['failures']} | "
+            f"{figures['rps']:.1f} | {figures['p50']:.0f} | {figures['p95']:.0f} | "
+            f"{figures['p99']:.0f} | {figures['max']:.0f} |"
         )
+
+    for group in ("member", "staff"):
+        for name, figures in summary["entries"].items():
+            if name.startswith(f"{group}: "):
+                line(name, figures)
+        if summary["groups"][group]["requests"]:
+            line(f"**{group}: all**", summary["groups"][group])
+    line("**all**", summary["total"])
     print()
     print(
         "CPU seconds over the run ({:.0f} s): web {:.1f}, worker {:.1f}, "
