@@ -43,6 +43,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
 import requests
@@ -493,13 +494,28 @@ def _cpu(servers) -> dict[str, float]:
                 pass
         return total
 
-    database = [
-        p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"
-    ]
     return {
         **{name: seconds(_tree(process)) for name, process in servers.items()},
-        "database": seconds(database),
+        "database": seconds(_database_processes()),
     }
+
+
+def _database_processes() -> list[psutil.Process]:
+    """The PostgreSQL server's own processes and the backends of this database.
+
+    A backend's title names its database ("postgres: 15/main: USER DB HOST
+    …"); backends of other databases on a shared server are left out.
+    """
+    name = urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")
+    found = []
+    for process in psutil.process_iter(["name", "cmdline"]):
+        if process.info["name"] != "postgres":
+            continue
+        title = " ".join(process.info["cmdline"] or [])
+        backend = "(" in title or "[local]" in title
+        if not backend or f" {name} " in title:
+            found.append(process)
+    return found
 
 
 def _stop(servers) -> None:
