@@ -470,8 +470,11 @@ class Member(PortalUser):
         data: dict[str, list[str] | str] = form.hidden()
         for group, fields in form.questions():
             condition = group.get("data-show-field")
-            if condition and data.get(condition) != group.get("data-show-value"):
-                continue
+            if condition:
+                given = data.get(condition)
+                given = given if isinstance(given, list) else [given]
+                if group.get("data-show-value") not in given:
+                    continue  # hidden: its answer would not be sent
             kind, name = fields[0].kind, fields[0].name
             if kind == "radio":
                 data[name] = self.rng.choice(fields).value
