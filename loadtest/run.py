@@ -87,6 +87,7 @@ def main() -> int:
     )
     servers = _start(args, env)
     hrm_runs: list[dict] = []
+    locust = None
     try:
         _wait_ready(args.port)
         _warm(args, accounts)
@@ -107,6 +108,9 @@ def main() -> int:
             hrm_runs = _imports_wait(args, env, queued, len(imports))
             queued["imports_cpu"] = _cpu(servers)["imports"] - cpu_before["imports"]
     finally:
+        if locust is not None and locust.poll() is None:
+            locust.terminate()  # interrupted: never leave it running
+            locust.wait()
         _stop(servers)
     _print(out, cpu, elapsed, args, (load_before, load_after))
     if imports:
