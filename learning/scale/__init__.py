@@ -140,9 +140,7 @@ def counts_read() -> dict[str, int]:
 def wipe() -> None:
     """Empty what the seed writes, identities restarted, and leaderboard consents."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"TRUNCATE {', '.join(WRITTEN)} RESTART IDENTITY CASCADE"  # noqa: S608
-        )
+        cursor.execute(f"TRUNCATE {', '.join(WRITTEN)} RESTART IDENTITY CASCADE")
         cursor.execute(
             f"DELETE FROM {_consent_table()} WHERE purpose = %s",  # noqa: S608
             [LEADERBOARD],
@@ -302,7 +300,7 @@ def _stream(chunks, steps: dict[str, float]) -> None:
                 if stop.is_set():
                     return
             handoff.put(None)
-        except BaseException as error:  # noqa: BLE001 (raised again below)
+        except BaseException as error:
             handoff.put(error)
 
     thread = threading.Thread(target=produce, name="learning-scale", daemon=True)

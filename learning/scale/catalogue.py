@@ -22,9 +22,9 @@ from learning.models import (
     FeedPost,
     Lesson,
     Module,
+    Quest,
     Question,
     QuestionCategory,
-    Quest,
     Quiz,
     QuizSlot,
 )
@@ -352,7 +352,7 @@ def courses_seed(*, rng, count: int, owner_id: int, clock) -> list[CourseRow]:
 
 
 def _layouts(rng, bank) -> list[tuple[str, list[str]]]:
-    """Draw a quiz's layouts as attempt_layout would, with answers scoring 0 to DRAWN."""
+    """Draw a quiz's layouts as attempt_layout does, and answers scoring 0 to DRAWN."""
     result = []
     for _ in range(LAYOUTS):
         drawn = rng.sample(bank, DRAWN)
@@ -375,7 +375,7 @@ def _layouts(rng, bank) -> list[tuple[str, list[str]]]:
 
 
 def assignments_seed(*, rng, count: int, courses, units, clock) -> list[tuple]:
-    """Assign courses to grassroots unions; return (id, course id, path, deadline, at)."""
+    """Assign courses to grassroots unions: [(id, course id, path, deadline, at)]."""
     grassroots = [(pk, path) for pk, path, level in units if level == "grassroots"]
     picked = set()
     rows, result = [], []

@@ -49,17 +49,13 @@ def _one(sql: str, params=None):
 
 def _digest() -> str:
     parts = []
-    for table in learning_scale.WRITTEN + ("learning_lesson", "learning_answer"):
-        parts.append(
-            _one(
-                f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"  # noqa: S608
-                f" FROM {table} t"
-            )
-        )
+    for table in (*learning_scale.WRITTEN, "learning_lesson", "learning_answer"):
+        rows = "string_agg(t::text, '|' ORDER BY t::text)"
+        parts.append(_one(f"SELECT md5(coalesce({rows}, '')) FROM {table} t"))  # noqa: S608
     parts.append(
         _one(
-            "SELECT md5(string_agg(member_id || given_at::text, '|' ORDER BY member_id))"
-            " FROM members_consent WHERE purpose = 'leaderboard'"
+            "SELECT md5(string_agg(member_id || given_at::text, '|'"
+            " ORDER BY member_id)) FROM members_consent WHERE purpose = 'leaderboard'"
         )
     )
     return ":".join(parts)
@@ -111,8 +107,9 @@ def test_seed_holds_together_is_idempotent_deterministic_and_scales(register):
     )
     assert (
         _one(
-            "SELECT count(*) FROM learning_xpprofile p WHERE p.level <> COALESCE((SELECT"
-            " number FROM learning_level l WHERE l.threshold <= p.total"
+            "SELECT count(*) FROM learning_xpprofile p WHERE p.level <>"
+            " COALESCE((SELECT number FROM learning_level l"
+            " WHERE l.threshold <= p.total"
             " ORDER BY threshold DESC LIMIT 1), 1)"
         )
         == 0
@@ -176,8 +173,9 @@ def test_seed_holds_together_is_idempotent_deterministic_and_scales(register):
         _one(
             "SELECT count(*) FROM learning_enrolment n LEFT JOIN (SELECT member_id,"
             " course_id, MIN(at) AS first FROM (SELECT c.member_id, m.course_id,"
-            " c.completed_at AS at FROM learning_lessoncompletion c JOIN learning_lesson"
-            " l ON l.id = c.lesson_id JOIN learning_module m ON m.id = l.module_id"
+            " c.completed_at AS at FROM learning_lessoncompletion c"
+            " JOIN learning_lesson l ON l.id = c.lesson_id"
+            " JOIN learning_module m ON m.id = l.module_id"
             " UNION ALL SELECT v.member_id, m.course_id, v.last_heartbeat_at -"
             " make_interval(secs => v.active_seconds) FROM learning_videoprogress v"
             " JOIN learning_lesson l ON l.id = v.lesson_id JOIN learning_module m ON"
@@ -191,8 +189,9 @@ def test_seed_holds_together_is_idempotent_deterministic_and_scales(register):
     )
     assert (
         _one(
-            "SELECT count(*) FROM learning_enrolment n WHERE (n.completed_at IS NOT NULL)"
-            " <> NOT EXISTS (SELECT 1 FROM learning_lesson l JOIN learning_module m ON"
+            "SELECT count(*) FROM learning_enrolment n WHERE"
+            " (n.completed_at IS NOT NULL) <> NOT EXISTS (SELECT 1 FROM"
+            " learning_lesson l JOIN learning_module m ON"
             " m.id = l.module_id WHERE m.course_id = n.course_id AND l.required AND NOT"
             " EXISTS (SELECT 1 FROM learning_lessoncompletion c WHERE"
             " c.member_id = n.member_id AND c.lesson_id = l.id))"
@@ -201,8 +200,9 @@ def test_seed_holds_together_is_idempotent_deterministic_and_scales(register):
     )
     assert (
         _one(
-            "SELECT count(*) FROM learning_enrolment n LEFT JOIN learning_certificate c"
-            " ON c.enrolment_id = n.id WHERE c.issued_at IS DISTINCT FROM n.completed_at"
+            "SELECT count(*) FROM learning_enrolment n LEFT JOIN"
+            " learning_certificate c ON c.enrolment_id = n.id"
+            " WHERE c.issued_at IS DISTINCT FROM n.completed_at"
         )
         == 0
     )
@@ -241,8 +241,9 @@ def test_seed_holds_together_is_idempotent_deterministic_and_scales(register):
     # The feed: published posts, at most one in five union messaging.
     assert (
         _one(
-            "SELECT count(*) FROM (SELECT owner_unit_id FROM learning_feedpost GROUP BY 1"
-            " HAVING 5 * count(*) FILTER (WHERE category = 'messaging') > count(*)) x"
+            "SELECT count(*) FROM (SELECT owner_unit_id FROM learning_feedpost"
+            " GROUP BY 1 HAVING 5 * count(*) FILTER (WHERE category = 'messaging')"
+            " > count(*)) x"
         )
         == 0
     )
