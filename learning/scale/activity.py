@@ -120,9 +120,11 @@ class Activity:
         enrolments = max(1, learners * self.most / 2 + assigned)
         per_enrolment = plan.progress_rows / enrolments
         self.completed_share = min(COMPLETED_SHARE, per_enrolment / self.rows_all / 2)
+        # Rows of an unfinished enrolment, less the video under way (about
+        # half of them stop before one).
         partial = (per_enrolment - self.completed_share * self.rows_all) / (
             1 - self.completed_share
-        )
+        ) - 0.5
         self.done_max = max(
             0,
             min(
@@ -417,7 +419,11 @@ class Activity:
                     if threshold is not None and threshold <= streak.days:
                         awards.setdefault((badge_id, "streak"), at)
         if member_id in plan.xp_existing:
-            return  # the service rebuilds their days and total
+            # The service rebuilds their days and total; the rule badges they
+            # may hold already are theirs, the new courses' are not.
+            awards = {key: at for key, at in awards.items() if key[1][:7] == "course:"}
+            self._awards(member_id, email, awards)
+            return
         yesterday = clock.today.toordinal() - 1
         if streak.days and streak.last.toordinal() < yesterday:
             streak = streak_settle(streak, today=clock.today)
@@ -430,8 +436,12 @@ class Activity:
             f"{max(streak.best, streak.days)}\t{last}\t{streak.freezes}\t"
             f"{streak.freezes_used}\tf\t{clock.text(last_at)}\n"
         )
+        self._awards(member_id, email, awards)
+
+    def _awards(self, member_id: int, email: str, awards: dict) -> None:
+        rng, clock = self.rng, self.clock
         for (badge_id, source), at in awards.items():
-            out["learning_badgeaward"].append(
+            self.out["learning_badgeaward"].append(
                 f"{uuid.UUID(int=rng.getrandbits(128), version=4)}\t{badge_id}\t"
                 f"{member_id}\t{source}\t\t{clock.text(at)}\t{NULL}\t{email}\t"
                 f"{rng.getrandbits(64):016x}\t{NULL}\t{NULL}\t\n"

@@ -30,7 +30,7 @@ def register(transactional_db):
     for number, member in enumerate(
         Member.objects.order_by("pk")[100 : ACCOUNTS + 100]
     ):
-        user = User.objects.create_user(f"scale{number}@example.vn", "x", name="X")
+        user = User.objects.create_user(f"scale{number}@example.vn", None, name="X")
         Member.objects.filter(pk=member.pk).update(user=user)
     return Member.objects.filter(user__isnull=False)
 
