@@ -1,6 +1,6 @@
 """The full-size seed of learning, at a small factor over a benchmark's register."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -8,7 +8,8 @@ from django.db import connection
 from benchmarks.members_seed import register_get
 from learning import scale as learning_scale
 from learning.grading import attempt_score
-from learning.models import Attempt, Course, Level, Quiz
+from learning.models import Attempt, Course, Level, Quiz, XpEvent, XpReason
+from learning.services.xp import xp_award
 from learning.streaks import Streak, streak_goal_met, streak_settle
 from members.management.scale import Scale
 from members.models import Member, User
@@ -74,46 +75,7 @@ def test_seed_holds_together_is_idempotent_deterministic_and_scales(register):
     assert 0 < counts["leaderboard consents"] < 820
 
     # The ledger: totals, days (local), levels.
-    assert (
-        _one(
-            "SELECT count(*) FROM learning_xpprofile p LEFT JOIN (SELECT member_id,"
-            " SUM(points) AS s FROM learning_xpevent GROUP BY member_id) e"
-            " USING (member_id) WHERE p.total <> COALESCE(e.s, 0)"
-        )
-        == 0
-    )
-    assert (
-        _one(
-            "SELECT count(DISTINCT member_id) FROM learning_xpevent WHERE member_id"
-            " NOT IN (SELECT member_id FROM learning_xpprofile)"
-        )
-        == 0
-    )
-    assert (
-        _one(
-            "SELECT count(*) FROM learning_xpevent WHERE day <>"
-            " (created_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
-        )
-        == 0
-    )
-    assert (
-        _one(
-            "SELECT count(*) FROM learning_xpday d FULL JOIN (SELECT member_id, day,"
-            " SUM(points) AS s FROM learning_xpevent WHERE points > 0"
-            " GROUP BY member_id, day) e USING (member_id, day)"
-            " WHERE d.points IS DISTINCT FROM e.s"
-        )
-        == 0
-    )
-    assert (
-        _one(
-            "SELECT count(*) FROM learning_xpprofile p WHERE p.level <>"
-            " COALESCE((SELECT number FROM learning_level l"
-            " WHERE l.threshold <= p.total"
-            " ORDER BY threshold DESC LIMIT 1), 1)"
-        )
-        == 0
-    )
+    _ledger_holds()
     assert Level.objects.count() > 1
     # A practice replay names a passed attempt of that member and quiz.
     assert (
@@ -258,11 +220,67 @@ def test_seed_holds_together_is_idempotent_deterministic_and_scales(register):
     learning_scale.wipe()
     _seed(0.01)
     assert _digest() == before
+    # A member whose ledger the services began (the small demo's): the seed
+    # adds to it and the service rebuilds their days and total.
     learning_scale.wipe()
+    member = register.first()
+    xp_award(
+        member_id=member.pk,
+        reason=XpReason.SURVEY,
+        source_type="survey",
+        source_id=1,
+        now=datetime(2026, 6, 1, 3, 0, tzinfo=UTC),
+    )
     _seed(0.005)
+    assert XpEvent.objects.filter(member=member).count() > 1
+    _ledger_holds()
     half = learning_scale.counts_read()
     for name in ("XP events", "lesson completions", "video-progress rows"):
         assert 0.35 <= half[name] / counts[name] <= 0.65, name
+
+
+def _ledger_holds() -> None:
+    """Totals are the ledger's sums, days its local days' sums, levels the table's."""
+    assert (
+        _one(
+            "SELECT count(*) FROM learning_xpprofile p LEFT JOIN (SELECT member_id,"
+            " SUM(points) AS s FROM learning_xpevent GROUP BY member_id) e"
+            " USING (member_id) WHERE p.total <> COALESCE(e.s, 0)"
+        )
+        == 0
+    )
+    assert (
+        _one(
+            "SELECT count(DISTINCT member_id) FROM learning_xpevent WHERE member_id"
+            " NOT IN (SELECT member_id FROM learning_xpprofile)"
+        )
+        == 0
+    )
+    assert (
+        _one(
+            "SELECT count(*) FROM learning_xpevent WHERE day <>"
+            " (created_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
+        )
+        == 0
+    )
+    assert (
+        _one(
+            "SELECT count(*) FROM learning_xpday d FULL JOIN (SELECT member_id, day,"
+            " SUM(points) AS s FROM learning_xpevent WHERE points > 0"
+            " GROUP BY member_id, day) e USING (member_id, day)"
+            " WHERE d.points IS DISTINCT FROM e.s"
+        )
+        == 0
+    )
+    assert (
+        _one(
+            "SELECT count(*) FROM learning_xpprofile p WHERE p.level <>"
+            " COALESCE((SELECT number FROM learning_level l"
+            " WHERE l.threshold <= p.total"
+            " ORDER BY threshold DESC LIMIT 1), 1)"
+        )
+        == 0
+    )
 
 
 def _quizzes(course):
