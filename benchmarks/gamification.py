@@ -43,6 +43,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import databases  # noqa: E402
+from benchmarks.learning_pages import marker_save  # noqa: E402
 from benchmarks.members_admin import Probe, _ms, _ratio, _round_robin  # noqa: E402
 from benchmarks.report import heading, run_facts, seeded_facts, table  # noqa: E402
 
@@ -174,7 +175,6 @@ def _seed(args, register, learner, marker: str, steps: dict[str, float]) -> None
     from django.utils import timezone
 
     from learning import scale as learning_scale
-    from learning.models import Badge
     from members.management.scale import Scale
 
     started = time.perf_counter()
@@ -192,16 +192,7 @@ def _seed(args, register, learner, marker: str, steps: dict[str, float]) -> None
         progress_rows=round(args.xp_events * 2 / 5),
     )
     learning_scale.rows_seed(scale=scale, sizes=sizes, steps=steps)
-    Badge.objects.update_or_create(
-        slug=MARKER_SLUG,
-        defaults={
-            "name": "Benchmark",
-            "description": marker,
-            "criteria": "Benchmark",
-            "rule": Badge.Rule.QUEST,
-            "is_active": False,
-        },
-    )
+    marker_save(MARKER_SLUG, marker)
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(

@@ -172,6 +172,22 @@ def _learner(register):
     return member
 
 
+def marker_save(slug: str, marker: str) -> None:
+    """Keep the sizes seeded in an inactive badge's description (the run's marker)."""
+    from learning.models import Badge
+
+    Badge.objects.update_or_create(
+        slug=slug,
+        defaults={
+            "name": "Benchmark",
+            "description": marker,
+            "criteria": "Benchmark",
+            "rule": Badge.Rule.MANUAL,
+            "is_active": False,
+        },
+    )
+
+
 def _seed(args, learner, marker: str, steps: dict[str, float]) -> None:
     """Seed through learning.scale, at this run's sizes; the learner's courses open."""
     from dataclasses import replace
@@ -180,7 +196,6 @@ def _seed(args, learner, marker: str, steps: dict[str, float]) -> None:
     from django.utils import timezone
 
     from learning import scale as learning_scale
-    from learning.models import Badge
     from members.management.scale import Scale
 
     started = time.perf_counter()
@@ -201,16 +216,7 @@ def _seed(args, learner, marker: str, steps: dict[str, float]) -> None:
         steps=steps,
         courses_of={learner.pk: args.member_courses},
     )
-    Badge.objects.update_or_create(
-        slug=MARKER_SLUG,
-        defaults={
-            "name": "Benchmark",
-            "description": marker,
-            "criteria": "Benchmark",
-            "rule": Badge.Rule.MANUAL,
-            "is_active": False,
-        },
-    )
+    marker_save(MARKER_SLUG, marker)
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(

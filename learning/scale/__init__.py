@@ -194,27 +194,20 @@ def rows_seed(
             owner_id=sector,
             clock=clock,
         )
-        assignments = catalogue.assignments_seed(
-            rng=scale.rng("learning:assignments"),
-            count=sizes.assignments,
-            courses=courses,
-            units=units,
-            clock=clock,
-        )
-        catalogue.quests_seed(
-            rng=scale.rng("learning:quests"),
-            count=sizes.quests,
-            courses=courses,
-            units=units,
-            clock=clock,
-        )
-        catalogue.feed_seed(
-            rng=scale.rng("learning:feed"),
-            count=sizes.feed_posts,
-            courses=courses,
-            units=units,
-            clock=clock,
-        )
+        made = {}
+        for name, write in (
+            ("assignments", catalogue.assignments_seed),
+            ("quests", catalogue.quests_seed),
+            ("feed", catalogue.feed_seed),
+        ):
+            made[name] = write(
+                rng=scale.rng(f"learning:{name}"),
+                count=getattr(sizes, "feed_posts" if name == "feed" else name),
+                courses=courses,
+                units=units,
+                clock=clock,
+            )
+        assignments = made["assignments"]
     with _Step(steps, "register read"):
         plan = _plan(sizes=sizes, courses=courses, assignments=assignments)
         plan.courses_of = dict(courses_of or {})

@@ -125,13 +125,9 @@ class Activity:
         partial = (per_enrolment - self.completed_share * self.rows_all) / (
             1 - self.completed_share
         ) - 0.5
-        self.done_max = max(
-            0,
-            min(
-                self.lessons_total - 1,
-                round(2 * partial * self.lessons_total / self.rows_all),
-            ),
-        )
+        # Lessons done of an unfinished enrolment: int(uniform(0, span)), at
+        # most all but one; its mean is the rows' share of the lessons.
+        self.done_span = max(1.0, 2 * partial * self.lessons_total / self.rows_all)
         # Expected first-time events and quizzes passed of an enrolment.
         kinds = [kind for _, kind, *_ in plan.courses[0].lessons]
 
@@ -140,10 +136,14 @@ class Activity:
             return done + quizzes * PERFECT_P, quizzes
 
         partial_events = partial_quizzes = 0.0
-        for done in range(self.done_max + 1):
+        for done in range(self.lessons_total):
+            if done == self.lessons_total - 1:
+                chance = max(0.0, self.done_span - done) / self.done_span
+            else:
+                chance = max(0.0, min(done + 1, self.done_span) - done) / self.done_span
             events, quizzes = first(done)
-            partial_events += events / (self.done_max + 1)
-            partial_quizzes += quizzes / (self.done_max + 1)
+            partial_events += events * chance
+            partial_quizzes += quizzes * chance
         full_events, full_quizzes = first(self.lessons_total)
         share = self.completed_share
         events = enrolments * (share * (full_events + 1) + (1 - share) * partial_events)
@@ -228,7 +228,7 @@ class Activity:
         elif complete:
             done = self.lessons_total
         else:
-            done = rng.randint(0, self.done_max)
+            done = min(self.lessons_total - 1, int(rng.random() * self.done_span))
         moment = enrolled
         started = best = None
         finished = None
