@@ -7,10 +7,11 @@ seeded once (later runs of the same sizes reuse the data) and measured::
         .venv/bin/python benchmarks/gamification.py \\
         --members 82000 --xp-events 5000000 --repeat 30
 
-The register comes from members_seed.py; the XP ledger is written with COPY:
-``--xp-events`` events spread over ``--days`` local days before today (each
-member a random share), then the days, totals and levels are built from it in
-SQL, as ``manage.py rebuild_xp`` would. 60% of the members consent to the
+The register comes from members_seed.py; the XP ledger from the full-size
+seed, ``learning.scale.rows_seed``: about ``--xp-events`` events over
+``--days`` local days before today, earned by the lessons, quizzes, courses
+and practice replays it seeds with them, and the days, totals, levels and
+streaks made from the same draws. 60% of the members consent to the
 leaderboards; the measured member has a streak and two running quests (their
 grassroots union's and the whole sector's).
 
@@ -30,12 +31,11 @@ markdown report. The database name must contain "bench".
 
 import argparse
 import os
-import random
 import statistics
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +43,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import databases  # noqa: E402
+from benchmarks.learning_pages import marker_save  # noqa: E402
 from benchmarks.members_admin import Probe, _ms, _ratio, _round_robin  # noqa: E402
 from benchmarks.report import heading, run_facts, seeded_facts, table  # noqa: E402
 
@@ -53,15 +54,6 @@ EXAMPLE = (
 MARKER_SLUG = "bench-gamification"
 LEARNER_EMAIL = "bench-gamer@congdoan.local"
 GOALS = {"home": 100.0, "league": 5000.0}
-# Reasons of the seeded events, with their weights and points.
-REASONS = (
-    ("lesson", 50, 10),
-    ("quiz_passed", 20, 20),
-    ("practice", 15, 10),
-    ("course", 5, 50),
-    ("survey", 8, 10),
-    ("initiative", 2, 100),
-)
 
 
 def main() -> None:
@@ -176,71 +168,31 @@ def _learner(register):
 
 
 def _seed(args, register, learner, marker: str, steps: dict[str, float]) -> None:
+    """Seed through learning.scale, with this run's events over its days."""
+    from dataclasses import replace
+
     from django.db import connection
+    from django.utils import timezone
 
-    from learning.models import Badge
-    from learning.services import levels_recompute, xp_defaults_ensure
-    from members.models import Member
+    from learning import scale as learning_scale
+    from members.management.scale import Scale
 
-    rng = random.Random(args.seed)
     started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE learning_xpevent, learning_xpday, learning_xpprofile,"
-            " learning_badgeaward, learning_quest CASCADE"
-        )
-        cursor.execute("DELETE FROM members_consent WHERE purpose = 'leaderboard'")
-    xp_defaults_ensure()
+    learning_scale.wipe()
     steps["wipe"] = time.perf_counter() - started
-    started = time.perf_counter()
-    members = list(Member.objects.order_by("pk").values_list("pk", flat=True))
-    columns = (
-        "member_id, reason, source_type, source_id, period, points, blocked,"
-        " created_at, day, title"
+    scale = Scale(
+        today=timezone.localdate(), factor=args.members / 82_000, seed=args.seed
     )
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY learning_xpevent ({columns}) FROM STDIN") as copy,
-    ):
-        # Made and written a slice of members at a time: 5 million rows of
-        # text at once would not fit in memory.
-        for chunk in _ledger_chunks(args, rng, members):
-            copy.write(chunk)
-    steps["rows made and COPY"] = time.perf_counter() - started
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO learning_xpday (member_id, day, points)"
-            " SELECT member_id, day, SUM(points) FROM learning_xpevent"
-            " WHERE points > 0 GROUP BY member_id, day"
-        )
-        cursor.execute(
-            "INSERT INTO learning_xpprofile (member_id, total, level, daily_goal,"
-            " streak, streak_best, streak_day, freezes, freezes_used,"
-            " leaderboard_hidden, updated_at)"
-            " SELECT m.id, COALESCE(SUM(e.points), 0), 1, 20, 0, 0, NULL, 0, 0,"
-            " false, now() FROM members_member m"
-            " LEFT JOIN learning_xpevent e ON e.member_id = m.id"
-            " GROUP BY m.id"
-        )
-        cursor.execute(
-            "INSERT INTO members_consent (member_id, purpose, version, given_at)"
-            " SELECT id, 'leaderboard', '2025-1', now() FROM members_member"
-            " WHERE id % 10 < 6"
-        )
-    steps["days, totals, consents"] = time.perf_counter() - started
-    started = time.perf_counter()
-    levels_recompute()
-    steps["levels"] = time.perf_counter() - started
-    Badge.objects.update_or_create(
-        slug=MARKER_SLUG,
-        defaults={
-            "name": "Benchmark",
-            "description": marker,
-            "criteria": "Benchmark",
-            "rule": Badge.Rule.QUEST,
-        },
+    sizes = learning_scale.Sizes.of(scale)
+    sizes = replace(
+        sizes,
+        xp_events=args.xp_events,
+        days=args.days,
+        # Progress and ledger in the full-size seed's proportion (2 to 5).
+        progress_rows=round(args.xp_events * 2 / 5),
     )
+    learning_scale.rows_seed(scale=scale, sizes=sizes, steps=steps)
+    marker_save(MARKER_SLUG, marker)
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -248,38 +200,6 @@ def _seed(args, register, learner, marker: str, steps: dict[str, float]) -> None
             " members_consent"
         )
     steps["vacuum analyze"] = time.perf_counter() - started
-
-
-def _ledger_chunks(args, rng, members):
-    """Yield the events as COPY text: each member a random share, over the days."""
-    now = datetime.now(UTC)
-    mean = args.xp_events / len(members)
-    reasons = [reason for reason, weight, _ in REASONS for _ in range(weight)]
-    points = {reason: value for reason, _, value in REASONS}
-    lines: list[str] = []
-    written = 0
-    for index, member_id in enumerate(members):
-        left = args.xp_events - written
-        if index == len(members) - 1:
-            count = left
-        else:
-            count = min(left, rng.randint(0, round(2 * mean)))
-        written += count
-        for source in range(count):
-            at = now - timedelta(seconds=rng.randint(0, args.days * 86400))
-            local = at + timedelta(hours=7)
-            reason = reasons[rng.randrange(len(reasons))]
-            blocked = "rate" if rng.random() < 0.01 else ""
-            earned = 0 if blocked else points[reason]
-            lines.append(
-                f"{member_id}\t{reason}\tbench\t{source}\t\t{earned}\t{blocked}\t"
-                f"{at.isoformat()}\t{local.date().isoformat()}\t\n"
-            )
-        if len(lines) >= 50_000:
-            yield "".join(lines)
-            lines = []
-    if lines:
-        yield "".join(lines)
 
 
 def _learner_state(register, learner) -> None:
@@ -323,20 +243,11 @@ def _learner_state(register, learner) -> None:
 
 
 def _counts() -> dict[str, int]:
-    from django.db import connection
+    from learning.scale import counts_read
 
-    tables = {
-        "XP events": "learning_xpevent",
-        "XP days": "learning_xpday",
-        "XP profiles": "learning_xpprofile",
-        "leaderboard consents": "members_consent",
-    }
-    counts = {}
-    with connection.cursor() as cursor:
-        for name, table_name in tables.items():
-            cursor.execute(f"SELECT count(*) FROM {table_name}")  # noqa: S608
-            counts[name] = cursor.fetchone()[0]
-    return counts
+    counts = counts_read()
+    names = ("XP events", "XP days", "XP profiles", "leaderboard consents")
+    return {name: counts[name] for name in names}
 
 
 # Baselines -----------------------------------------------------------------

@@ -7,11 +7,13 @@ seeded once (later runs of the same sizes reuse the data) and measured::
         .venv/bin/python benchmarks/learning_pages.py \\
         --members 82000 --courses 50 --progress-rows 2000000 --repeat 30
 
-The register comes from members_seed.py; learning's rows are written with
-COPY: ``--courses`` courses of 3 modules of 4 lessons (two videos, a text and
-a quiz), enrolments (``--courses-per-member`` on average), about
-``--progress-rows`` video-progress and lesson-completion rows, and a submitted
-attempt for every quiz passed. Pages are requested in-process through Django's
+The register comes from members_seed.py; learning's rows from the full-size
+seed, ``learning.scale.rows_seed``, at this run's sizes: ``--courses``
+courses of 3 modules of 4 lessons (two videos, a text and a quiz),
+enrolments (``--courses-per-member`` on average), about ``--progress-rows``
+video-progress and lesson-completion rows, the quiz attempts, certificates
+and XP ledger that go with them (the measured member has
+``--member-courses`` courses under way). Pages are requested in-process through Django's
 test Client with DEBUG off: "my courses" of a member with ``--member-courses``
 courses, the course report page of the sector union's officer (the whole
 register, a row a course and upper union) and its XLSX (a row a course and
@@ -28,14 +30,10 @@ The database name must contain "bench": a register of another size is wiped.
 """
 
 import argparse
-import io
-import json
 import os
-import random
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -51,13 +49,10 @@ EXAMPLE = (
     "DATABASE_URL=postgres://postgres@127.0.0.1:5432/unionportal_bench_learning "
     ".venv/bin/python benchmarks/learning_pages.py"
 )
-SLUG_PREFIX = "bench-learning-"
+MARKER_SLUG = "bench-learning"
 LEARNER_EMAIL = "bench-learner@congdoan.local"
-MODULES = 3
-# Each module's lessons, in order: the kinds, and the progress rows one done adds.
-MODULE_LESSONS = ("video", "video", "text", "quiz")
-VIDEO_SECONDS = 300
-COMPLETED_SHARE = 0.12
+# The heartbeats timed play within the shortest seeded video.
+VIDEO_SECONDS = 180
 GOALS = {"my courses": 100.0, "course report": 2000.0, "heartbeat": 20.0}
 
 
@@ -118,26 +113,27 @@ class Learning:
 
 def learning_ready(args, register) -> Learning:
     """Seed learning's rows, or reuse those a run of the same sizes left."""
-    from learning.models import Course, Enrolment, Lesson
+    from learning.models import Badge, Enrolment, Lesson
+    from learning.scale import counts_read
 
     marker = (
         f"bench sizes: members={args.members} courses={args.courses} "
         f"per_member={args.courses_per_member} progress={args.progress_rows} "
         f"member_courses={args.member_courses} seed={args.seed}"
     )
-    first = Course.objects.filter(slug=f"{SLUG_PREFIX}1").first()
+    badge = Badge.objects.filter(slug=MARKER_SLUG).first()
     learner = _learner(register)
     steps: dict[str, float] = {}
     seeded_s = None
     if (
         args.reseed
         or register.seeded_s is not None
-        or first is None
-        or first.summary != marker
+        or badge is None
+        or badge.description != marker
     ):
         print(f"Seeding learning ({marker})…", flush=True)
         started = time.perf_counter()
-        _seed(args, register, learner, marker, steps)
+        _seed(args, learner, marker, steps)
         seeded_s = time.perf_counter() - started
         print(f"Seeded learning in {seeded_s:.1f} s", flush=True)
     else:
@@ -155,7 +151,7 @@ def learning_ready(args, register) -> Learning:
     return Learning(
         learner=learner,
         video=video,
-        counts=_counts(),
+        counts=counts_read(),
         seeded_s=seeded_s,
         steps=steps,
     )
@@ -176,39 +172,51 @@ def _learner(register):
     return member
 
 
-def _seed(args, register, learner, marker: str, steps: dict[str, float]) -> None:
+def marker_save(slug: str, marker: str) -> None:
+    """Keep the sizes seeded in an inactive badge's description (the run's marker)."""
+    from learning.models import Badge
+
+    Badge.objects.update_or_create(
+        slug=slug,
+        defaults={
+            "name": "Benchmark",
+            "description": marker,
+            "criteria": "Benchmark",
+            "rule": Badge.Rule.MANUAL,
+            "is_active": False,
+        },
+    )
+
+
+def _seed(args, learner, marker: str, steps: dict[str, float]) -> None:
+    """Seed through learning.scale, at this run's sizes; the learner's courses open."""
+    from dataclasses import replace
+
     from django.db import connection
+    from django.utils import timezone
 
-    from members.models import Member
+    from learning import scale as learning_scale
+    from members.management.scale import Scale
 
-    rng = random.Random(args.seed)
     started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE learning_certificate, learning_attempt, learning_videoprogress,"
-            " learning_lessoncompletion, learning_enrolment, learning_assignment,"
-            " learning_course CASCADE"
-        )
+    learning_scale.wipe()
     steps["wipe"] = time.perf_counter() - started
-    started = time.perf_counter()
-    courses = _seed_courses(args, register, marker)
-    steps["courses"] = time.perf_counter() - started
-    started = time.perf_counter()
-    members = list(Member.objects.order_by("pk").values_list("pk", flat=True))
-    buffers = _seed_rows(args, rng, members, courses, learner.pk)
-    steps["rows made"] = time.perf_counter() - started
-    for table_name, (columns, buffer) in buffers.items():
-        started = time.perf_counter()
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(
-                f"COPY {table_name} ({', '.join(columns)}) FROM STDIN"
-            ) as copy,
-        ):
-            buffer.seek(0)
-            while chunk := buffer.read(1 << 20):
-                copy.write(chunk)
-        steps[table_name.removeprefix("learning_")] = time.perf_counter() - started
+    scale = Scale(
+        today=timezone.localdate(), factor=args.members / 82_000, seed=args.seed
+    )
+    sizes = replace(
+        learning_scale.Sizes.of(scale),
+        courses=args.courses,
+        courses_per_member=args.courses_per_member,
+        progress_rows=args.progress_rows,
+    )
+    learning_scale.rows_seed(
+        scale=scale,
+        sizes=sizes,
+        steps=steps,
+        courses_of={learner.pk: args.member_courses},
+    )
+    marker_save(MARKER_SLUG, marker)
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -216,186 +224,6 @@ def _seed(args, register, learner, marker: str, steps: dict[str, float]) -> None
             " learning_lessoncompletion, learning_attempt, learning_lesson"
         )
     steps["analyze"] = time.perf_counter() - started
-
-
-def _seed_courses(args, register, marker: str) -> list[list[tuple[int, str, int]]]:
-    """Create the courses; return each one's lessons as (id, kind, quiz id)."""
-    from learning.models import Course, Lesson, Module, Quiz
-
-    categories = Course.Category.values
-    courses = []
-    for number in range(1, args.courses + 1):
-        course = Course.objects.create(
-            title=f"Khoá học {number:02d}: kỹ năng số",
-            slug=f"{SLUG_PREFIX}{number}",
-            summary=marker if number == 1 else "",
-            category=categories[number % len(categories)],
-            owner_unit=register.sector,
-            status=Course.Status.PUBLISHED,
-        )
-        lessons = []
-        for module_order in range(1, MODULES + 1):
-            module = Module.objects.create(
-                course=course, title=f"Chương {module_order}", order=module_order
-            )
-            for order, kind in enumerate(MODULE_LESSONS, start=1):
-                lesson = Lesson.objects.create(
-                    module=module,
-                    title=f"Bài {module_order}.{order}",
-                    kind=kind,
-                    order=order,
-                    body="Nội dung bài học." if kind == "text" else "",
-                    video_url="https://video.example.vn/bai.mp4"
-                    if kind == "video"
-                    else "",
-                    duration_seconds=VIDEO_SECONDS if kind == "video" else None,
-                )
-                quiz_id = 0
-                if kind == "quiz":
-                    quiz_id = Quiz.objects.create(lesson=lesson, pass_mark=50).pk
-                lessons.append((lesson.pk, kind, quiz_id))
-        courses.append((course.pk, lessons))
-    return courses
-
-
-def _seed_rows(args, rng, members, courses, learner_id) -> dict:
-    """Write the enrolments and progress rows as COPY text, table by table."""
-    now = datetime.now(UTC)
-    per_enrolment = args.progress_rows / max(1, len(members) * args.courses_per_member)
-    lessons_total = len(courses[0][1])
-    rows_all = sum(2 if kind == "video" else 1 for _, kind, _ in courses[0][1])
-    completed_share = min(COMPLETED_SHARE, per_enrolment / rows_all / 2)
-    partial_rows = (per_enrolment - completed_share * rows_all) / (1 - completed_share)
-    # Lessons done of an unfinished enrolment: uniform from 0 to twice the mean.
-    done_max = min(
-        lessons_total - 1, round(2 * partial_rows * lessons_total / rows_all)
-    )
-    most = min(len(courses), round(2 * args.courses_per_member))
-    tables = {
-        "learning_enrolment": (
-            [
-                "member_id",
-                "course_id",
-                "source",
-                "deadline",
-                "enrolled_at",
-                "completed_at",
-                "started_at",
-                "best_score",
-            ],
-            io.StringIO(),
-        ),
-        "learning_videoprogress": (
-            [
-                "member_id",
-                "lesson_id",
-                "intervals",
-                "covered_seconds",
-                "active_seconds",
-                "position_seconds",
-                "sessions",
-                "last_heartbeat_at",
-                "completed_at",
-            ],
-            io.StringIO(),
-        ),
-        "learning_lessoncompletion": (
-            ["member_id", "lesson_id", "completed_at"],
-            io.StringIO(),
-        ),
-        "learning_attempt": (
-            [
-                "member_id",
-                "quiz_id",
-                "number",
-                "started_at",
-                "submitted_at",
-                "layout",
-                "responses",
-                "score",
-                "passed",
-                "late",
-            ],
-            io.StringIO(),
-        ),
-    }
-    enrolments = tables["learning_enrolment"][1]
-    progress = tables["learning_videoprogress"][1]
-    completions = tables["learning_lessoncompletion"][1]
-    attempts = tables["learning_attempt"][1]
-    watched = json.dumps([[0, VIDEO_SECONDS]])
-    for member_id in members:
-        if member_id == learner_id:
-            count = min(args.member_courses, len(courses))
-        else:
-            count = rng.randint(0, most)
-        for course_id, lessons in rng.sample(courses, count):
-            enrolled = now - timedelta(days=rng.randint(1, 400))
-            source = "assigned" if rng.random() < 0.6 else "self"
-            deadline = (enrolled + timedelta(days=rng.choice((30, 60, 90)))).date()
-            complete = rng.random() < completed_share and member_id != learner_id
-            done = lessons_total if complete else rng.randint(0, done_max)
-            if member_id == learner_id:
-                done = rng.randint(1, lessons_total - 1)
-            moment = enrolled
-            # As the services keep them: the first thing done, the best score.
-            first, best = None, None
-            for lesson_id, kind, quiz_id in lessons[:done]:
-                moment += timedelta(minutes=rng.randint(5, 600))
-                at = moment.isoformat()
-                first = first or at
-                if kind == "video":
-                    progress.write(
-                        f"{member_id}\t{lesson_id}\t{watched}\t{VIDEO_SECONDS}\t"
-                        f"{VIDEO_SECONDS + rng.randint(0, 60)}\t{VIDEO_SECONDS}\t"
-                        f"{{}}\t{at}\t{at}\n"
-                    )
-                elif kind == "quiz":
-                    score = Decimal(rng.randint(50, 100))
-                    best = score if best is None else max(best, score)
-                    attempts.write(
-                        f"{member_id}\t{quiz_id}\t1\t{at}\t{at}\t[]\t{{}}\t"
-                        f"{score}\tt\tf\n"
-                    )
-                completions.write(f"{member_id}\t{lesson_id}\t{at}\n")
-            if not complete and done < lessons_total and lessons[done][1] == "video":
-                # The video being watched: a progress row not yet complete.
-                seconds = rng.randint(10, VIDEO_SECONDS - 10)
-                progress.write(
-                    f"{member_id}\t{lessons[done][0]}\t{json.dumps([[0, seconds]])}"
-                    f"\t{seconds}\t{seconds}\t{seconds}\t{{}}\t"
-                    f"{moment.isoformat()}\t\\N\n"
-                )
-                first = first or moment.isoformat()
-            null = "\\N"  # COPY's NULL
-            completed_at = moment.isoformat() if complete else null
-            started_at = first or null
-            best_score = null if best is None else best
-            enrolments.write(
-                f"{member_id}\t{course_id}\t{source}\t{deadline}\t"
-                f"{enrolled.isoformat()}\t{completed_at}\t{started_at}\t"
-                f"{best_score}\n"
-            )
-    return tables
-
-
-def _counts() -> dict[str, int]:
-    from django.db import connection
-
-    tables = {
-        "courses": "learning_course",
-        "lessons": "learning_lesson",
-        "enrolments": "learning_enrolment",
-        "video-progress rows": "learning_videoprogress",
-        "lesson-completion rows": "learning_lessoncompletion",
-        "quiz attempts": "learning_attempt",
-    }
-    counts = {}
-    with connection.cursor() as cursor:
-        for name, table_name in tables.items():
-            cursor.execute(f"SELECT count(*) FROM {table_name}")  # noqa: S608
-            counts[name] = cursor.fetchone()[0]
-    return counts
 
 
 # Baselines -----------------------------------------------------------------

@@ -134,6 +134,8 @@ class LearningConfig(AppConfig):
     ]
     # What seed_demo adds for learning (members' seed_demo calls it).
     demo_seed = "learning.demo.seed"
+    # What seed_demo --scale full adds for learning (members.management.scale).
+    scale_seed = "learning.scale.seed"
     celery_schedules = [
         {
             "name": "learning:assignments-sync",
