@@ -30,6 +30,8 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Member voice")
     demo_seed = "feedback.demo.seed"
     scale_seed = "feedback.scale.seed"
+    # Built in gunicorn's master before it forks (unionportal.warmup).
+    warm_up = "feedback.selectors.assistant.assistant_index"
     # Permissions of each staff role's group (members.services.staff).
     staff_role_permissions = {
         "officer": [

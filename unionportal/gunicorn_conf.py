@@ -13,6 +13,10 @@ load test and each production web node (docs/deploy.md):
   logged; long work belongs to the Celery workers;
 - ``WEB_MAX_REQUESTS`` (default 2000, with jitter): a worker is replaced
   after that many requests, so that no slow leak grows without end.
+
+The master loads the portal once (``preload_app``) and, before forking, runs
+each app's warm-up (``unionportal.warmup``: the assistant's index), so no
+worker's first request pays for it.
 """
 
 import multiprocessing
@@ -47,3 +51,11 @@ loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus "%(a)s"'
 # Only the local reverse proxy may say what the scheme was (X-Forwarded-Proto).
 forwarded_allow_ips = os.environ.get("WEB_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def when_ready(server):
+    """Before the first fork: build what the apps keep in memory (warm_up)."""
+    from unionportal.warmup import apps_warm_up
+
+    done = apps_warm_up()
+    server.log.info("warmed up before forking: %s", ", ".join(done) or "nothing")

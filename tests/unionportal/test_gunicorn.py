@@ -77,3 +77,46 @@ def test_gunicorn_accepts_the_file_and_loads_the_portal():
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+@pytest.mark.django_db
+def test_the_master_warms_the_apps_up_before_forking(
+    monkeypatch, django_assert_num_queries
+):
+    """when_ready builds the assistant's index; a worker then asks only its version."""
+    from feedback.selectors import assistant
+    from unionportal import warmup
+
+    closed = []
+    monkeypatch.setattr(warmup.connections, "close_all", lambda: closed.append(1))
+
+    monkeypatch.setitem(assistant._cache, "version", None)
+    monkeypatch.setitem(assistant._cache, "index", None)
+    module = load(monkeypatch)
+    logged = []
+
+    class Server:
+        class log:  # noqa: N801 gunicorn's logger, as the master passes it
+            info = staticmethod(lambda *args: logged.append(args))
+
+    module.when_ready(Server)
+
+    assert logged[0][1] == "feedback.selectors.assistant.assistant_index"
+    assert assistant._cache["index"] is not None
+    assert closed == [1]  # before the fork: no worker shares the master's
+
+    with django_assert_num_queries(3):  # the base's version only: no rebuild
+        assert assistant.assistant_index() is assistant._cache["index"]
+
+
+@pytest.mark.django_db
+def test_a_failing_warm_up_is_logged_and_the_master_starts(monkeypatch, caplog):
+    from django.apps import apps
+
+    from unionportal.warmup import apps_warm_up
+
+    config = apps.get_app_config("feedback")
+    monkeypatch.setattr(config, "warm_up", "unionportal.warmup.nothing_here")
+
+    assert apps_warm_up() == []
+    assert "warm-up unionportal.warmup.nothing_here failed" in caplog.text
