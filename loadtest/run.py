@@ -148,6 +148,12 @@ def _arguments() -> argparse.Namespace:
         help="seconds into the run the imports start (default 10)",
     )
     parser.add_argument(
+        "--steady",
+        action="store_true",
+        help="count only once every user is in (locust's --reset-stats): the "
+        "logins of the ramp, each a password hash, are left out",
+    )
+    parser.add_argument(
         "--hrm-wait",
         type=float,
         default=3600,
@@ -401,6 +407,7 @@ def _locust(args, env, accounts: Path, out: Path, hrm_dir: Path) -> subprocess.P
             "--csv",
             str(out / args.name),
             "--only-summary",
+            *(["--reset-stats"] if args.steady else []),
             "--loglevel",
             "WARNING",
         ],
