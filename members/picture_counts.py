@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from members.db import report_db
 from members.eligibility import years_before
 from members.models import CareCase, Member, Relative, Unit
 from members.retirement import FEMALE, MALE, born_by_retirement
@@ -127,9 +128,9 @@ def picture_counts(*, user, unit: Unit | None, today: date) -> dict:
     ``unit`` must be in the user's scope (the caller checks).
     """
     children, base, trail = _units(user, unit)
-    members = scoped(Member.objects.all(), user)
-    relatives = scoped(Relative.objects.all(), user)
-    cases = scoped(CareCase.objects.all(), user)
+    members = scoped(Member.objects.using(report_db()), user)
+    relatives = scoped(Relative.objects.using(report_db()), user)
+    cases = scoped(CareCase.objects.using(report_db()), user)
     if unit is not None:
         members = members.filter(subtree_q(Member, unit))
         relatives = relatives.filter(subtree_q(Relative, unit))

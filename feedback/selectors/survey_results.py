@@ -27,6 +27,7 @@ from feedback.models.surveys import (
 )
 from feedback.suppression import suppressed_groups
 from members.cache import PUBLIC, UNITS, scoped_cached
+from members.db import report_db
 from members.models import Unit
 from members.scope import scoped, staff_unit_paths
 
@@ -70,13 +71,18 @@ def survey_cube(*, survey: Survey) -> Cube:
 
 def _cube_compute(*, survey: Survey) -> Cube:
     responses = dict(
-        SurveyResponse.objects.filter(survey=survey)
+        SurveyResponse.objects.using(report_db())
+        .filter(survey=survey)
         .values_list("unit_id")
         .annotate(n=Count("pk"))
         .order_by()
     )
     paths = dict(Unit.objects.filter(pk__in=list(responses)).values_list("pk", "path"))
-    answers = SurveyAnswer.objects.filter(response__survey=survey).order_by()
+    answers = (
+        SurveyAnswer.objects.using(report_db())
+        .filter(response__survey=survey)
+        .order_by()
+    )
     answered: dict = defaultdict(dict)
     for question_id, unit_id, n in (
         answers.values_list("question_id", "response__unit_id")

@@ -24,6 +24,7 @@ from django.db.models.functions import Cast, Coalesce, ExtractQuarter
 
 from inspections.models import Activity, Kind, Mode, Plan, SplitTarget
 from members.cache import UNITS, scoped_cached
+from members.db import report_db
 from members.models import Unit
 from members.scope import staff_unit_paths, visible_q
 
@@ -142,7 +143,7 @@ def split_targets() -> dict[str, int]:
 
 def split_activities(*, user, year: int, inspecting_unit: Unit | None = None):
     """The year's activities of the inspecting units in the user's scope."""
-    activities = Activity.objects.filter(year=year)
+    activities = Activity.objects.using(report_db()).filter(year=year)
     if inspecting_unit is not None:
         activities = activities.filter(
             inspecting_unit__path__startswith=inspecting_unit.path

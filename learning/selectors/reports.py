@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from learning.models import Enrolment
+from members.db import report_db
 from members.models import Unit
 from members.scope import require_unit_in_scope, scoped, staff_unit_paths
 
@@ -80,7 +81,7 @@ def course_report(
     (``Enrolment.started_at``, ``best_score``), so this is one GROUP BY over
     the enrolments in scope. One query.
     """
-    enrolments = scoped(Enrolment.objects.all(), user)
+    enrolments = scoped(Enrolment.objects.using(report_db()), user)
     if course_id is not None:
         enrolments = enrolments.filter(course_id=course_id)
     if unit is not None:
@@ -154,7 +155,7 @@ def course_report_by_level(
     """
     if not parents:
         return []
-    enrolments = scoped(Enrolment.objects.all(), user)
+    enrolments = scoped(Enrolment.objects.using(report_db()), user)
     if course_id is not None:
         enrolments = enrolments.filter(course_id=course_id)
     under = Q()

@@ -22,6 +22,9 @@ from members.management.scale_register import (
 )
 from members.models import AuditEvent, CareCase, Member, Relative, StaffRole, Unit, User
 from tests.conftest import require_service, vi_text
+from tests.members.test_register_seed_demo import (  # noqa: F401 (an autouse fixture)
+    _programme_templates,
+)
 
 pytestmark = pytest.mark.django_db
 FACTOR = 0.01
