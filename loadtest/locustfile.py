@@ -198,6 +198,15 @@ def _summary(environment, **kwargs):
     Path(path).write_text(json.dumps(summary), encoding="utf-8")
 
 
+_ADDRESSES = itertools.count(1)
+
+
+def _client_address() -> str:
+    """Return the next address of a private network, one a simulated person."""
+    number = next(_ADDRESSES)
+    return f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
+
+
 class PortalUser(HttpUser):
     abstract = True
     kind = "member"
@@ -205,6 +214,10 @@ class PortalUser(HttpUser):
     def on_start(self):
         email, password = _next_account(self.kind)
         self.email = email
+        # Each simulated person on a phone of their own, behind the proxy
+        # (run.py sets DJANGO_TRUSTED_PROXY_COUNT=1): the portal's limits per
+        # address apply to each, not to all of them at once as 127.0.0.1.
+        self.client.headers["X-Forwarded-For"] = _client_address()
         page = self.client.get(LOGIN_URL, name=f"{self.kind}: login form")
         token = CSRF.search(page.text)
         with self.client.post(
@@ -281,7 +294,7 @@ class Member(PortalUser):
 
     @task(4)
     def home(self):
-        self.page("/", "member: home", any_of=('id="home-notifications"',))
+        self.page("/", "member: home", any_of=('id="portal-home"',))
 
     @task(2)
     def notifications(self):

@@ -174,6 +174,9 @@ def _environment(args, out: Path) -> dict[str, str]:
             "DJANGO_SECURE_SSL_REDIRECT": "false",
             "DJANGO_SECURE_COOKIES": "false",
             "DJANGO_HSTS_SECONDS": "0",
+            # Locust plays the reverse proxy: each simulated person comes
+            # from an address of their own (X-Forwarded-For), as in production.
+            "DJANGO_TRUSTED_PROXY_COUNT": "1",
             "ENV_FILE": "/nonexistent/.env",
             "WEB_BIND": f"127.0.0.1:{args.port}",
             "VAR_DIR": str(out / "var"),
