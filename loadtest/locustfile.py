@@ -47,6 +47,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+import gevent
 from locust import HttpUser, between, events, task
 from locust.stats import StatsEntry
 from pages import form_read
@@ -198,6 +199,8 @@ def _summary(environment, **kwargs):
     Path(path).write_text(json.dumps(summary), encoding="utf-8")
 
 
+# learning/static/learning/js/player.js: a heartbeat every BEAT_MS (10 s).
+PLAYER_BEAT_SECONDS = 10
 _ADDRESSES = itertools.count(1)
 
 
@@ -339,17 +342,20 @@ class Member(PortalUser):
         token = self.client.cookies.get("csrftoken", "")
         if beat is None or not token:
             return
-        for _ in range(3):
+        for beat_number in range(3):
+            if beat_number:
+                # The player sends one every BEAT_MS (10 s) while it plays.
+                gevent.sleep(PLAYER_BEAT_SECONDS)
             self.sequence += 1
-            start = (self.sequence * 5) % 60
+            start = (self.sequence * PLAYER_BEAT_SECONDS) % 600
             with self.client.post(
                 beat[1],
                 json={
                     "session": self.session,
                     "sequence": self.sequence,
-                    "intervals": [[start, start + 5]],
-                    "active_seconds": 5,
-                    "position": start + 5,
+                    "intervals": [[start, start + PLAYER_BEAT_SECONDS]],
+                    "active_seconds": PLAYER_BEAT_SECONDS,
+                    "position": start + PLAYER_BEAT_SECONDS,
                 },
                 headers={"X-CSRFToken": token, "Referer": self.host + url},
                 name="member: heartbeat",

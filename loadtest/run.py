@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -496,21 +497,44 @@ def _tree(process: subprocess.Popen) -> list[psutil.Process]:
 
 
 def _cpu(servers) -> dict[str, float]:
-    """CPU seconds (user + system) of the web, each worker and the database."""
+    """CPU seconds (user + system) so far of the web, each worker, the database,
+    the load generator (this script's reaped children: locust) and the machine.
 
-    def seconds(processes) -> float:
+    A process tree counts its live processes and the children its root has
+    reaped (gunicorn replaces a worker after ``max_requests``; PostgreSQL's
+    backends and parallel workers come and go), so nothing that ended during
+    the run is lost.
+    """
+
+    def seconds(processes, root=None) -> float:
         total = 0.0
         for process in processes:
             try:
                 times = process.cpu_times()
                 total += times.user + times.system
+                if process is root:
+                    total += times.children_user + times.children_system
             except psutil.NoSuchProcess:
                 pass
         return total
 
+    def tree(process) -> float:
+        processes = _tree(process)
+        return seconds(processes, processes[0] if processes else None)
+
+    database = _database_processes()
+    postmaster = next((p for p in database if p.ppid() in (0, 1)), None)
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    machine = psutil.cpu_times()
     return {
-        **{name: seconds(_tree(process)) for name, process in servers.items()},
-        "database": seconds(_database_processes()),
+        **{name: tree(process) for name, process in servers.items()},
+        "database": seconds(database, postmaster),
+        "load generator": reaped.ru_utime + reaped.ru_stime,
+        "machine": machine.user
+        + machine.system
+        + machine.nice
+        + getattr(machine, "irq", 0)
+        + getattr(machine, "softirq", 0),
     }
 
 
@@ -529,6 +553,8 @@ def _database_processes() -> list[psutil.Process]:
         backend = "(" in title or "[local]" in title
         if not backend or f" {name} " in title:
             found.append(process)
+    # The server itself first: the backends it reaped count with it.
+    found.sort(key=lambda process: process.ppid() not in (0, 1))
     return found
 
 
@@ -576,9 +602,18 @@ def _print(out: Path, cpu: dict[str, float], elapsed: float, args, loads) -> Non
     line("**all**", summary["total"])
     print()
     print(
-        "CPU seconds over the run ({:.0f} s): web {:.1f}, worker {:.1f}, "
-        "imports worker {:.1f}, database {:.1f}".format(
-            elapsed, cpu["web"], cpu["worker"], cpu["imports"], cpu["database"]
+        "CPU seconds over the run ({:.0f} s, {} cores: {:.0f} available): web "
+        "{:.1f}, worker {:.1f}, imports worker {:.1f}, database {:.1f}, load "
+        "generator (locust) {:.1f}; the whole machine {:.1f}".format(
+            elapsed,
+            psutil.cpu_count(),
+            elapsed * psutil.cpu_count(),
+            cpu["web"],
+            cpu["worker"],
+            cpu["imports"],
+            cpu["database"],
+            cpu["load generator"],
+            cpu["machine"],
         )
     )
 

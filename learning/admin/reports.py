@@ -16,7 +16,7 @@ from learning.selectors.reports import (
     CHART_LABEL_WIDTH,
     CHART_ROW_HEIGHT,
     course_report,
-    course_report_by_level,
+    course_report_by_level_counted,
     report_bars,
     report_parents,
 )
@@ -135,11 +135,12 @@ class CourseReportAdminMixin:
         course = self._report_course(request)
         unit = self._report_unit(request)
         parents = report_parents(user=request.user, unit=unit)
-        rows = course_report_by_level(
+        counted = course_report_by_level_counted(
             user=request.user,
             parents=parents,
             course_id=course.pk if course is not None else None,
         )
+        rows = counted.rows
         bars = report_bars(rows, with_course=course is None)
         params = {}
         if course is not None:
@@ -162,6 +163,7 @@ class CourseReportAdminMixin:
             "course_query": f"course={course.pk}&" if course is not None else "",
             "headers": _headers(),
             "rows": rows,
+            "as_of": counted.as_of,
             "bars": bars,
             "chart_width": CHART_LABEL_WIDTH + 8 + CHART_BAR_WIDTH + 48,
             "chart_height": max(len(bars), 1) * CHART_ROW_HEIGHT,

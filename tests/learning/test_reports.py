@@ -11,11 +11,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timezone import localtime
 from openpyxl import load_workbook
 
 from learning import services
 from learning.models import Attempt, Enrolment
-from learning.selectors.reports import course_report
+from learning.selectors.reports import REPORT, course_report
+from members.cache import cache_bump
 from members.resources import XLSX_CONTENT_TYPE
 from members.scope import staff_unit_paths
 from tests.learning.factories import (
@@ -166,12 +168,26 @@ def test_the_report_page_reads_the_enrolments_in_one_query(
     client.force_login(union.officer_vnpt)
     url = reverse("admin:learning_enrolment_report")
     client.get(url)  # warm the session and the user's scope caches
+    cache_bump(REPORT)  # and count the report anew
     with CaptureQueriesContext(connection) as queries:
-        client.get(url)
+        counted = client.get(url)
     report = [q for q in queries if "learning_enrolment" in q["sql"]]
     assert len(report) == 1, [q["sql"] for q in report]
     # The session, the user, the scope's roles and the report: no more per row.
     assert len(queries) == PAGE_QUERIES, [q["sql"] for q in queries]
+    # Kept two minutes for this scope: the next view counts nothing, and says
+    # when its figures were counted.
+    with CaptureQueriesContext(connection) as again:
+        kept = client.get(url)
+    assert [q for q in again if "learning_enrolment" in q["sql"]] == []
+    assert kept.context["rows"] == counted.context["rows"]
+    assert kept.context["as_of"] == counted.context["as_of"]
+    assert localtime(kept.context["as_of"]).strftime("%H:%M") in kept.content.decode()
+    # Another scope never gets these figures.
+    client.force_login(union.officer_a)
+    other = client.get(url)
+    assert other.context["as_of"] >= counted.context["as_of"]
+    assert other.context["rows"] != counted.context["rows"]
 
 
 def test_the_xlsx_export_holds_the_rows_escaped(client, union, learning_data):
