@@ -51,6 +51,8 @@ import gevent
 from locust import HttpUser, between, events, task
 from locust.stats import StatsEntry
 from pages import form_read
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 LOGIN_URL = "/accounts/login/"
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -217,6 +219,24 @@ class PortalUser(HttpUser):
     def on_start(self):
         email, password = _next_account(self.kind)
         self.email = email
+        # A GET whose kept-alive connection the server closed as it sent it
+        # (gunicorn replaces a worker after WEB_MAX_REQUESTS) is sent again
+        # once, as browsers and reverse proxies do for an idempotent request;
+        # a POST never is, and any answer, a 5xx included, is never retried.
+        self.client.mount(
+            "http://",
+            HTTPAdapter(
+                max_retries=Retry(
+                    total=1,
+                    connect=1,
+                    read=1,
+                    status=0,
+                    other=0,
+                    allowed_methods=frozenset({"GET", "HEAD"}),
+                    raise_on_status=False,
+                )
+            ),
+        )
         # Each simulated person on a phone of their own, behind the proxy
         # (run.py sets DJANGO_TRUSTED_PROXY_COUNT=1): the portal's limits per
         # address apply to each, not to all of them at once as 127.0.0.1.
