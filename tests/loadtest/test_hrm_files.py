@@ -17,6 +17,7 @@ from members.hrm import read_hrm_file
 from members.models import HrmDepartment, ImportRun, Member, Unit
 from members.services.hrm_import import import_run_create, import_run_execute
 from tests.members.factories import make_member, make_unit, reloaded
+from unionportal.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -129,9 +130,13 @@ def test_the_workbooks_hold_every_member_and_import_unchanged(register, tmp_path
 
 
 def test_queue_starts_the_imports_through_the_drop_folders_scan(
-    register, tmp_path, settings, django_capture_on_commit_callbacks
+    register, tmp_path, request, django_capture_on_commit_callbacks
 ):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    # The tasks run here, in order: the portal's Celery app reads its settings
+    # once, so the app's own flag, not the setting, makes them eager.
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    request.addfinalizer(lambda: setattr(celery_app.conf, "task_always_eager", before))
     hrm.files(tmp_path / "hrm")
     files = sorted((tmp_path / "hrm").glob("*.xlsx"))
 
