@@ -43,7 +43,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import databases  # noqa: E402
-from benchmarks.learning_pages import marker_save  # noqa: E402
+from benchmarks.learning_pages import (  # noqa: E402
+    marker_save,
+    seeded_unless_marked,
+)
 from benchmarks.members_admin import Probe, _ms, _ratio, _round_robin  # noqa: E402
 from benchmarks.report import heading, run_facts, seeded_facts, table  # noqa: E402
 
@@ -99,29 +102,21 @@ class Game:
 
 def game_ready(args, register) -> Game:
     """Seed the ledger, or reuse the one a run of the same sizes left."""
-    from learning.models import Badge, XpEvent
+    from learning.models import XpEvent
 
     marker = (
         f"bench sizes: members={args.members} events={args.xp_events} "
         f"days={args.days} seed={args.seed}"
     )
-    badge = Badge.objects.filter(slug=MARKER_SLUG).first()
     learner = _learner(register)
     steps: dict[str, float] = {}
-    seeded_s = None
-    if (
-        args.reseed
-        or register.seeded_s is not None
-        or badge is None
-        or badge.description != marker
-    ):
-        print(f"Seeding the XP ledger ({marker})…", flush=True)
-        started = time.perf_counter()
-        _seed(args, register, learner, marker, steps)
-        seeded_s = time.perf_counter() - started
-        print(f"Seeded gamification in {seeded_s:.1f} s", flush=True)
-    else:
-        print("Reusing the XP ledger a previous run seeded.", flush=True)
+    seeded_s = seeded_unless_marked(
+        slug=MARKER_SLUG,
+        marker=marker,
+        fresh=args.reseed or register.seeded_s is not None,
+        what="XP ledger",
+        seed=lambda: _seed(args, register, learner, marker, steps),
+    )
     _learner_state(register, learner)
     busiest_id = (
         XpEvent.objects.values("member_id")
